@@ -1,0 +1,1 @@
+//! Deterministic demo district generator (see demo/README in DESIGN).

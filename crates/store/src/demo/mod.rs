@@ -1,0 +1,1 @@
+//! Loads the generated demo district into the store.

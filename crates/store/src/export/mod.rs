@@ -1,0 +1,122 @@
+//! The whole district as one versioned document: read in a stable order, written back into an
+//! empty database, so export → import → export gives the same document.
+
+use crate::accounts::AccountRow;
+use crate::directory::OrganizationRow;
+use crate::membership::{ApplicationRow, DecisionRow, MembershipRow, PersonRow};
+use crate::{Db, Result, StoreError, with_pool};
+
+/// The document's format name.
+pub const FORMAT: &str = "distretto-district";
+/// The document's version; each capability that adds data bumps it and keeps reading older ones.
+pub const VERSION: u32 = 1;
+
+/// Rows read per query while exporting, so memory per query stays bounded.
+const PAGE_ROWS: i64 = 5_000;
+
+/// The district document. Sessions, tokens, invitations and throttle entries are transient
+/// secrets and are not exported.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DistrictDocument {
+    pub format: String,
+    pub version: u32,
+    pub organizations: Vec<OrganizationRow>,
+    pub people: Vec<PersonRow>,
+    pub memberships: Vec<MembershipRow>,
+    pub applications: Vec<ApplicationRow>,
+    pub membership_decisions: Vec<DecisionRow>,
+    pub accounts: Vec<AccountRow>,
+}
+
+/// Reads a whole table in pages ordered by `order`, keyed by offset (the table does not change
+/// during an export taken from a quiet server; a busy one should be backed up instead).
+async fn read_all<T>(db: &Db, sql_without_paging: &str) -> Result<Vec<T>>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+        + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+        + Send
+        + Unpin,
+{
+    let mut out = Vec::new();
+    // Bounded: a district of 100 million rows per table is far beyond any real one.
+    for page in 0..20_000i64 {
+        let sql = format!(
+            "{sql_without_paging} LIMIT {PAGE_ROWS} OFFSET {}",
+            page * PAGE_ROWS
+        );
+        let rows: Vec<T> =
+            with_pool!(db.read(), pool => sqlx::query_as::<_, T>(&sql).fetch_all(pool).await)?;
+        let done = (rows.len() as i64) < PAGE_ROWS;
+        out.extend(rows);
+        if done {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+/// Exports the district.
+pub async fn export(db: &Db) -> Result<DistrictDocument> {
+    Ok(DistrictDocument {
+        format: FORMAT.into(),
+        version: VERSION,
+        organizations: read_all(db, "SELECT id, name, kind, legal_form, sector, description, website, contact_email, phone, address, postcode, locality, lat, lon, founded_year, workers_fte_hundredths, volunteers, status, charter_version, charter_signed_at, created_at, updated_at FROM organizations ORDER BY id").await?,
+        people: read_all(db, "SELECT id, email, name, password_hash, role, membership_status, locale, phone, bio, locality, created_at, updated_at FROM people ORDER BY id").await?,
+        memberships: read_all(db, "SELECT person_id, organization_id, role, created_at FROM memberships ORDER BY person_id, organization_id").await?,
+        applications: read_all(db, "SELECT id, person_id, kind, organization_id, message, status, created_at, decided_at, decided_by FROM applications ORDER BY id").await?,
+        membership_decisions: read_all(db, "SELECT id, subject_kind, subject_id, application_id, decision, reason, decided_by, decided_at FROM membership_decisions ORDER BY id").await?,
+        accounts: read_all(db, "SELECT id, owner_kind, owner_id, currency, created_at FROM accounts ORDER BY id").await?,
+    })
+}
+
+/// Why an import was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// Not a district document, or one from a newer version.
+    #[error("not a {FORMAT} document of version 1 to {VERSION}")]
+    Format,
+    /// The target database already holds a district.
+    #[error("the target database is not empty")]
+    NotEmpty,
+    /// The store failed (the import is rolled back where the backend allows).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Imports a document into an empty database, in dependency order.
+pub async fn import(db: &Db, doc: &DistrictDocument) -> Result<(), ImportError> {
+    if doc.format != FORMAT || doc.version == 0 || doc.version > VERSION {
+        return Err(ImportError::Format);
+    }
+    if !db.is_empty().await? {
+        return Err(ImportError::NotEmpty);
+    }
+    crate::directory::insert_organizations(db, &doc.organizations).await?;
+    crate::membership::insert_people(db, &doc.people).await?;
+    crate::membership::insert_memberships(db, &doc.memberships).await?;
+    insert_applications(db, &doc.applications).await?;
+    crate::membership::insert_decisions(db, &doc.membership_decisions).await?;
+    crate::accounts::insert_accounts(db, &doc.accounts).await?;
+    Ok(())
+}
+
+async fn insert_applications(db: &Db, rows: &[ApplicationRow]) -> Result<()> {
+    with_pool!(db.write(), pool => {
+        let mut tx = pool.begin().await?;
+        for chunk in crate::insert_chunks(rows, 9) {
+            let sql = format!(
+                "INSERT INTO applications (id, person_id, kind, organization_id, message, status, created_at, decided_at, decided_by) VALUES {}",
+                crate::values_placeholders(chunk.len(), 9)
+            );
+            let mut q = sqlx::query(&sql);
+            for a in chunk {
+                q = q.bind(a.id).bind(a.person_id).bind(&a.kind).bind(a.organization_id).bind(&a.message)
+                    .bind(&a.status).bind(a.created_at).bind(a.decided_at).bind(a.decided_by);
+            }
+            q.execute(&mut *tx).await.map_err(StoreError::from_write)?;
+        }
+        tx.commit().await?;
+        Ok::<_, StoreError>(())
+    })
+}

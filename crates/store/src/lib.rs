@@ -1,0 +1,294 @@
+//! The only place with SQL. One [`Db`] over native sqlx SQLite and PostgreSQL pools; each query
+//! is written once in the dialect both accept (`$1` placeholders, `RETURNING`, `ON CONFLICT`).
+
+pub mod accounts;
+pub mod auth;
+pub mod demo;
+pub mod directory;
+pub mod export;
+pub mod membership;
+
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// A store failure. Constraint violations the caller can act on get their own variants.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The row asked for does not exist.
+    #[error("not found")]
+    NotFound,
+    /// A unique constraint refused the write (e.g. an e-mail already registered).
+    #[error("already exists")]
+    Conflict,
+    /// The database URL could not be understood.
+    #[error("bad database URL: {0}")]
+    BadUrl(String),
+    /// The server's configuration is unsafe for the ledger.
+    #[error("unsafe database configuration: {0}")]
+    UnsafeConfig(String),
+    /// Any other database error.
+    #[error(transparent)]
+    Sqlx(#[from] sqlx::Error),
+    /// A migration failed.
+    #[error(transparent)]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A stored value no longer parses (corrupt or newer data).
+    #[error("corrupt stored value in {0}")]
+    Corrupt(&'static str),
+}
+
+impl StoreError {
+    /// Maps unique-violation errors to [`StoreError::Conflict`].
+    pub fn from_write(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::Database(d) if d.is_unique_violation() => Self::Conflict,
+            sqlx::Error::RowNotFound => Self::NotFound,
+            _ => Self::Sqlx(e),
+        }
+    }
+}
+
+/// Store result.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The database: SQLite (embedded, default) or PostgreSQL.
+#[derive(Clone, Debug)]
+pub enum Db {
+    /// SQLite in WAL mode: many readers, and one writer connection so writes queue instead of
+    /// failing with "database is locked".
+    Sqlite {
+        /// Read pool.
+        read: SqlitePool,
+        /// Single-connection write pool.
+        write: SqlitePool,
+    },
+    /// PostgreSQL: one pool for both.
+    Postgres(PgPool),
+}
+
+/// A borrowed pool of either backend, the target of [`with_pool!`].
+#[derive(Clone, Copy)]
+pub enum PoolRef<'a> {
+    /// SQLite.
+    Sqlite(&'a SqlitePool),
+    /// PostgreSQL.
+    Postgres(&'a PgPool),
+}
+
+/// Runs `$body` with `$pool` bound to the concrete pool, so one query text serves both backends.
+#[macro_export]
+macro_rules! with_pool {
+    ($pool_ref:expr, $pool:ident => $body:expr) => {
+        match $pool_ref {
+            $crate::PoolRef::Sqlite($pool) => $body,
+            $crate::PoolRef::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// Connection settings.
+#[derive(Clone, Debug)]
+pub struct ConnectOptions {
+    /// `sqlite://path` / `sqlite:path` or `postgres://…`.
+    pub url: String,
+    /// Most pooled connections (readers for SQLite).
+    pub max_connections: u32,
+}
+
+/// Which backend a URL names.
+pub fn backend_of(url: &str) -> Result<&'static str> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok("postgres")
+    } else if url.starts_with("sqlite:") {
+        Ok("sqlite")
+    } else {
+        Err(StoreError::BadUrl(
+            "expected sqlite:PATH or postgres://…".into(),
+        ))
+    }
+}
+
+impl Db {
+    /// Connects, creating the SQLite file if missing; does not migrate.
+    pub async fn connect(opts: &ConnectOptions) -> Result<Self> {
+        match backend_of(&opts.url)? {
+            "postgres" => {
+                let pool = PgPoolOptions::new()
+                    .max_connections(opts.max_connections)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect(&opts.url)
+                    .await?;
+                Ok(Self::Postgres(pool))
+            }
+            _ => {
+                let base = SqliteConnectOptions::from_str(&opts.url)
+                    .map_err(|e| StoreError::BadUrl(e.to_string()))?
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Full)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(10))
+                    .pragma("cache_size", "-32000")
+                    .pragma("temp_store", "memory");
+                let write = SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .connect_with(base.clone())
+                    .await?;
+                let read = SqlitePoolOptions::new()
+                    .max_connections(opts.max_connections.max(1))
+                    .connect_with(base.read_only(false))
+                    .await?;
+                Ok(Self::Sqlite { read, write })
+            }
+        }
+    }
+
+    /// Runs the embedded migrations of the backend, forward only.
+    pub async fn migrate(&self) -> Result<()> {
+        match self {
+            Self::Sqlite { write, .. } => sqlx::migrate!("./migrations/sqlite").run(write).await?,
+            Self::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// Refuses a PostgreSQL server that could lose committed money (`synchronous_commit=off`);
+    /// returns warnings worth logging (e.g. `fsync=off`).
+    pub async fn check_durability(&self) -> Result<Vec<String>> {
+        let Self::Postgres(pool) = self else {
+            return Ok(Vec::new());
+        };
+        let sync: String = sqlx::query_scalar("SHOW synchronous_commit")
+            .fetch_one(pool)
+            .await?;
+        if sync == "off" {
+            return Err(StoreError::UnsafeConfig(
+                "synchronous_commit=off would lose committed transfers on a crash".into(),
+            ));
+        }
+        let fsync: String = sqlx::query_scalar("SHOW fsync").fetch_one(pool).await?;
+        Ok(if fsync == "off" {
+            vec!["PostgreSQL runs with fsync=off: acceptable for tests only".into()]
+        } else {
+            Vec::new()
+        })
+    }
+
+    /// The pool for reads.
+    pub fn read(&self) -> PoolRef<'_> {
+        match self {
+            Self::Sqlite { read, .. } => PoolRef::Sqlite(read),
+            Self::Postgres(p) => PoolRef::Postgres(p),
+        }
+    }
+
+    /// The pool for writes.
+    pub fn write(&self) -> PoolRef<'_> {
+        match self {
+            Self::Sqlite { write, .. } => PoolRef::Sqlite(write),
+            Self::Postgres(p) => PoolRef::Postgres(p),
+        }
+    }
+
+    /// `"sqlite"` or `"postgres"`.
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Self::Sqlite { .. } => "sqlite",
+            Self::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Answers when the database does (for `/healthz`).
+    pub async fn ping(&self) -> Result<()> {
+        with_pool!(self.read(), pool => sqlx::query("SELECT 1").execute(pool).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Whether the district is empty (no organisation, no person): `--demo` fills only then.
+    pub async fn is_empty(&self) -> Result<bool> {
+        let n: i64 = with_pool!(self.read(), pool => sqlx::query_scalar(
+            "SELECT (SELECT COUNT(*) FROM organizations) + (SELECT COUNT(*) FROM people)"
+        ).fetch_one(pool).await)?;
+        Ok(n == 0)
+    }
+
+    /// Closes the pools (graceful shutdown).
+    pub async fn close(&self) {
+        match self {
+            Self::Sqlite { read, write } => {
+                read.close().await;
+                write.close().await;
+            }
+            Self::Postgres(p) => p.close().await,
+        }
+    }
+
+    /// A named setting, such as the server secret shared by every web instance.
+    pub async fn setting(&self, key: &str) -> Result<Option<String>> {
+        Ok(
+            with_pool!(self.read(), pool => sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+            .bind(key).fetch_optional(pool).await)?,
+        )
+    }
+
+    /// Stores `value` under `key` unless a value is there already; returns the stored value, so
+    /// concurrent instances agree on one secret.
+    pub async fn setting_or_insert(&self, key: &str, value: &str) -> Result<String> {
+        with_pool!(self.write(), pool => sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
+            .bind(key).bind(value).execute(pool).await.map(|r| r.rows_affected()))?;
+        self.setting(key).await?.ok_or(StoreError::NotFound)
+    }
+}
+
+/// Splits `rows` into chunks that fit a multi-row `INSERT` within both backends' bind limits.
+pub(crate) fn insert_chunks<T>(rows: &[T], columns: usize) -> std::slice::Chunks<'_, T> {
+    // SQLite allows 32,766 bound parameters, PostgreSQL 65,535: stay under the smaller.
+    const MAX_BINDS: usize = 32_000;
+    rows.chunks((MAX_BINDS / columns.max(1)).max(1))
+}
+
+/// `($1, $2, …), (…)` for `rows` rows of `columns` columns.
+pub(crate) fn values_placeholders(rows: usize, columns: usize) -> String {
+    let mut s = String::with_capacity(rows * columns * 5);
+    for r in 0..rows {
+        if r > 0 {
+            s.push_str(", ");
+        }
+        s.push('(');
+        for c in 0..columns {
+            if c > 0 {
+                s.push_str(", ");
+            }
+            s.push('$');
+            s.push_str(&(r * columns + c + 1).to_string());
+        }
+        s.push(')');
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn placeholders_number_rows_and_columns() {
+        assert_eq!(super::values_placeholders(2, 2), "($1, $2), ($3, $4)");
+        assert_eq!(
+            super::insert_chunks(&[0u8; 100_000], 10)
+                .next()
+                .map(<[u8]>::len),
+            Some(3200)
+        );
+    }
+}
+
+/// The current time, truncated to microseconds: PostgreSQL keeps no more, so every backend
+/// stores and exports the same instant.
+pub fn now() -> time::OffsetDateTime {
+    let t = time::OffsetDateTime::now_utc();
+    t.replace_nanosecond(t.nanosecond() / 1_000 * 1_000)
+        .unwrap_or(t)
+}
