@@ -271,6 +271,14 @@ pub(crate) fn values_placeholders(rows: usize, columns: usize) -> String {
     s
 }
 
+/// The current time, truncated to microseconds: PostgreSQL keeps no more, so every backend
+/// stores and exports the same instant.
+pub fn now() -> time::OffsetDateTime {
+    let t = time::OffsetDateTime::now_utc();
+    t.replace_nanosecond(t.nanosecond() / 1_000 * 1_000)
+        .unwrap_or(t)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -283,12 +291,4 @@ mod tests {
             Some(3200)
         );
     }
-}
-
-/// The current time, truncated to microseconds: PostgreSQL keeps no more, so every backend
-/// stores and exports the same instant.
-pub fn now() -> time::OffsetDateTime {
-    let t = time::OffsetDateTime::now_utc();
-    t.replace_nanosecond(t.nanosecond() / 1_000 * 1_000)
-        .unwrap_or(t)
 }

@@ -1,1 +1,136 @@
+//! The web layer: JSON API under `/api/v1` (OpenAPI), HTML pages (askama, work without JS),
+//! authentication, i18n (Fluent: fr, it, en) and embedded static assets.
+//!
+//! Handlers are thin: extract → parse → service → render. Services check authorization per object.
 
+pub mod api;
+pub mod assets;
+pub mod auth;
+pub mod directory;
+pub mod error;
+pub mod i18n;
+pub mod membership;
+pub mod ops;
+pub mod pages;
+
+use distretto_store::Db;
+use std::sync::Arc;
+
+pub use error::AppError;
+
+/// What the web layer needs to know of the configuration.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// The district's name, shown in every page header.
+    pub district_name: String,
+    /// The address users reach the server at (for invitation links and Murmurations profiles).
+    pub public_url: String,
+    /// Map tile URL template (`{z}/{x}/{y}`, optional `{s}`).
+    pub tile_url: String,
+    /// Attribution text the tile server requires.
+    pub tile_attribution: String,
+    /// Mark cookies `Secure` (on when `public_url` is https).
+    pub secure_cookies: bool,
+    /// The language served when neither the cookie nor `Accept-Language` decides.
+    pub default_lang: i18n::Lang,
+    /// The district currency code accounts are opened in.
+    pub currency_code: String,
+    /// ISO 3166 country code of the district, for open data.
+    pub country_iso_3166: String,
+    /// Browser session lifetime.
+    pub session_ttl_hours: i64,
+    /// API token lifetime.
+    pub api_token_ttl_days: i64,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        Self {
+            district_name: "Distretto".into(),
+            public_url: "http://127.0.0.1:8080".into(),
+            tile_url: "https://tile.openstreetmap.org/{z}/{x}/{y}.png".into(),
+            tile_attribution: "© OpenStreetMap contributors".into(),
+            secure_cookies: false,
+            default_lang: i18n::Lang::Fr,
+            currency_code: "CRD".into(),
+            country_iso_3166: "IT".into(),
+            session_ttl_hours: 24 * 7,
+            api_token_ttl_days: 30,
+        }
+    }
+}
+
+/// Shared state of every handler: cheap to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<StateInner>);
+
+/// The contents of [`AppState`].
+pub struct StateInner {
+    /// The database.
+    pub db: Db,
+    /// The configuration.
+    pub config: WebConfig,
+    /// Key for CSRF tokens, shared by every instance through the database.
+    pub csrf_key: [u8; 32],
+    /// Request counters for `/metrics`.
+    pub metrics: ops::Metrics,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = StateInner;
+    fn deref(&self) -> &StateInner {
+        &self.0
+    }
+}
+
+impl AppState {
+    /// Builds the state; the CSRF key is read from (or created once in) the database so that
+    /// several stateless instances behind a load balancer accept each other's forms.
+    pub async fn new(db: Db, config: WebConfig) -> Result<Self, distretto_store::StoreError> {
+        let fresh = hex::encode(auth::crypto::random_bytes::<32>());
+        let stored = db.setting_or_insert("csrf_key", &fresh).await?;
+        let mut csrf_key = [0u8; 32];
+        hex::decode_to_slice(stored.as_bytes(), &mut csrf_key)
+            .map_err(|_| distretto_store::StoreError::Corrupt("settings.csrf_key"))?;
+        Ok(Self(Arc::new(StateInner {
+            db,
+            config,
+            csrf_key,
+            metrics: ops::Metrics::default(),
+        })))
+    }
+}
+
+/// The whole application: API, pages, assets, health and metrics, with security middleware.
+pub fn router(state: AppState) -> axum::Router {
+    use axum::middleware::from_fn_with_state;
+    let (api_router, openapi) = api::router().split_for_parts();
+    let openapi = Arc::new(openapi);
+    axum::Router::new()
+        .merge(api_router)
+        .route(
+            "/api/openapi.json",
+            axum::routing::get(move || {
+                let doc = openapi.clone();
+                async move { axum::Json(doc.as_ref().clone()) }
+            }),
+        )
+        .merge(pages::router())
+        .merge(ops::router())
+        .merge(assets::router())
+        .fallback(pages::not_found)
+        .layer(from_fn_with_state(state.clone(), pages::csrf::guard))
+        .layer(from_fn_with_state(state.clone(), error::render_page_errors))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(from_fn_with_state(state.clone(), ops::track))
+        .layer(from_fn_with_state(state.clone(), ops::security_headers))
+        .layer(tower_http::compression::CompressionLayer::new())
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            std::time::Duration::from_secs(30),
+        ))
+        .with_state(state)
+}
+
+/// The largest request body accepted (forms and JSON): enough for a long description.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;

@@ -1,5 +1,6 @@
 //! The directory: member organisations, their kinds, sectors and profiles.
 
+pub mod murmurations;
 mod profile;
 mod vocabulary;
 

@@ -8,7 +8,7 @@ use crate::Invalid;
 pub struct WorkersFte(pub i64);
 
 /// The most FTE one organisation may declare (a bound against typos such as 1e9).
-pub const MAX_WORKERS_FTE_HUNDREDTHS: i64 = 100_000_00;
+pub const MAX_WORKERS_FTE_HUNDREDTHS: i64 = 10_000_000;
 
 impl WorkersFte {
     /// Parses a decimal such as `"3.5"` or `"3,5"`; at most two decimals, not negative.
@@ -143,7 +143,7 @@ impl OrganizationProfile {
                         .map_err(|_| Invalid::new("invalid_email", "contact_email"))
                 })
                 .transpose()?,
-            phone: optional(&input.phone).map(|p| parse_phone(p)).transpose()?,
+            phone: optional(&input.phone).map(parse_phone).transpose()?,
             address: bounded(
                 &input.address,
                 0,
@@ -297,7 +297,8 @@ mod tests {
 
     #[test]
     fn rejects_each_bad_field_with_its_code() {
-        let cases: &[(&str, fn(&mut ProfileInput), &str)] = &[
+        type Case = (&'static str, fn(&mut ProfileInput), &'static str);
+        let cases: &[Case] = &[
             ("name", |i| i.name = "x".into(), "invalid_name"),
             ("kind", |i| i.kind = "bank".into(), "invalid_kind"),
             ("sector", |i| i.sector = "".into(), "invalid_sector"),

@@ -206,15 +206,25 @@ pub async fn search(db: &Db, q: &DirectoryQuery) -> Result<(Vec<OrganizationSumm
     })
 }
 
-/// Every active organisation with a position, for the map (bounded by `max_points`).
-pub async fn map_points(db: &Db, max_points: u32) -> Result<Vec<OrganizationSummary>> {
+/// Active organisations with a position matching the query's filters, for the map
+/// (the query's paging is ignored; at most `max_points`).
+pub async fn map_points(
+    db: &Db,
+    q: &DirectoryQuery,
+    max_points: u32,
+) -> Result<Vec<OrganizationSummary>> {
+    let (filter, binds) = directory_filter(q);
     let sql = format!(
         "SELECT id, name, kind, sector, locality, lat, lon FROM organizations \
-         WHERE status = 'active' AND lat IS NOT NULL ORDER BY sort_name, id LIMIT {max_points}"
+         WHERE {filter} AND lat IS NOT NULL AND lon IS NOT NULL ORDER BY sort_name, id LIMIT {max_points}"
     );
-    Ok(
-        with_pool!(db.read(), pool => sqlx::query_as::<_, OrganizationSummary>(&sql).fetch_all(pool).await)?,
-    )
+    with_pool!(db.read(), pool => {
+        let mut query = sqlx::query_as::<_, OrganizationSummary>(&sql);
+        for b in &binds {
+            query = query.bind(b);
+        }
+        Ok(query.fetch_all(pool).await?)
+    })
 }
 
 /// One organisation by id, whatever its status.
@@ -279,7 +289,7 @@ pub async fn localities(db: &Db, max: u32) -> Result<Vec<String>> {
 pub async fn totals(db: &Db) -> Result<(i64, i64)> {
     Ok(
         with_pool!(db.read(), pool => sqlx::query_as::<_, (i64, i64)>(
-        "SELECT COUNT(*), COALESCE(SUM(workers_fte_hundredths), 0) FROM organizations WHERE status = 'active'"
+        "SELECT COUNT(*), CAST(COALESCE(SUM(workers_fte_hundredths), 0) AS BIGINT) FROM organizations WHERE status = 'active'"
     ).fetch_one(pool).await)?,
     )
 }

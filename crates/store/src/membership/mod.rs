@@ -59,20 +59,27 @@ pub async fn person_by_email(db: &Db, email: &str) -> Result<Option<PersonRow>> 
     )
 }
 
+/// The fields a person edits on their own profile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PersonProfile {
+    pub name: String,
+    pub locale: Option<String>,
+    pub phone: Option<String>,
+    pub bio: String,
+    pub locality: String,
+}
+
 /// Updates the fields a person edits on their profile.
 pub async fn update_person_profile(
     db: &Db,
     id: Uuid,
-    name: &str,
-    locale: Option<&str>,
-    phone: Option<&str>,
-    bio: &str,
-    locality: &str,
+    p: &PersonProfile,
     now: OffsetDateTime,
 ) -> Result<()> {
     let done = with_pool!(db.write(), pool => sqlx::query(
         "UPDATE people SET name = $2, locale = $3, phone = $4, bio = $5, locality = $6, updated_at = $7 WHERE id = $1")
-        .bind(id).bind(name).bind(locale).bind(phone).bind(bio).bind(locality).bind(now).execute(pool).await.map(|r| r.rows_affected()))?;
+        .bind(id).bind(&p.name).bind(&p.locale).bind(&p.phone).bind(&p.bio).bind(&p.locality).bind(now)
+        .execute(pool).await.map(|r| r.rows_affected()))?;
     if done == 0 {
         Err(StoreError::NotFound)
     } else {
@@ -459,5 +466,50 @@ pub async fn accept_invitation(
             .bind(person_id).bind(org).bind(now).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok::<_, StoreError>(org)
+    })
+}
+
+/// Recent admissions, newest first, with names and no reasons (safe for the public home page).
+pub async fn recent_admissions(db: &Db, limit: u32) -> Result<Vec<DecisionView>> {
+    let sql = format!(
+        "SELECT d.id, d.subject_kind, d.subject_id, COALESCE(o.name, p.name) AS subject_name, d.decision, '' AS reason, \
+         NULL AS decided_by_name, d.decided_at FROM membership_decisions d \
+         LEFT JOIN organizations o ON d.subject_kind = 'organization' AND o.id = d.subject_id AND o.status = 'active' \
+         LEFT JOIN people p ON d.subject_kind = 'person' AND p.id = d.subject_id AND p.membership_status = 'member' \
+         WHERE d.decision = 'admit' AND COALESCE(o.name, p.name) IS NOT NULL \
+         ORDER BY d.decided_at DESC, d.id LIMIT {limit}"
+    );
+    Ok(
+        with_pool!(db.read(), pool => sqlx::query_as::<_, DecisionView>(&sql).fetch_all(pool).await)?,
+    )
+}
+
+/// A person as coordinators see them in the people list.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct PersonSummary {
+    pub id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub role: String,
+    pub membership_status: String,
+}
+
+/// People whose name or e-mail contains `q` (case-insensitive), by name; bounded page.
+pub async fn search_people(
+    db: &Db,
+    q: &str,
+    limit: u32,
+    offset: u64,
+) -> Result<(Vec<PersonSummary>, i64)> {
+    let pattern = distretto_domain::text::like_contains(&q.trim().to_lowercase());
+    let filter = "(LOWER(name) LIKE $1 ESCAPE '\\' OR email LIKE $1 ESCAPE '\\')";
+    let sql = format!(
+        "SELECT id, name, email, role, membership_status FROM people WHERE {filter} ORDER BY name, id LIMIT {limit} OFFSET {offset}"
+    );
+    let count_sql = format!("SELECT COUNT(*) FROM people WHERE {filter}");
+    with_pool!(db.read(), pool => {
+        let items = sqlx::query_as::<_, PersonSummary>(&sql).bind(&pattern).fetch_all(pool).await?;
+        let total: i64 = sqlx::query_scalar(&count_sql).bind(&pattern).fetch_one(pool).await?;
+        Ok((items, total))
     })
 }

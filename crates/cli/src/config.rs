@@ -1,0 +1,90 @@
+//! Typed settings: defaults, then a TOML file, then `DISTRETTO_*` environment variables, then
+//! command-line flags. Secrets (the database URL may hold a password) are never printed.
+
+use secrecy::{ExposeSecret, SecretString};
+use std::path::PathBuf;
+
+/// Everything the server can be configured with.
+#[derive(Debug, serde::Deserialize)]
+pub struct Settings {
+    /// Address to listen on.
+    pub bind: String,
+    /// `sqlite:PATH` or `postgres://…`.
+    pub database_url: SecretString,
+    /// Pooled database connections.
+    pub max_connections: u32,
+    /// The district's name.
+    pub district_name: String,
+    /// The address users reach the server at.
+    pub public_url: String,
+    /// `fr`, `it` or `en`.
+    pub default_language: String,
+    /// District currency code.
+    pub currency_code: String,
+    /// ISO 3166 country code.
+    pub country: String,
+    /// Map tiles URL template.
+    pub tile_url: String,
+    /// Tiles attribution text.
+    pub tile_attribution: String,
+    /// `text` or `json` logs.
+    pub log_format: String,
+    /// Browser session lifetime in hours.
+    pub session_ttl_hours: i64,
+}
+
+/// The default SQLite file, under `./data/`.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite:./data/distretto.db";
+
+impl Settings {
+    /// Loads the settings from `file` (if given or if `./distretto.toml` exists) and the environment.
+    pub fn load(file: Option<&PathBuf>) -> Result<Self, config::ConfigError> {
+        let mut b = config::Config::builder()
+            .set_default("bind", "127.0.0.1:8080")?
+            .set_default("database_url", DEFAULT_DATABASE_URL)?
+            .set_default("max_connections", 16)?
+            .set_default("district_name", "Distretto")?
+            .set_default("public_url", "")?
+            .set_default("default_language", "fr")?
+            .set_default("currency_code", "CRD")?
+            .set_default("country", "IT")?
+            .set_default("tile_url", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")?
+            .set_default("tile_attribution", "© OpenStreetMap contributors")?
+            .set_default("log_format", "text")?
+            .set_default("session_ttl_hours", 168)?;
+        match file {
+            Some(path) => b = b.add_source(config::File::from(path.as_path()).required(true)),
+            None => b = b.add_source(config::File::with_name("distretto.toml").required(false)),
+        }
+        b.add_source(config::Environment::with_prefix("DISTRETTO").try_parsing(true))
+            .build()?
+            .try_deserialize()
+    }
+
+    /// The database URL (a secret: may hold a password).
+    pub fn database_url(&self) -> &str {
+        self.database_url.expose_secret()
+    }
+
+    /// The web layer's part of the settings.
+    pub fn web(&self) -> distretto_web::WebConfig {
+        let public_url = if self.public_url.is_empty() {
+            format!("http://{}", self.bind)
+        } else {
+            self.public_url.clone()
+        };
+        distretto_web::WebConfig {
+            district_name: self.district_name.clone(),
+            secure_cookies: public_url.starts_with("https://"),
+            public_url,
+            tile_url: self.tile_url.clone(),
+            tile_attribution: self.tile_attribution.clone(),
+            default_lang: distretto_web::i18n::Lang::parse(&self.default_language)
+                .unwrap_or(distretto_web::i18n::Lang::Fr),
+            currency_code: self.currency_code.clone(),
+            country_iso_3166: self.country.clone(),
+            session_ttl_hours: self.session_ttl_hours.clamp(1, 24 * 90),
+            api_token_ttl_days: 30,
+        }
+    }
+}

@@ -1,0 +1,125 @@
+//! `distretto serve`: migrate, optionally fill the demo district, and serve until a signal.
+
+use crate::config::Settings;
+use crate::{Failure, open_db};
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// Flags of `serve`.
+#[derive(clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on (default 127.0.0.1:8080).
+    #[arg(long)]
+    bind: Option<String>,
+    /// `sqlite:PATH` or `postgres://…` (default: a SQLite file under ./data/).
+    #[arg(long, env = "DISTRETTO_DATABASE_URL", hide_env_values = true)]
+    database: Option<String>,
+    /// Fill an empty database with the demo district first.
+    #[arg(long)]
+    demo: bool,
+    /// Everyone's password in the demo district (default: a random one, printed).
+    #[arg(long, env = "DISTRETTO_DEMO_PASSWORD", hide_env_values = true)]
+    demo_password: Option<String>,
+}
+
+/// How often expired sessions and old throttle entries are purged.
+const PURGE_EVERY: Duration = Duration::from_secs(3600);
+
+pub async fn run(mut settings: Settings, args: ServeArgs) -> Result<(), Failure> {
+    if let Some(bind) = args.bind {
+        settings.bind = bind;
+    }
+    let addr: SocketAddr = settings
+        .bind
+        .parse()
+        .map_err(|_| Failure::Usage(format!("bad --bind address: {}", settings.bind)))?;
+    let started = std::time::Instant::now();
+    let db = open_db(&settings, args.database.as_deref()).await?;
+    if args.demo {
+        crate::demo::fill_if_empty(
+            &db,
+            &settings,
+            crate::demo::Scale::District,
+            crate::demo::DEFAULT_SEED,
+            args.demo_password,
+        )
+        .await?;
+    }
+    let state = distretto_web::AppState::new(db.clone(), settings.web()).await?;
+    let app = distretto_web::router(state);
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| Failure::Usage(format!("cannot listen on {addr}: {e}")))?;
+    println!(
+        "Distretto listens on http://{} ({} database, ready in {} ms)",
+        listener.local_addr()?,
+        db.backend(),
+        started.elapsed().as_millis()
+    );
+    tokio::spawn(purge_loop(db.clone()));
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
+    tracing::info!("shutting down: closing the database");
+    db.close().await;
+    Ok(())
+}
+
+async fn purge_loop(db: distretto_store::Db) {
+    let mut tick = tokio::time::interval(PURGE_EVERY);
+    loop {
+        tick.tick().await;
+        let now = distretto_store::now();
+        match distretto_store::auth::purge_expired(&db, now, now - time::Duration::days(1)).await {
+            Ok(n) => tracing::debug!(sessions = n, "purged expired sessions"),
+            Err(e) => tracing::warn!(error = %e, "session purge failed"),
+        }
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM, so in-flight requests finish before exit.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("signal received, finishing in-flight requests");
+}
+
+pub async fn migrate_only(settings: &Settings, database: Option<&str>) -> Result<(), Failure> {
+    let db = open_db(settings, database).await?;
+    println!("migrations applied ({})", db.backend());
+    db.close().await;
+    Ok(())
+}
+
+/// A bare axum server answering "hello": the benchmark's yardstick for the machine.
+pub async fn hello(bind: &str) -> Result<(), Failure> {
+    let addr: SocketAddr = bind
+        .parse()
+        .map_err(|_| Failure::Usage(format!("bad --bind address: {bind}")))?;
+    let app = axum::Router::new().route("/", axum::routing::get(|| async { "hello" }));
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    println!("hello server on http://{addr}");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,496 @@
+use super::*;
+use crate::directory::ProfileInput;
+use std::collections::{BTreeMap, HashSet};
+
+fn district(seed: u64) -> Vec<DemoBatch> {
+    DemoSpec::new(Scale::District, seed).batches().collect()
+}
+
+fn all<T: Clone>(batches: &[DemoBatch], f: impl Fn(&DemoBatch) -> &Vec<T>) -> Vec<T> {
+    batches.iter().flat_map(|b| f(b).iter().cloned()).collect()
+}
+
+/// Kilometres between two points, equirectangular (plenty for tens of kilometres).
+fn km(a: (f64, f64), b: (f64, f64)) -> f64 {
+    let mean_lat = ((a.0 + b.0) / 2.0).to_radians();
+    let dx = (a.1 - b.1).to_radians() * mean_lat.cos();
+    let dy = (a.0 - b.0).to_radians();
+    6371.0 * (dx * dx + dy * dy).sqrt()
+}
+
+#[test]
+fn scales_parse_and_count() {
+    for s in Scale::ALL {
+        assert_eq!(Scale::parse(s.code()), Some(s));
+    }
+    assert_eq!(Scale::parse("galaxy"), None);
+    assert!(Scale::District.organizations() >= 150);
+    assert_eq!(Scale::District.people(), 1_000);
+    assert!(Scale::National.organizations() >= 60_000);
+    assert!(Scale::National.people() >= 500_000);
+    let national = DemoSpec::new(Scale::National, 1);
+    assert_eq!(national.batch_count(), 1 + 12 + 50);
+    assert!(national.batch(national.batch_count()).is_none());
+}
+
+#[test]
+fn same_seed_same_district_other_seed_other_district() {
+    let a = district(7);
+    assert_eq!(a, district(7));
+    let b = district(8);
+    assert_ne!(a[1].organizations[20], b[1].organizations[20]);
+    assert_ne!(a[2].people[5].id, b[2].people[5].id);
+    // Batches are independent: generating one alone gives the same rows.
+    let spec = DemoSpec::new(Scale::District, 7);
+    assert_eq!(spec.batch(2).as_ref(), a.get(2));
+}
+
+#[test]
+fn district_counts_and_logins() {
+    let batches = district(42);
+    let orgs = all(&batches, |b| &b.organizations);
+    let people = all(&batches, |b| &b.people);
+    assert_eq!(orgs.len(), 160);
+    assert_eq!(people.len(), 1_001);
+    let emails: HashSet<&str> = people.iter().map(|p| p.email.as_str()).collect();
+    assert_eq!(emails.len(), 1_001, "logins are unique");
+    for n in 1..=1_000 {
+        assert!(emails.contains(person_email(n).as_str()), "person-{n}");
+    }
+    assert!(!emails.contains("person-0@distretto.example"));
+    assert!(!emails.contains("person-1001@distretto.example"));
+    let coordinators: Vec<_> = people
+        .iter()
+        .filter(|p| p.role == Role::Coordinator)
+        .collect();
+    assert_eq!(coordinators.len(), 1);
+    assert_eq!(coordinators[0].email, COORDINATOR_EMAIL);
+    assert_eq!(
+        coordinators[0].id,
+        DemoSpec::new(Scale::District, 42).coordinator_id()
+    );
+    assert!(people.iter().all(|p| p.name.contains(' ')));
+}
+
+#[test]
+fn every_kind_is_active_in_sensible_proportions() {
+    let orgs = all(&district(3), |b| &b.organizations);
+    let active: Vec<_> = orgs
+        .iter()
+        .filter(|o| o.status == OrganizationStatus::Active)
+        .collect();
+    assert!(active.len() >= 150, "{} active", active.len());
+    let mut per_kind: BTreeMap<OrganizationKind, usize> = BTreeMap::new();
+    for o in &active {
+        *per_kind.entry(o.profile.kind).or_default() += 1;
+    }
+    assert_eq!(per_kind.len(), OrganizationKind::ALL.len(), "{per_kind:?}");
+    let farms = per_kind[&OrganizationKind::Farm];
+    let public = per_kind[&OrganizationKind::PublicPartner];
+    assert!(farms > 3 * public, "{per_kind:?}");
+    for o in &orgs {
+        assert!(
+            words::sectors(o.profile.kind)
+                .iter()
+                .any(|(s, _)| *s == o.profile.sector),
+            "{} is {} in {}",
+            o.profile.name,
+            o.profile.kind,
+            o.profile.sector
+        );
+    }
+    assert!(
+        orgs.iter()
+            .filter(|o| o.profile.kind == OrganizationKind::Farm)
+            .all(|o| o.profile.sector != Sector::Digital)
+    );
+}
+
+#[test]
+fn profiles_are_complete_and_pass_validation() {
+    let orgs = all(&district(11), |b| &b.organizations);
+    for o in &orgs {
+        let p = &o.profile;
+        let input = ProfileInput {
+            name: p.name.clone(),
+            kind: p.kind.code().into(),
+            legal_form: p.legal_form.clone(),
+            sector: p.sector.code().into(),
+            description: p.description.clone(),
+            website: p.website.clone().unwrap_or_default(),
+            contact_email: p.contact_email.clone().unwrap_or_default(),
+            phone: p.phone.clone().unwrap_or_default(),
+            address: p.address.clone(),
+            postcode: p.postcode.clone(),
+            locality: p.locality.clone(),
+            lat: p.lat.map(|v| v.to_string()).unwrap_or_default(),
+            lon: p.lon.map(|v| v.to_string()).unwrap_or_default(),
+            founded_year: p.founded_year.map(|v| v.to_string()).unwrap_or_default(),
+            workers_fte: p.workers_fte.to_string(),
+            volunteers: p.volunteers.to_string(),
+        };
+        let parsed = OrganizationProfile::parse(&input)
+            .unwrap_or_else(|e| panic!("{} does not validate: {e}", p.name));
+        assert_eq!(&parsed, p);
+        for field in [
+            &p.legal_form,
+            &p.description,
+            &p.address,
+            &p.postcode,
+            &p.locality,
+        ] {
+            assert!(!field.is_empty(), "{} has an empty field", p.name);
+        }
+        assert!(
+            p.website
+                .as_deref()
+                .is_some_and(|w| w.ends_with(".example"))
+        );
+        assert!(
+            p.contact_email
+                .as_deref()
+                .is_some_and(|e| e.ends_with(".example"))
+        );
+        assert!(p.founded_year.is_some_and(|y| (1900..=2025).contains(&y)));
+        assert!(!p.description.contains('{'), "{}", p.description);
+        assert!(!p.name.contains('{'), "{}", p.name);
+        match o.status {
+            OrganizationStatus::Pending => {
+                assert!(o.charter_version.is_none() && o.charter_signed_at.is_none())
+            }
+            _ => {
+                assert_eq!(o.charter_version, Some(CHARTER_VERSION));
+                assert!(o.charter_signed_at.is_some());
+            }
+        }
+    }
+    let names: HashSet<&str> = orgs.iter().map(|o| o.profile.name.as_str()).collect();
+    assert!(names.len() > orgs.len() * 9 / 10, "names are varied");
+}
+
+#[test]
+fn district_is_around_aosta_in_both_languages() {
+    let batches = district(5);
+    let orgs = all(&batches, |b| &b.organizations);
+    for o in &orgs {
+        let p = &o.profile;
+        let (Some(lat), Some(lon)) = (p.lat, p.lon) else {
+            panic!("{} has no position", p.name);
+        };
+        let d = km((lat, lon), CENTRE);
+        assert!(d < 50.0, "{} in {} is {d:.0} km away", p.name, p.locality);
+        assert!(p.postcode.starts_with("11"), "{}", p.postcode);
+        assert!(p.phone.as_deref().is_some_and(|t| t.starts_with("+39 01")));
+    }
+    let localities: HashSet<&str> = orgs.iter().map(|o| o.profile.locality.as_str()).collect();
+    assert!(localities.contains("Aosta"));
+    assert!(localities.len() >= 15, "{localities:?}");
+    let french = orgs
+        .iter()
+        .filter(|o| {
+            o.profile.description.contains(" nous ")
+                || o.profile.description.starts_with("Nous")
+                || o.profile.description.contains("Nous ")
+        })
+        .count();
+    assert!(
+        french > 10 && french < orgs.len() - 10,
+        "{french} French descriptions"
+    );
+}
+
+#[test]
+fn memberships_accounts_decisions_and_applications_hold_together() {
+    let spec = DemoSpec::new(Scale::District, 9);
+    let batches: Vec<_> = spec.batches().collect();
+    let orgs = all(&batches, |b| &b.organizations);
+    let people = all(&batches, |b| &b.people);
+    let memberships = all(&batches, |b| &b.memberships);
+    let accounts = all(&batches, |b| &b.accounts);
+    let decisions = all(&batches, |b| &b.decisions);
+    let applications = all(&batches, |b| &b.applications);
+
+    let org_ids: HashSet<Uuid> = orgs.iter().map(|o| o.id).collect();
+    let person_ids: HashSet<Uuid> = people.iter().map(|p| p.id).collect();
+    let mut pairs = HashSet::new();
+    for m in &memberships {
+        assert!(org_ids.contains(&m.organization_id));
+        assert!(person_ids.contains(&m.person_id));
+        assert!(
+            pairs.insert((m.person_id, m.organization_id)),
+            "duplicate membership"
+        );
+    }
+    // Every organisation has its founder as admin; households join organisations.
+    for o in &orgs {
+        assert!(
+            memberships
+                .iter()
+                .any(|m| m.organization_id == o.id && m.role == MemberRole::Admin),
+            "{} has no admin",
+            o.profile.name
+        );
+    }
+    assert!(
+        memberships.len() > people.len(),
+        "{} memberships",
+        memberships.len()
+    );
+
+    // One personal account per person, one per admitted organisation, two for the district.
+    let mut owners = BTreeMap::new();
+    for a in &accounts {
+        *owners.entry(format!("{:?}", a.owner)).or_insert(0) += 1;
+    }
+    assert!(
+        owners.values().all(|n| *n == 1),
+        "an owner has two accounts"
+    );
+    let person_accounts = accounts
+        .iter()
+        .filter(|a| matches!(a.owner, DemoOwner::Person(id) if person_ids.contains(&id)))
+        .count();
+    assert_eq!(person_accounts, people.len());
+    let admitted = orgs
+        .iter()
+        .filter(|o| o.status != OrganizationStatus::Pending)
+        .count();
+    let org_accounts = accounts
+        .iter()
+        .filter(|a| matches!(a.owner, DemoOwner::Organization(id) if org_ids.contains(&id)))
+        .count();
+    assert_eq!(org_accounts, admitted);
+    assert_eq!(
+        accounts
+            .iter()
+            .filter(|a| a.owner.kind_code() == "district" && a.owner.id().is_none())
+            .count(),
+        2
+    );
+
+    // Every id is distinct across tables.
+    let mut ids = HashSet::new();
+    for id in orgs
+        .iter()
+        .map(|o| o.id)
+        .chain(people.iter().map(|p| p.id))
+        .chain(accounts.iter().map(|a| a.id))
+        .chain(decisions.iter().map(|d| d.id))
+        .chain(applications.iter().map(|a| a.id))
+    {
+        assert!(ids.insert(id), "id {id} repeats");
+    }
+
+    // An admission with a reason for every admitted organisation and person; a few suspensions.
+    let admits: HashSet<Uuid> = decisions
+        .iter()
+        .filter(|d| d.decision == Decision::Admit)
+        .map(|d| d.subject.id())
+        .collect();
+    for o in orgs
+        .iter()
+        .filter(|o| o.status != OrganizationStatus::Pending)
+    {
+        assert!(admits.contains(&o.id));
+    }
+    for p in people
+        .iter()
+        .filter(|p| p.membership_status != MembershipStatus::Pending)
+    {
+        assert!(admits.contains(&p.id));
+    }
+    assert!(decisions.iter().all(|d| d.reason.chars().count() >= 3));
+    let coordinator = spec.coordinator_id();
+    assert!(
+        decisions
+            .iter()
+            .all(|d| d.decided_by == Some(coordinator) || d.subject.id() == coordinator)
+    );
+    let suspended_orgs = orgs
+        .iter()
+        .filter(|o| o.status == OrganizationStatus::Suspended)
+        .count();
+    let suspended_people = people
+        .iter()
+        .filter(|p| p.membership_status == MembershipStatus::Suspended)
+        .count();
+    assert!((1..=3).contains(&(suspended_orgs + suspended_people)));
+    assert_eq!(
+        decisions
+            .iter()
+            .filter(|d| d.decision == Decision::Suspend)
+            .count(),
+        suspended_orgs + suspended_people
+    );
+
+    // A few pending applications of every kind for coordinators to review.
+    for kind in [
+        ApplicationKind::Individual,
+        ApplicationKind::NewOrganization,
+        ApplicationKind::ExistingOrganization,
+    ] {
+        assert!(applications.iter().any(|a| a.kind == kind), "{kind:?}");
+    }
+    assert!((3..=20).contains(&applications.len()));
+    for a in &applications {
+        assert!(person_ids.contains(&a.person_id));
+        assert!(a.organization_id.is_none_or(|o| org_ids.contains(&o)));
+        assert!(!a.message.contains('{'));
+        if a.kind == ApplicationKind::NewOrganization {
+            let org = orgs.iter().find(|o| Some(o.id) == a.organization_id);
+            assert_eq!(org.map(|o| o.status), Some(OrganizationStatus::Pending));
+        }
+    }
+    let pending_people = people
+        .iter()
+        .filter(|p| p.membership_status == MembershipStatus::Pending)
+        .count();
+    assert_eq!(
+        pending_people,
+        applications
+            .iter()
+            .filter(|a| a.kind == ApplicationKind::Individual)
+            .count()
+    );
+}
+
+#[test]
+fn timestamps_fall_in_the_demo_year_in_order() {
+    let batches = district(13);
+    let earliest = BASE_DATE - Duration::days(400);
+    let ok = |t: OffsetDateTime| earliest <= t && t <= BASE_DATE;
+    for b in &batches {
+        for o in &b.organizations {
+            assert!(ok(o.created_at) && ok(o.updated_at) && o.created_at <= o.updated_at);
+            assert!(
+                o.charter_signed_at
+                    .is_none_or(|s| s >= o.created_at && ok(s))
+            );
+        }
+        for p in &b.people {
+            assert!(ok(p.created_at) && ok(p.updated_at) && p.created_at <= p.updated_at);
+        }
+        for m in &b.memberships {
+            assert!(ok(m.created_at));
+        }
+        for d in &b.decisions {
+            assert!(ok(d.decided_at));
+        }
+        for a in b
+            .applications
+            .iter()
+            .map(|a| a.created_at)
+            .chain(b.accounts.iter().map(|a| a.created_at))
+        {
+            assert!(ok(a));
+        }
+    }
+}
+
+#[test]
+fn national_scale_spreads_over_italy_and_france() {
+    let spec = DemoSpec::new(Scale::National, 1);
+    // The last organisation batch and one people batch are enough to see the spread.
+    let orgs = spec.batch(12).map(|b| b.organizations).unwrap_or_default();
+    assert_eq!(orgs.len(), ORGANIZATIONS_PER_BATCH as usize);
+    let localities: HashSet<&str> = orgs.iter().map(|o| o.profile.locality.as_str()).collect();
+    assert!(localities.len() >= 60, "{} places", localities.len());
+    let far = orgs
+        .iter()
+        .filter(|o| {
+            o.profile
+                .lat
+                .is_some_and(|lat| km((lat, o.profile.lon.unwrap_or(0.0)), CENTRE) > 200.0)
+        })
+        .count();
+    assert!(far > orgs.len() / 2, "{far} far from Aosta");
+    assert!(orgs.iter().any(|o| {
+        o.profile
+            .phone
+            .as_deref()
+            .is_some_and(|p| p.starts_with("+33"))
+    }));
+    assert!(orgs.iter().any(|o| o.profile.locality == "Roma"));
+    let people = spec.batch(spec.batch_count() - 1).unwrap_or_default();
+    assert_eq!(people.people.len(), PEOPLE_PER_BATCH as usize);
+    assert_eq!(
+        people.people.last().map(|p| p.email.as_str()),
+        Some("person-500000@distretto.example")
+    );
+}
+
+#[test]
+fn slugs_are_host_names() {
+    assert_eq!(slug("Ferme du Grand-Paradis"), "ferme-du-grand-paradis");
+    assert_eq!(
+        slug("Società Cooperativa L'Alveare"),
+        "societa-cooperativa-l-alveare"
+    );
+    assert!(slug(&"Cooperativa ".repeat(10)).len() <= 40);
+    assert_eq!(de("Aosta"), "d'Aosta");
+    assert_eq!(de("Chambéry"), "de Chambéry");
+}
+
+#[test]
+#[ignore]
+fn zz_print_sample() {
+    let b = district(1);
+    for o in b[1].organizations.iter().take(25) {
+        println!(
+            "{:?} | {} | {} | {} | {} | {} | {} {} | {:?},{:?} | {:?} | {} | {:?} | {:?} | fte {} vol {} | {}",
+            o.status,
+            o.profile.name,
+            o.profile.kind,
+            o.profile.sector,
+            o.profile.legal_form,
+            o.profile.address,
+            o.profile.postcode,
+            o.profile.locality,
+            o.profile.lat,
+            o.profile.lon,
+            o.profile.phone,
+            o.profile.website.as_deref().unwrap_or(""),
+            o.profile.contact_email,
+            o.profile.founded_year,
+            o.profile.workers_fte,
+            o.profile.volunteers,
+            o.created_at
+        );
+        println!("   {}", o.profile.description);
+    }
+    for p in b[0].people.iter().chain(b[2].people.iter().take(12)) {
+        println!(
+            "{} | {} | {:?} | {:?} | {:?} | {} | {} | {}",
+            p.email,
+            p.name,
+            p.membership_status,
+            p.locale,
+            p.phone,
+            p.bio,
+            p.locality,
+            p.created_at
+        );
+    }
+    for a in b.iter().flat_map(|b| b.applications.iter()) {
+        println!("{:?} {} {}", a.kind, a.message, a.created_at);
+    }
+    for d in b.iter().flat_map(|b| b.decisions.iter()).take(5) {
+        println!(
+            "{:?} {:?} {} {}",
+            d.subject, d.decision, d.reason, d.decided_at
+        );
+    }
+    let n = DemoSpec::new(Scale::National, 1)
+        .batch(5)
+        .unwrap_or_default();
+    for o in n.organizations.iter().take(12) {
+        println!(
+            "{} | {} | {} {} | {:?}",
+            o.profile.name,
+            o.profile.address,
+            o.profile.postcode,
+            o.profile.locality,
+            o.profile.phone
+        );
+    }
+}

@@ -1,0 +1,170 @@
+//! Who is asking: a browser [`Viewer`] (session cookie) or an [`ApiCaller`] (bearer token).
+
+use crate::i18n::{Lang, cookie, negotiate};
+use crate::{AppError, AppState};
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use distretto_domain::membership::Role;
+use distretto_store::auth::SessionPerson;
+
+/// The browser session cookie.
+pub const SESSION_COOKIE: &str = "distretto_session";
+/// The anonymous cookie that CSRF tokens bind to before sign-in.
+pub const ANON_COOKIE: &str = "distretto_csrf";
+
+/// A signed-in person as services see them.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    /// The person's id.
+    pub id: uuid::Uuid,
+    /// E-mail (login).
+    pub email: String,
+    /// Display name.
+    pub name: String,
+    /// District role.
+    pub role: Role,
+    /// Individual membership status code.
+    pub membership_status: String,
+}
+
+impl Actor {
+    fn from_session(p: SessionPerson) -> Option<Self> {
+        // A suspended person's sessions are ended at suspension; this guards any that remain.
+        if p.membership_status == "suspended" {
+            return None;
+        }
+        Some(Self {
+            id: p.person_id,
+            email: p.email,
+            name: p.name,
+            role: Role::parse(&p.role)?,
+            membership_status: p.membership_status,
+        })
+    }
+
+    /// Whether this person may act as a coordinator.
+    pub fn coordinates(&self) -> bool {
+        self.role.coordinates()
+    }
+}
+
+/// The browser visitor of a page.
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    /// The signed-in person, if any.
+    pub actor: Option<Actor>,
+    /// The language pages are served in.
+    pub lang: Lang,
+    /// The CSRF token every form of the page must carry.
+    pub csrf: String,
+    /// The hash of the session token, to end the session at sign-out.
+    pub session_hash: Option<String>,
+}
+
+/// The anonymous binding value the CSRF guard generated for a first visit (in request extensions).
+#[derive(Debug, Clone)]
+pub struct FreshAnonCookie(pub String);
+
+impl Viewer {
+    /// The signed-in person, or 401.
+    pub fn actor(&self) -> Result<&Actor, AppError> {
+        self.actor.as_ref().ok_or_else(AppError::unauthenticated)
+    }
+}
+
+impl FromRequestParts<AppState> for Viewer {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let lang = negotiate(&parts.headers, state.config.default_lang);
+        let token = cookie(&parts.headers, SESSION_COOKIE).filter(|t| t.len() == 64);
+        let mut actor = None;
+        let mut session_hash = None;
+        if let Some(token) = &token {
+            let hash = crate::auth::crypto::token_hash(token);
+            if let Some(p) = distretto_store::auth::session_person(
+                &state.db,
+                &hash,
+                "browser",
+                distretto_store::now(),
+            )
+            .await?
+            {
+                actor = Actor::from_session(p);
+                session_hash = actor.as_ref().map(|_| hash);
+            }
+        }
+        let binding = match (&session_hash, &token) {
+            (Some(_), Some(t)) => format!("s:{t}"),
+            _ => format!("a:{}", anon_value(parts)),
+        };
+        let csrf = crate::auth::crypto::csrf_token(&state.csrf_key, &binding);
+        Ok(Self {
+            actor,
+            lang,
+            csrf,
+            session_hash,
+        })
+    }
+}
+
+/// The anonymous cookie's value: from the request, or the fresh one the guard is about to set.
+pub fn anon_value(parts: &Parts) -> String {
+    cookie(&parts.headers, ANON_COOKIE)
+        .or_else(|| {
+            parts
+                .extensions
+                .get::<FreshAnonCookie>()
+                .map(|f| f.0.clone())
+        })
+        .unwrap_or_default()
+}
+
+/// The caller of an API operation: a bearer token, or nobody.
+#[derive(Debug, Clone)]
+pub struct ApiCaller {
+    /// The person the token belongs to.
+    pub actor: Option<Actor>,
+    /// Language of error messages.
+    pub lang: Lang,
+}
+
+impl ApiCaller {
+    /// The signed-in person, or 401.
+    pub fn actor(&self) -> Result<&Actor, AppError> {
+        self.actor.as_ref().ok_or_else(AppError::unauthenticated)
+    }
+}
+
+impl FromRequestParts<AppState> for ApiCaller {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let lang = negotiate(&parts.headers, state.config.default_lang);
+        let Some(header) = parts.headers.get(axum::http::header::AUTHORIZATION) else {
+            return Ok(Self { actor: None, lang });
+        };
+        let token = header
+            .to_str()
+            .ok()
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+            .ok_or(AppError::new(
+                axum::http::StatusCode::UNAUTHORIZED,
+                "invalid_token",
+            ))?;
+        let hash = crate::auth::crypto::token_hash(token);
+        let person =
+            distretto_store::auth::session_person(&state.db, &hash, "api", distretto_store::now())
+                .await?;
+        let actor = person.and_then(Actor::from_session).ok_or(AppError::new(
+            axum::http::StatusCode::UNAUTHORIZED,
+            "invalid_token",
+        ))?;
+        Ok(Self {
+            actor: Some(actor),
+            lang,
+        })
+    }
+}

@@ -1,0 +1,255 @@
+//! Test harness: a fresh database (SQLite file or PostgreSQL database) and a server on port 0
+//! per test. PostgreSQL runs when `DISTRETTO_TEST_POSTGRES_URL` names a server; the README's
+//! test command always sets it. Without it the PostgreSQL leg fails loudly unless
+//! `DISTRETTO_TEST_SKIP_POSTGRES=1` says to skip, and then it prints that it skipped.
+
+use distretto_store::{ConnectOptions, Db};
+use distretto_web::{AppState, WebConfig};
+use serde_json::{Value, json};
+use std::net::SocketAddr;
+
+#[derive(Clone, Copy, Debug)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub db: Db,
+    pub client: reqwest::Client,
+}
+
+pub const PASSWORD: &str = "a long enough passphrase";
+
+fn postgres_base() -> Option<String> {
+    match std::env::var("DISTRETTO_TEST_POSTGRES_URL") {
+        Ok(u) if !u.is_empty() => Some(u),
+        _ => None,
+    }
+}
+
+/// Whether the PostgreSQL leg should run; panics when it is neither configured nor explicitly skipped.
+pub fn postgres_wanted() -> bool {
+    if postgres_base().is_some() {
+        return true;
+    }
+    if std::env::var("DISTRETTO_TEST_SKIP_POSTGRES").as_deref() == Ok("1") {
+        eprintln!("SKIPPED: PostgreSQL leg (DISTRETTO_TEST_SKIP_POSTGRES=1)");
+        return false;
+    }
+    panic!(
+        "DISTRETTO_TEST_POSTGRES_URL is not set: run scripts/test (it starts PostgreSQL), or set DISTRETTO_TEST_SKIP_POSTGRES=1 to skip this leg knowingly"
+    );
+}
+
+async fn fresh_db(backend: Backend) -> Db {
+    let url = match backend {
+        Backend::Sqlite => {
+            let dir = std::env::temp_dir().join("distretto-tests");
+            std::fs::create_dir_all(&dir).unwrap();
+            format!(
+                "sqlite:{}",
+                dir.join(format!("{}.db", uuid::Uuid::now_v7())).display()
+            )
+        }
+        Backend::Postgres => {
+            let base = postgres_base().expect("postgres url");
+            let admin = Db::connect(&ConnectOptions {
+                url: base.clone(),
+                max_connections: 1,
+            })
+            .await
+            .unwrap();
+            let name = format!("t_{}", uuid::Uuid::now_v7().simple());
+            if let Db::Postgres(pool) = &admin {
+                sqlx::query(&format!("CREATE DATABASE {name}"))
+                    .execute(pool)
+                    .await
+                    .unwrap();
+            }
+            admin.close().await;
+            let (prefix, _) = base.rsplit_once('/').unwrap();
+            format!("{prefix}/{name}")
+        }
+    };
+    let db = Db::connect(&ConnectOptions {
+        url,
+        max_connections: 8,
+    })
+    .await
+    .unwrap();
+    db.migrate().await.unwrap();
+    db
+}
+
+pub async fn spawn(backend: Backend) -> TestApp {
+    let db = fresh_db(backend).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let base = format!("http://{addr}");
+    let config = WebConfig {
+        public_url: base.clone(),
+        district_name: "Distretto Test".into(),
+        ..WebConfig::default()
+    };
+    let state = AppState::new(db.clone(), config).await.unwrap();
+    let app = distretto_web::router(state);
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .unwrap();
+    });
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    TestApp { base, db, client }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> (u16, Value) {
+        let mut req = self.client.get(self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: &Value,
+    ) -> (u16, Value) {
+        let mut req = self.client.request(method, self.url(path)).json(body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> (u16, Value) {
+        self.send(reqwest::Method::POST, path, token, body).await
+    }
+
+    pub async fn patch(&self, path: &str, token: Option<&str>, body: &Value) -> (u16, Value) {
+        self.send(reqwest::Method::PATCH, path, token, body).await
+    }
+
+    /// Registers a person through the API and returns (id, token).
+    pub async fn person(&self, email: &str, name: &str) -> (String, String) {
+        let (s, v) = self
+            .post(
+                "/api/v1/people",
+                None,
+                &json!({"email": email, "name": name, "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(s, 201, "{v}");
+        let id = v["id"].as_str().unwrap().to_owned();
+        (id, self.token(email).await)
+    }
+
+    pub async fn token(&self, email: &str) -> String {
+        let (s, v) = self
+            .post(
+                "/api/v1/tokens",
+                None,
+                &json!({"email": email, "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(s, 201, "{v}");
+        v["token"].as_str().unwrap().to_owned()
+    }
+
+    /// A coordinator created as an operator would (`distretto admin create-user`), and a token.
+    pub async fn coordinator(&self) -> (String, String) {
+        let hash = distretto_web::auth::crypto::hash_password(PASSWORD.into())
+            .await
+            .unwrap();
+        let id = distretto_web::membership::service::create_member(
+            &self.db,
+            "coord@test.example",
+            "Carla Coordinatrice",
+            &hash,
+            distretto_domain::membership::Role::Coordinator,
+            "CRD",
+        )
+        .await
+        .unwrap();
+        (id.to_string(), self.token("coord@test.example").await)
+    }
+
+    /// An admitted organisation, applied for by a new person who becomes its admin.
+    /// Returns (org id, admin token).
+    pub async fn admitted_org(
+        &self,
+        coord: &str,
+        admin_email: &str,
+        name: &str,
+    ) -> (String, String) {
+        let (_, token) = self.person(admin_email, "Org Admin").await;
+        let (s, app) = self.post("/api/v1/applications", Some(&token), &json!({
+            "kind": "new_organization",
+            "message": "We grow vegetables",
+            "organization": {"name": name, "kind": "farm", "sector": "agriculture", "locality": "Aosta", "lat": "45.73", "lon": "7.32", "description": "Orto biologico"}
+        })).await;
+        assert_eq!(s, 201, "{app}");
+        let org = app["organization_id"].as_str().unwrap().to_owned();
+        let (s, v) = self
+            .post(
+                &format!(
+                    "/api/v1/applications/{}/decision",
+                    app["id"].as_str().unwrap()
+                ),
+                Some(coord),
+                &json!({"decision": "admit", "reason": "Signed the charter"}),
+            )
+            .await;
+        assert_eq!(s, 200, "{v}");
+        (org, token)
+    }
+
+    /// Counts rows of a table (for "nothing changed" checks).
+    pub async fn count(&self, table: &str) -> i64 {
+        let sql = format!("SELECT COUNT(*) FROM {table}");
+        match &self.db {
+            Db::Sqlite { read, .. } => sqlx::query_scalar(&sql).fetch_one(read).await.unwrap(),
+            Db::Postgres(p) => sqlx::query_scalar(&sql).fetch_one(p).await.unwrap(),
+        }
+    }
+}
+
+/// Runs each listed test function on SQLite and on PostgreSQL.
+#[macro_export]
+macro_rules! on_both {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::$name($crate::harness::spawn($crate::harness::Backend::Sqlite).await).await;
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    if $crate::harness::postgres_wanted() {
+                        super::$name($crate::harness::spawn($crate::harness::Backend::Postgres).await).await;
+                    }
+                }
+            }
+        )*
+    };
+}

@@ -1,0 +1,8 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+//! API and page tests over HTTP, each on SQLite and PostgreSQL.
+
+mod directory;
+mod harness;
+mod membership;
+mod pages;
+mod robustness;
