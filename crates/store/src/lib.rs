@@ -90,6 +90,9 @@ macro_rules! with_pool {
     };
 }
 
+/// The most SQLite reader connections (each keeps its own 8 MB page cache).
+pub const MAX_SQLITE_READERS: u32 = 8;
+
 /// Connection settings.
 #[derive(Clone, Debug)]
 pub struct ConnectOptions {
@@ -132,14 +135,15 @@ impl Db {
                     .synchronous(SqliteSynchronous::Full)
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(10))
-                    .pragma("cache_size", "-32000")
+                    .pragma("cache_size", "-8000")
                     .pragma("temp_store", "memory");
                 let write = SqlitePoolOptions::new()
                     .max_connections(1)
                     .connect_with(base.clone())
                     .await?;
+                // Readers beyond a few per core only add page caches: SQLite reads are CPU-bound.
                 let read = SqlitePoolOptions::new()
-                    .max_connections(opts.max_connections.max(1))
+                    .max_connections(opts.max_connections.clamp(1, MAX_SQLITE_READERS))
                     .connect_with(base.read_only(false))
                     .await?;
                 Ok(Self::Sqlite { read, write })

@@ -74,6 +74,8 @@ pub struct StateInner {
     pub csrf_key: [u8; 32],
     /// Request counters for `/metrics`.
     pub metrics: ops::Metrics,
+    /// Short-lived directory facts shared by every page view (the place list).
+    pub directory_cache: directory::service::DirectoryCache,
 }
 
 impl std::ops::Deref for AppState {
@@ -97,6 +99,7 @@ impl AppState {
             config,
             csrf_key,
             metrics: ops::Metrics::default(),
+            directory_cache: Default::default(),
         })))
     }
 }

@@ -269,6 +269,10 @@ fn memberships_accounts_decisions_and_applications_hold_together() {
     );
 
     // Every id is distinct across tables.
+    // Ids are v7 like the platform's, sorted in generation order within a table.
+    assert!(people.iter().all(|p| p.id.get_version_num() == 7));
+    assert!(people.windows(2).all(|w| w[0].id < w[1].id));
+    assert!(orgs.windows(2).all(|w| w[0].id < w[1].id));
     let mut ids = HashSet::new();
     for id in orgs
         .iter()
@@ -493,4 +497,16 @@ fn zz_print_sample() {
             o.profile.phone
         );
     }
+}
+
+#[test]
+#[ignore]
+fn zz_time_national_generation() {
+    let t = std::time::Instant::now();
+    let spec = DemoSpec::new(Scale::National, 1);
+    let mut n = 0;
+    for b in spec.batches() {
+        n += b.entity_count() + b.memberships.len() as u64;
+    }
+    println!("generated {n} in {:.1} s", t.elapsed().as_secs_f64());
 }

@@ -2,7 +2,7 @@
 //!
 //! The district is written batch by batch, in the domain's dependency order (coordinator, then
 //! organisations, then people with their memberships, applications, decisions and accounts), each
-//! table of a batch in one multi-row transaction. While one batch is being written, the next is
+//! batch in one transaction of multi-row inserts. While one batch is being written, the next is
 //! generated on a blocking thread, so the two cores share the work and memory stays bounded by two
 //! batches whatever the scale.
 
@@ -42,9 +42,11 @@ struct Rows {
     entities: u64,
 }
 
+/// Maps a batch to rows, each table sorted by its primary key: random UUIDs inserted in order
+/// walk each index once per batch instead of jumping around it.
 fn rows_of(batch: DemoBatch, password_hash: &str, currency: &str) -> Rows {
     let entities = batch.entity_count();
-    Rows {
+    let mut rows = Rows {
         organizations: batch
             .organizations
             .into_iter()
@@ -124,7 +126,15 @@ fn rows_of(batch: DemoBatch, password_hash: &str, currency: &str) -> Rows {
             })
             .collect(),
         entities,
-    }
+    };
+    rows.organizations.sort_unstable_by_key(|r| r.id);
+    rows.people.sort_unstable_by_key(|r| r.id);
+    rows.memberships
+        .sort_unstable_by_key(|r| (r.person_id, r.organization_id));
+    rows.applications.sort_unstable_by_key(|r| r.id);
+    rows.decisions.sort_unstable_by_key(|r| r.id);
+    rows.accounts.sort_unstable_by_key(|r| r.id);
+    rows
 }
 
 /// Generates batch `index` as rows on a blocking thread (generation is CPU work that would
@@ -161,6 +171,40 @@ pub async fn fill(
     if !db.is_empty().await? {
         return Err(StoreError::Conflict);
     }
+    // SQLite: a page cache large enough for the indexes of a national district, on the one write
+    // connection and only while filling; past it, every random-UUID insert reads its index page
+    // back from the file. Restored afterwards, whatever the outcome.
+    let cache_pages: Option<i64> = match db {
+        Db::Sqlite { write, .. } => {
+            let before = sqlx::query_scalar("PRAGMA cache_size")
+                .fetch_one(write)
+                .await?;
+            sqlx::query(&format!("PRAGMA cache_size = -{FILL_CACHE_KIB}"))
+                .execute(write)
+                .await?;
+            Some(before)
+        }
+        Db::Postgres(_) => None,
+    };
+    let filled = fill_batches(db, spec, password_hash, currency, progress).await;
+    if let (Db::Sqlite { write, .. }, Some(before)) = (db, cache_pages) {
+        sqlx::query(&format!("PRAGMA cache_size = {before}"))
+            .execute(write)
+            .await?;
+    }
+    filled
+}
+
+/// The SQLite page cache while filling, in KiB (256 MiB).
+const FILL_CACHE_KIB: i64 = 256 * 1024;
+
+async fn fill_batches(
+    db: &Db,
+    spec: &DemoSpec,
+    password_hash: &str,
+    currency: &str,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> Result<DemoSummary> {
     let spec = *spec;
     let hash: Arc<str> = Arc::from(password_hash);
     let currency: Arc<str> = Arc::from(currency);
@@ -195,46 +239,94 @@ pub async fn fill(
     Ok(summary)
 }
 
-/// Writes one batch in foreign-key order; empty tables cost no transaction.
-async fn write(db: &Db, rows: &Rows) -> Result<()> {
-    if !rows.organizations.is_empty() {
-        crate::directory::insert_organizations(db, &rows.organizations).await?;
+/// `$1, $2, …` → `?, ?, …`. SQLite resolves a `$N` parameter through a linear search of the
+/// statement's parameter names at every bind, so a statement with 32,000 of them binds in
+/// quadratic time (about a second each); anonymous `?` parameters bind in order for free. Only
+/// valid where each `$N` appears once, in increasing order: true of `values_placeholders`.
+fn positional(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
+            out.push('?');
+            while chars.peek().is_some_and(char::is_ascii_digit) {
+                chars.next();
+            }
+        } else {
+            out.push(c);
+        }
     }
-    if !rows.people.is_empty() {
-        crate::membership::insert_people(db, &rows.people).await?;
-    }
-    if !rows.memberships.is_empty() {
-        crate::membership::insert_memberships(db, &rows.memberships).await?;
-    }
-    if !rows.applications.is_empty() {
-        insert_applications(db, &rows.applications).await?;
-    }
-    if !rows.decisions.is_empty() {
-        crate::membership::insert_decisions(db, &rows.decisions).await?;
-    }
-    if !rows.accounts.is_empty() {
-        crate::accounts::insert_accounts(db, &rows.accounts).await?;
-    }
-    Ok(())
+    out
 }
 
-/// Inserts applications as they are, in multi-row batches inside one transaction.
-async fn insert_applications(db: &Db, rows: &[ApplicationRow]) -> Result<()> {
+/// Inserts `$rows` in multi-row statements of `$sql(rows_in_chunk)` inside the transaction `$tx`,
+/// binding each row with `$bind`.
+macro_rules! insert_all {
+    ($tx:ident, $sqlite:expr, $rows:expr, $columns:expr, $sql:expr, |$q:ident, $r:ident| $bind:expr) => {
+        for chunk in insert_chunks($rows, $columns) {
+            let sql: String = $sql(chunk.len());
+            let sql = if $sqlite { positional(&sql) } else { sql };
+            let mut $q = sqlx::query(&sql);
+            for $r in chunk {
+                $q = $bind;
+            }
+            $q.execute(&mut *$tx)
+                .await
+                .map_err(StoreError::from_write)?;
+        }
+    };
+}
+
+/// Writes one batch in foreign-key order, in one transaction: one commit (one fsync) per batch,
+/// and a batch is either wholly there or not at all.
+///
+/// The statements mirror `directory::insert_organizations`, `membership::insert_people`,
+/// `insert_memberships`, `insert_decisions`, `accounts::insert_accounts` and
+/// `export::insert_applications`, which commit per table and bind `$N` parameters (see
+/// [`positional`] for why that is too slow on SQLite at this volume).
+async fn write(db: &Db, rows: &Rows) -> Result<()> {
+    let sqlite = matches!(db, Db::Sqlite { .. });
     with_pool!(db.write(), pool => {
         let mut tx = pool.begin().await?;
-        for chunk in insert_chunks(rows, 9) {
-            let sql = format!(
-                "INSERT INTO applications (id, person_id, kind, organization_id, message, status, created_at, decided_at, decided_by) VALUES {}",
-                values_placeholders(chunk.len(), 9)
-            );
-            let mut q = sqlx::query(&sql);
-            for a in chunk {
-                q = q.bind(a.id).bind(a.person_id).bind(&a.kind).bind(a.organization_id).bind(&a.message)
-                    .bind(&a.status).bind(a.created_at).bind(a.decided_at).bind(a.decided_by);
-            }
-            q.execute(&mut *tx).await.map_err(StoreError::from_write)?;
-        }
+        insert_all!(tx, sqlite, &rows.organizations, 25, crate::directory::insert_sql,
+            |q, r| crate::directory::bind_organization!(q, r));
+        insert_all!(tx, sqlite, &rows.people, 12, |n| format!(
+            "INSERT INTO people (id, email, name, password_hash, role, membership_status, locale, phone, bio, locality, created_at, updated_at) VALUES {}",
+            values_placeholders(n, 12)),
+            |q, r| q.bind(r.id).bind(&r.email).bind(&r.name).bind(&r.password_hash).bind(&r.role)
+                .bind(&r.membership_status).bind(&r.locale).bind(&r.phone).bind(&r.bio)
+                .bind(&r.locality).bind(r.created_at).bind(r.updated_at));
+        insert_all!(tx, sqlite, &rows.memberships, 4, |n| format!(
+            "INSERT INTO memberships (person_id, organization_id, role, created_at) VALUES {}",
+            values_placeholders(n, 4)),
+            |q, r| q.bind(r.person_id).bind(r.organization_id).bind(&r.role).bind(r.created_at));
+        insert_all!(tx, sqlite, &rows.applications, 9, |n| format!(
+            "INSERT INTO applications (id, person_id, kind, organization_id, message, status, created_at, decided_at, decided_by) VALUES {}",
+            values_placeholders(n, 9)),
+            |q, a| q.bind(a.id).bind(a.person_id).bind(&a.kind).bind(a.organization_id).bind(&a.message)
+                .bind(&a.status).bind(a.created_at).bind(a.decided_at).bind(a.decided_by));
+        insert_all!(tx, sqlite, &rows.decisions, 8, |n| format!(
+            "INSERT INTO membership_decisions (id, subject_kind, subject_id, application_id, decision, reason, decided_by, decided_at) VALUES {}",
+            values_placeholders(n, 8)),
+            |q, r| q.bind(r.id).bind(&r.subject_kind).bind(r.subject_id).bind(r.application_id).bind(&r.decision)
+                .bind(&r.reason).bind(r.decided_by).bind(r.decided_at));
+        insert_all!(tx, sqlite, &rows.accounts, 5, |n| format!(
+            "INSERT INTO accounts (id, owner_kind, owner_id, currency, created_at) VALUES {}",
+            values_placeholders(n, 5)),
+            |q, r| q.bind(r.id).bind(&r.owner_kind).bind(r.owner_id).bind(&r.currency).bind(r.created_at));
         tx.commit().await?;
         Ok::<_, StoreError>(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn positional_replaces_numbered_parameters_only() {
+        assert_eq!(
+            super::positional("INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)"),
+            "INSERT INTO t (a, b) VALUES (?, ?), (?, ?)"
+        );
+        assert_eq!(super::positional("SELECT '$' || x"), "SELECT '$' || x");
+    }
 }

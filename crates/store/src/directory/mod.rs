@@ -153,16 +153,27 @@ pub async fn insert_organizations(db: &Db, rows: &[OrganizationRow]) -> Result<(
     })
 }
 
-/// Builds the `WHERE` clause of a directory query and its bound strings (status is always `active`).
-fn directory_filter(q: &DirectoryQuery) -> (String, Vec<String>) {
+/// The shortest word the trigram indexes can look up.
+const MIN_TRIGRAM_CHARS: usize = 3;
+
+/// Builds the `WHERE` clause of a directory query and its bound strings (status is always
+/// `active`). On SQLite, words of 3 characters or more go through the FTS5 trigram table;
+/// on PostgreSQL the same `LIKE` uses the pg_trgm index directly.
+fn directory_filter(backend: &str, q: &DirectoryQuery) -> (String, Vec<String>) {
     let mut sql = String::from("status = 'active'");
     let mut binds = Vec::new();
     for w in &q.words {
+        let plain = !w.contains(['%', '_', '\\']);
         binds.push(like_contains(w));
-        sql.push_str(&format!(
-            " AND search_text LIKE ${} ESCAPE '\\'",
-            binds.len()
-        ));
+        let n = binds.len();
+        if backend == "sqlite" && plain && w.chars().count() >= MIN_TRIGRAM_CHARS {
+            // FTS5 applies LIKE through its index only without an ESCAPE clause.
+            sql.push_str(&format!(
+                " AND id IN (SELECT id FROM organizations_search WHERE search_text LIKE ${n})"
+            ));
+        } else {
+            sql.push_str(&format!(" AND search_text LIKE ${n} ESCAPE '\\'"));
+        }
     }
     if let Some(k) = q.kind {
         binds.push(k.code().to_owned());
@@ -179,31 +190,42 @@ fn directory_filter(q: &DirectoryQuery) -> (String, Vec<String>) {
     (sql, binds)
 }
 
-/// One page of the directory, sorted by folded name, and the total matching.
-pub async fn search(db: &Db, q: &DirectoryQuery) -> Result<(Vec<OrganizationSummary>, i64)> {
-    let (filter, binds) = directory_filter(q);
-    let page_sql = format!(
+/// One page of the directory, sorted by folded name.
+pub async fn search_page(db: &Db, q: &DirectoryQuery) -> Result<Vec<OrganizationSummary>> {
+    let (filter, binds) = directory_filter(db.backend(), q);
+    let sql = format!(
         "SELECT id, name, kind, sector, locality, lat, lon FROM organizations WHERE {filter} \
          ORDER BY sort_name, id LIMIT {} OFFSET {}",
         q.limit, q.offset
     );
-    let count_sql = format!("SELECT COUNT(*) FROM organizations WHERE {filter}");
     with_pool!(db.read(), pool => {
-        let mut page = sqlx::query_as::<_, OrganizationSummary>(&page_sql);
-        let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
+        let mut page = sqlx::query_as::<_, OrganizationSummary>(&sql);
         for b in &binds {
             page = page.bind(b);
+        }
+        Ok(page.fetch_all(pool).await?)
+    })
+}
+
+/// How many active organisations match the query's words and filters.
+pub async fn search_count(db: &Db, q: &DirectoryQuery) -> Result<i64> {
+    let (filter, binds) = directory_filter(db.backend(), q);
+    let sql = format!("SELECT COUNT(*) FROM organizations WHERE {filter}");
+    with_pool!(db.read(), pool => {
+        let mut count = sqlx::query_scalar::<_, i64>(&sql);
+        for b in &binds {
             count = count.bind(b);
         }
-        let items = page.fetch_all(pool).await?;
-        // A short first page is the whole result: no need to count.
-        let total = if q.offset == 0 && (items.len() as u64) < u64::from(q.limit) {
-            items.len() as i64
-        } else {
-            count.fetch_one(pool).await?
-        };
-        Ok((items, total))
+        Ok(count.fetch_one(pool).await?)
     })
+}
+
+/// The cache key of a query's filters (paging excluded): equal keys count the same rows.
+pub fn filter_key(q: &DirectoryQuery) -> String {
+    format!(
+        "{:?}|{:?}|{:?}|{:?}",
+        q.words, q.kind, q.sector, q.locality_key
+    )
 }
 
 /// Active organisations with a position matching the query's filters, for the map
@@ -213,7 +235,7 @@ pub async fn map_points(
     q: &DirectoryQuery,
     max_points: u32,
 ) -> Result<Vec<OrganizationSummary>> {
-    let (filter, binds) = directory_filter(q);
+    let (filter, binds) = directory_filter(db.backend(), q);
     let sql = format!(
         "SELECT id, name, kind, sector, locality, lat, lon FROM organizations \
          WHERE {filter} AND lat IS NOT NULL AND lon IS NOT NULL ORDER BY sort_name, id LIMIT {max_points}"
@@ -294,11 +316,12 @@ pub async fn totals(db: &Db) -> Result<(i64, i64)> {
     )
 }
 
-/// Recently admitted organisations (newest first).
+/// Recently admitted organisations (newest charter signature first).
 pub async fn recent(db: &Db, limit: u32) -> Result<Vec<OrganizationSummary>> {
     let sql = format!(
-        "SELECT id, name, kind, sector, locality, lat, lon FROM organizations WHERE status = 'active' \
-         ORDER BY COALESCE(charter_signed_at, created_at) DESC, id LIMIT {limit}"
+        "SELECT id, name, kind, sector, locality, lat, lon FROM organizations \
+         WHERE status = 'active' AND charter_signed_at IS NOT NULL \
+         ORDER BY charter_signed_at DESC, id LIMIT {limit}"
     );
     Ok(
         with_pool!(db.read(), pool => sqlx::query_as::<_, OrganizationSummary>(&sql).fetch_all(pool).await)?,

@@ -28,8 +28,6 @@ pub(crate) fn router() -> axum::Router<AppState> {
 
 /// The most points the map draws (a national district has ~60,000 members).
 pub const MAX_MAP_POINTS: u32 = 100_000;
-/// The most places offered in the place filter.
-const MAX_PLACES: u32 = 500;
 
 /// A page path `{id}`: anything but a UUID is an unknown page.
 pub(crate) fn parse_id(s: &str) -> Result<Uuid, AppError> {
@@ -47,7 +45,7 @@ struct DirectoryPage {
     last: u64,
     prev: Option<String>,
     next: Option<String>,
-    places: Vec<String>,
+    places: std::sync::Arc<Vec<String>>,
     filters_query: String,
 }
 
@@ -90,7 +88,7 @@ async fn directory_page(
         .map_err(|_| AppError::bad_request("invalid_query"))?;
     let query = params.parse()?;
     let page = service::search(&state, &query).await?;
-    let places = distretto_store::directory::localities(&state.db, MAX_PLACES).await?;
+    let places = service::places(&state).await?;
     let filters_query = params.filters_query();
     let sep = if filters_query.is_empty() { "" } else { "&" };
     let limit = u64::from(query.limit);

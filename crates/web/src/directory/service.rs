@@ -15,13 +15,30 @@ pub struct Page<T> {
     pub total: i64,
 }
 
-/// Searches the directory of active members.
+/// Searches the directory of active members. A short first page is its own total; otherwise
+/// the total comes from the count cache (see [`DirectoryCache`]).
 pub async fn search(
     state: &AppState,
     q: &DirectoryQuery,
 ) -> Result<Page<OrganizationSummary>, AppError> {
-    let (items, total) = distretto_store::directory::search(&state.db, q).await?;
+    let items = distretto_store::directory::search_page(&state.db, q).await?;
+    let total = if q.offset == 0 && (items.len() as u64) < u64::from(q.limit) {
+        items.len() as i64
+    } else {
+        count(state, q).await?
+    };
     Ok(Page { items, total })
+}
+
+async fn count(state: &AppState, q: &DirectoryQuery) -> Result<i64, AppError> {
+    let key = distretto_store::directory::filter_key(q);
+    let generation = state.directory_cache.generation();
+    if let Some(n) = state.directory_cache.cached_count(&key, generation) {
+        return Ok(n);
+    }
+    let n = distretto_store::directory::search_count(&state.db, q).await?;
+    state.directory_cache.store_count(key, generation, n);
+    Ok(n)
 }
 
 /// Whether `actor` may see an organisation that is not active (pending, suspended, rejected):
@@ -87,6 +104,7 @@ pub async fn update(
     let parsed = OrganizationProfile::parse(input)?;
     distretto_store::directory::update_profile(&state.db, id, &parsed, distretto_store::now())
         .await?;
+    state.directory_cache.invalidate();
     Ok(distretto_store::directory::get(&state.db, id).await?)
 }
 
@@ -111,4 +129,117 @@ pub fn input_of(org: &OrganizationRow) -> ProfileInput {
         workers_fte: fte.to_string(),
         volunteers: org.volunteers.to_string(),
     }
+}
+
+/// How long a directory total or the home page's figures are reused. Writes made through this
+/// instance invalidate them at once; writes made by another instance behind the same database
+/// show up within this delay. Rows themselves are always read fresh.
+pub const FIGURES_TTL: std::time::Duration = std::time::Duration::from_secs(10);
+/// How long the list of places is reused before it is read again.
+pub const PLACES_TTL: std::time::Duration = std::time::Duration::from_secs(30);
+/// The most places offered in the place filter.
+pub const MAX_PLACES: u32 = 500;
+/// The most distinct filter combinations whose totals are kept (then the cache starts afresh).
+const MAX_CACHED_COUNTS: usize = 4_096;
+
+type Stamped<T> = Option<(std::time::Instant, u64, std::sync::Arc<T>)>;
+
+/// Directory facts cached in memory for a short time: counting 60,000 rows on every page view
+/// would cost more than everything else the page does.
+#[derive(Default)]
+pub struct DirectoryCache {
+    generation: std::sync::atomic::AtomicU64,
+    counts: std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, u64, i64)>>,
+    places: std::sync::Mutex<Stamped<Vec<String>>>,
+    glance: std::sync::Mutex<Stamped<Glance>>,
+}
+
+/// The district at a glance, for the home page.
+pub struct Glance {
+    /// Active organisations.
+    pub organizations: i64,
+    /// Their jobs, in hundredths of FTE.
+    pub workers_fte_hundredths: i64,
+    /// Active organisations per kind.
+    pub by_kind: Vec<(String, i64)>,
+    /// The newest members.
+    pub recent: Vec<OrganizationSummary>,
+    /// The newest admissions (names and dates only).
+    pub admissions: Vec<distretto_store::membership::DecisionView>,
+}
+
+impl DirectoryCache {
+    /// Marks every cached figure stale (call after any write to organisations or memberships).
+    pub fn invalidate(&self) {
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn cached_count(&self, key: &str, generation: u64) -> Option<i64> {
+        let counts = self.counts.lock().ok()?;
+        let (at, g, n) = counts.get(key)?;
+        (*g == generation && at.elapsed() < FIGURES_TTL).then_some(*n)
+    }
+
+    fn store_count(&self, key: String, generation: u64, n: i64) {
+        if let Ok(mut counts) = self.counts.lock() {
+            if counts.len() >= MAX_CACHED_COUNTS {
+                counts.clear();
+            }
+            counts.insert(key, (std::time::Instant::now(), generation, n));
+        }
+    }
+
+    fn fresh<T>(
+        slot: &std::sync::Mutex<Stamped<T>>,
+        generation: u64,
+        ttl: std::time::Duration,
+    ) -> Option<std::sync::Arc<T>> {
+        let guard = slot.lock().ok()?;
+        let (at, g, v) = guard.as_ref()?;
+        (*g == generation && at.elapsed() < ttl).then(|| v.clone())
+    }
+
+    fn put<T>(slot: &std::sync::Mutex<Stamped<T>>, generation: u64, value: std::sync::Arc<T>) {
+        if let Ok(mut guard) = slot.lock() {
+            *guard = Some((std::time::Instant::now(), generation, value));
+        }
+    }
+}
+
+/// The places with active members, for the place filter.
+pub async fn places(state: &AppState) -> Result<std::sync::Arc<Vec<String>>, AppError> {
+    let cache = &state.directory_cache;
+    let generation = cache.generation();
+    if let Some(p) = DirectoryCache::fresh(&cache.places, generation, PLACES_TTL) {
+        return Ok(p);
+    }
+    let fresh =
+        std::sync::Arc::new(distretto_store::directory::localities(&state.db, MAX_PLACES).await?);
+    DirectoryCache::put(&cache.places, generation, fresh.clone());
+    Ok(fresh)
+}
+
+/// The district at a glance.
+pub async fn glance(state: &AppState) -> Result<std::sync::Arc<Glance>, AppError> {
+    let cache = &state.directory_cache;
+    let generation = cache.generation();
+    if let Some(g) = DirectoryCache::fresh(&cache.glance, generation, FIGURES_TTL) {
+        return Ok(g);
+    }
+    let db = &state.db;
+    let (organizations, workers_fte_hundredths) = distretto_store::directory::totals(db).await?;
+    let fresh = std::sync::Arc::new(Glance {
+        organizations,
+        workers_fte_hundredths,
+        by_kind: distretto_store::directory::count_by_kind(db).await?,
+        recent: distretto_store::directory::recent(db, 8).await?,
+        admissions: distretto_store::membership::recent_admissions(db, 8).await?,
+    });
+    DirectoryCache::put(&cache.glance, generation, fresh.clone());
+    Ok(fresh)
 }

@@ -217,6 +217,7 @@ pub async fn decide(
         }
         Err(e) => return Err(e.into()),
     }
+    state.directory_cache.invalidate();
     Ok(distretto_store::membership::application(&state.db, application_id).await?)
 }
 
@@ -255,6 +256,7 @@ pub async fn set_organization_status(
         Some((org_id, new_status.into(), false)),
     );
     distretto_store::membership::apply_decision(&state.db, &effect).await?;
+    state.directory_cache.invalidate();
     Ok(())
 }
 
@@ -382,7 +384,10 @@ pub async fn accept_invitation(
     )
     .await
     {
-        Ok(org) => Ok(org),
+        Ok(org) => {
+            state.directory_cache.invalidate();
+            Ok(org)
+        }
         Err(distretto_store::StoreError::Conflict) => {
             Err(AppError::new(StatusCode::GONE, "invitation_expired"))
         }
