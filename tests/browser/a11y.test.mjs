@@ -61,7 +61,7 @@ test('axeCheck itself fails on a page with serious violations', async () => {
     document.querySelector('label[for="email"]').remove();
     document.querySelector('h1').style.cssText = 'color:#fff;background:#fff';
   });
-  await assert.rejects(axeCheck(page, 'a deliberately broken page'), /label|color-contrast/);
+  await assert.rejects(axeCheck(page, 'a deliberately broken page', { quiet: true }), /label|color-contrast/);
   await context.close();
 });
 
@@ -171,61 +171,75 @@ test('axe: a coordinator (applications, people, decisions, profiles)', async () 
   await context.close();
 });
 
-test('keyboard focus is visible and the skip link works', async () => {
+/** Tabs through every stop of the page; returns the stops without a visible focus indicator. */
+async function tabThrough(page, maxStops = 200) {
+  await page.evaluate(() => { window.__tabbed = new WeakSet(); });
+  const bad = [];
+  let stops = 0;
+  for (let i = 0; i < maxStops; i++) {
+    await page.keyboard.press('Tab');
+    const f = await page.evaluate(() => {
+      const el = document.activeElement;
+      if (!el || el === document.body || window.__tabbed.has(el)) return null;
+      window.__tabbed.add(el);
+      const s = getComputedStyle(el);
+      const r = el.getBoundingClientRect();
+      return {
+        what: `<${el.tagName.toLowerCase()}> "${(el.textContent || el.getAttribute('aria-label') || el.id || '').trim().slice(0, 40)}"`,
+        indicator: (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0) || (s.boxShadow && s.boxShadow !== 'none'),
+        style: `outline ${s.outlineStyle} ${s.outlineWidth}; box-shadow ${s.boxShadow}`,
+        shown: r.width > 2 && r.height > 2,
+      };
+    });
+    if (!f) break;
+    stops += 1;
+    if (!f.indicator || !f.shown) bad.push(`${f.what}: ${f.shown ? f.style : 'not shown when focused'}`);
+  }
+  return { stops, bad };
+}
+
+test('keyboard focus is visible on every tab stop, and the skip link works', async () => {
   const { context, page } = await newPage(browser);
   await visit(page, '/');
 
-  /** The focused element and whether it shows a focus indicator. */
-  const focused = () => page.evaluate(() => {
+  // The first Tab reaches the skip link, which shows itself with an outline.
+  await page.keyboard.press('Tab');
+  const skip = await page.evaluate(() => {
     const el = document.activeElement;
     const s = getComputedStyle(el);
-    const outline = s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0;
-    const shadow = s.boxShadow && s.boxShadow !== 'none';
     const r = el.getBoundingClientRect();
     return {
-      tag: el.tagName.toLowerCase(),
-      text: (el.textContent || '').trim().slice(0, 40),
       href: el.getAttribute('href'),
-      indicator: outline || shadow,
-      style: `${s.outlineStyle} ${s.outlineWidth} ${s.outlineColor} / ${s.boxShadow}`,
-      onScreen: r.bottom > 0 && r.right > 0 && r.top < window.innerHeight && r.left < window.innerWidth,
+      outline: s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0,
+      shadow: s.boxShadow !== 'none',
+      onScreen: r.bottom > 0 && r.top < window.innerHeight && r.height > 10,
     };
   });
-
-  // The first Tab reaches the skip link, which becomes visible with an outline.
-  await page.keyboard.press('Tab');
-  const skip = await focused();
-  assert.equal(skip.tag, 'a');
-  assert.equal(skip.href, '#main');
-  assert.ok(skip.indicator, `the skip link shows focus: ${skip.style}`);
+  assert.equal(skip.href, '#main', 'the first tab stop is the skip link');
+  assert.ok(skip.outline || skip.shadow, 'the skip link shows focus');
   assert.ok(skip.onScreen, 'the focused skip link is on screen');
 
-  // The next stops (district name, navigation, switcher, …) all show focus.
-  for (let i = 0; i < 8; i++) {
-    await page.keyboard.press('Tab');
-    const f = await focused();
-    assert.ok(f.indicator, `focus on <${f.tag}> "${f.text}" is visible: ${f.style}`);
-    assert.ok(f.onScreen, `focused <${f.tag}> "${f.text}" is on screen`);
-  }
-
-  // Activating the skip link moves focus to the main content.
-  await visit(page, '/directory');
-  await page.keyboard.press('Tab');
+  // Activating it moves focus to the main content; the next Tab stays in main.
   await page.keyboard.press('Enter');
   assert.equal(await page.evaluate(() => document.activeElement.id), 'main');
   await page.keyboard.press('Tab');
-  const first = await focused();
-  assert.ok(first.indicator, `the first control in main shows focus: ${first.style}`);
-  assert.equal(await page.evaluate(() => document.activeElement.closest('main') !== null), true);
+  assert.ok(await page.evaluate(() => document.activeElement.closest('main') !== null), 'focus continues in main');
 
-  // Form controls and buttons too.
-  await visit(page, '/sign-in');
-  await page.focus('#email');
-  await page.keyboard.press('Tab');
-  await page.keyboard.press('Tab');
-  const button = await focused();
-  assert.equal(button.tag, 'button');
-  assert.ok(button.indicator, `the submit button shows focus: ${button.style}`);
+  // Every tab stop of these pages (links, buttons, fields, the map and its controls) shows focus.
+  for (const [path, options] of [
+    ['/', {}],
+    [`/organizations/${demoOrg.id}`, { colorScheme: 'dark' }],
+  ]) {
+    const { context: c, page: p } = await newPage(browser, options);
+    await visit(p, path);
+    if (await p.locator('[data-map]').count()) {
+      await p.waitForSelector('[data-map][data-map-state]:not([data-map-state="loading"])', { timeout: 15000 });
+    }
+    const { stops, bad } = await tabThrough(p);
+    assert.ok(stops >= 10, `${path}: ${stops} tab stops`);
+    assert.deepEqual(bad, [], `${path}: focus not visible on\n${bad.join('\n')}`);
+    await c.close();
+  }
   await context.close();
 });
 
@@ -249,5 +263,45 @@ test('signed-in chrome: the sign-out button is reached by keyboard and shows foc
   assert.ok(f.indicator, `sign out shows focus: ${f.style}`);
   await Promise.all([page.waitForURL((u) => u.pathname === '/'), page.keyboard.press('Enter')]);
   assert.equal(await page.locator('nav.site-nav a', { hasText: 'Sign in' }).count(), 1, 'signed out');
+  await context.close();
+});
+
+test('the navigation marks the page you are on', async () => {
+  const { context, page } = await newPage(browser);
+  const current = () => page.locator('header a[aria-current="page"]').allInnerTexts();
+  await visit(page, '/directory?kind=farm');
+  assert.deepEqual(await current(), ['Directory']);
+  await visit(page, '/map');
+  assert.deepEqual(await current(), ['Map']);
+  await visit(page, '/sign-in');
+  assert.deepEqual(await current(), ['Sign in']);
+  await visit(page, '/');
+  assert.deepEqual(await current(), []);
+  await signIn(page, COORDINATOR);
+  await visit(page, '/me');
+  assert.deepEqual(await current(), ['My profile']);
+  await visit(page, '/coordination/people');
+  assert.deepEqual(await current(), ['Coordination']);
+  assert.deepEqual(await page.locator('main nav a[aria-current="page"]').allInnerTexts(), ['People']);
+  await context.close();
+});
+
+// Known server-side bugs (crates/web/src/pages/mod.rs, error_page): reported, not fixable in
+// templates. `todo` runs them and shows the result without failing the suite; drop the
+// `todo` once they pass.
+test('an error page keeps the signed-in navigation', { todo: 'error_page builds its Chrome with actor: None' }, async () => {
+  const { context, page } = await newPage(browser);
+  await signIn(page, COORDINATOR);
+  await visit(page, '/nowhere', 404);
+  assert.equal(await page.locator('nav.site-nav a[href="/sign-in"]').count(), 0, 'no "Sign in" link for a signed-in person');
+  assert.equal(await page.locator('nav.site-nav button', { hasText: 'Sign out' }).count(), 1, 'sign out is offered');
+  await context.close();
+});
+
+test('the 401 page\'s sign-in link returns to the full address, query included', { todo: 'error_page uses uri().path() only for sign_in_next' }, async () => {
+  const { context, page } = await newPage(browser);
+  await visit(page, `/apply?organization=${demoOrg.id}`, 401);
+  const href = await page.locator('main a.button[href^="/sign-in"]').getAttribute('href');
+  assert.ok(decodeURIComponent(href).includes(`organization=${demoOrg.id}`), `sign-in link ${href}`);
   await context.close();
 });

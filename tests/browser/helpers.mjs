@@ -161,7 +161,7 @@ const FAILING_IMPACTS = new Set(['serious', 'critical']);
  * Runs axe (WCAG 2.0/2.1 A and AA) on the page and fails on any serious or critical
  * violation, printing each one's id, help and targets. Returns the full results.
  */
-export async function axeCheck(page, label = page.url()) {
+export async function axeCheck(page, label = page.url(), { quiet = false } = {}) {
   const results = await new AxeBuilder({ page }).withTags(AXE_TAGS).analyze();
   const bad = results.violations.filter((v) => FAILING_IMPACTS.has(v.impact));
   const minor = results.violations.filter((v) => !FAILING_IMPACTS.has(v.impact));
@@ -178,7 +178,7 @@ export async function axeCheck(page, label = page.url()) {
         return `  [${v.impact}] ${v.id}: ${v.help}\n    ${v.helpUrl}\n${targets}`;
       })
       .join('\n');
-    console.log(`axe violations on ${label}:\n${report}`);
+    if (!quiet) console.log(`axe violations on ${label}:\n${report}`);
     assert.fail(`axe: ${bad.length} serious/critical violation(s) on ${label}: ${bad.map((v) => v.id).join(', ')}\n${report}`);
   }
   return results;

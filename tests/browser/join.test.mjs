@@ -3,7 +3,7 @@
 // admin edits it, and the decision log keeps the reason.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { COORDINATOR, launch, newPage, register, signIn, unique, visit } from './helpers.mjs';
+import { COORDINATOR, admittedOrgAdmin, launch, newPage, register, signIn, unique, visit } from './helpers.mjs';
 
 test('a newcomer applies with a new organisation, is admitted, and edits it', async (t) => {
   const browser = await launch();
@@ -113,4 +113,51 @@ test('a newcomer applies with a new organisation, is admitted, and edits it', as
   const rowText = await row.innerText();
   assert.match(rowText, new RegExp(orgName));
   assert.match(rowText, /Admit/i);
+});
+
+test('a colleague joins an organisation through an invitation link (in Italian)', async (t) => {
+  const browser = await launch();
+  t.after(() => browser.close());
+  const admin = await admittedOrgAdmin('invite');
+
+  // The admin makes the link on the organisation's page.
+  const { page: adminPage } = await newPage(browser);
+  await signIn(adminPage, admin.email, admin.password);
+  await visit(adminPage, `/organizations/${admin.orgId}`);
+  await adminPage.getByRole('button', { name: 'Create an invitation link' }).click();
+  await adminPage.waitForSelector('#invitation-link');
+  const link = await adminPage.inputValue('#invitation-link');
+  assert.match(link, /\/invitations\/[0-9a-f]{64}$/);
+  assert.equal(await adminPage.getByLabel(/Share this link/).inputValue(), link, 'the link field is labelled');
+
+  // A colleague without an account opens it, registers from there and comes back to it.
+  const { page } = await newPage(browser, { extraHTTPHeaders: { 'Accept-Language': 'it' } });
+  await visit(page, new URL(link).pathname);
+  assert.match(await page.locator('main').innerText(), new RegExp(admin.orgName));
+  const id = unique();
+  await Promise.all([
+    page.waitForURL((u) => u.pathname === '/register'),
+    page.locator('main').getByRole('link', { name: 'Aderisci' }).click(),
+  ]);
+  await page.fill('#name', `Collega ${id}`);
+  await page.fill('#email', `collega-${id}@example.org`);
+  await page.fill('#password', 'una frase abbastanza lunga');
+  await Promise.all([
+    page.waitForURL((u) => u.pathname === new URL(link).pathname),
+    page.click('main form button[type="submit"]'),
+  ]);
+  assert.equal(await page.getAttribute('html', 'lang'), 'it');
+  await Promise.all([
+    page.waitForURL((u) => u.pathname === `/organizations/${admin.orgId}`),
+    page.getByRole('button', { name: 'Accetta ed entra' }).click(),
+  ]);
+  const members = await page.locator('section[aria-labelledby="members"] li').allInnerTexts();
+  assert.ok(members.some((m) => m.includes(`Collega ${id}`)), `the colleague is a member: ${members}`);
+
+  // The link works once.
+  const { page: other } = await newPage(browser);
+  await signIn(other, 'person-2@distretto.example');
+  await visit(other, new URL(link).pathname, 410);
+  assert.equal(await other.getByRole('alert').count(), 1, 'a used link is refused with an alert');
+  assert.match(await other.getByRole('alert').innerText(), /expired or has already been used/);
 });

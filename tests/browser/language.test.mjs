@@ -61,7 +61,7 @@ test('the switcher changes the language, returns to the same page, and is rememb
 
   // Remembered on the next pages, although the browser still asks for Italian.
   const cookies = await context.cookies();
-  assert.ok(cookies.some((c) => c.value === 'fr'), `a cookie remembers fr: ${JSON.stringify(cookies.map((c) => c.name))}`);
+  assert.ok(cookies.some((c) => c.name === 'distretto_lang' && c.value === 'fr'), `a cookie remembers fr: ${JSON.stringify(cookies.map((c) => [c.name, c.value]))}`);
   await Promise.all([
     page.waitForURL((u) => u.pathname === '/map'),
     page.locator('nav.site-nav').getByRole('link', { name: 'Carte', exact: true }).click(),

@@ -13,14 +13,14 @@ if [ $# -lt 1 ]; then
   echo "usage: $0 PATH_TO_DISTRETTO_BINARY [extra node --test arguments]" >&2
   exit 2
 fi
+fail() { echo "browser tests: $*" >&2; exit 1; }
+
+[ -f "$1" ] && [ -x "$1" ] || fail "no executable at $1 (cargo build --bin distretto)"
 bin=$(realpath "$1")
 shift
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 
-fail() { echo "browser tests: $*" >&2; exit 1; }
-
-[ -x "$bin" ] || fail "no executable at $bin (cargo build --bin distretto)"
 [ -x /usr/bin/chromium ] || fail "/usr/bin/chromium is missing: apt-get install -y chromium (the tests never download a browser)"
 command -v node >/dev/null || fail "node is missing"
 command -v curl >/dev/null || fail "curl is missing"

@@ -40,6 +40,17 @@ pub fn fold(input: &str) -> String {
     out
 }
 
+/// The alphanumeric runs of folded text, at most `max` of them: the words a search looks up.
+/// Punctuation separates words, as the full-text tokenizers of both backends do.
+pub fn search_words(folded: &str, max: usize) -> Vec<String> {
+    folded
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(max)
+        .map(str::to_owned)
+        .collect()
+}
+
 /// Escapes `%`, `_` and `\` so that user text is matched literally inside a `LIKE … ESCAPE '\'`.
 pub fn like_contains(folded: &str) -> String {
     let mut out = String::with_capacity(folded.len() + 2);
@@ -73,7 +84,24 @@ mod tests {
         assert_eq!(like_contains("50%_a\\b"), "%50\\%\\_a\\\\b%");
     }
 
+    #[test]
+    fn search_words_are_alphanumeric_runs() {
+        assert_eq!(
+            search_words("l'epicerie du coin-bio 42", 10),
+            vec!["l", "epicerie", "du", "coin", "bio", "42"]
+        );
+        assert_eq!(search_words("a b c", 2), vec!["a", "b"]);
+        assert!(search_words("%_\\\"*:&|!", 10).is_empty());
+    }
+
     proptest! {
+        #[test]
+        fn search_words_never_carry_query_syntax(s in "\\PC{0,60}") {
+            for w in search_words(&fold(&s), 8) {
+                prop_assert!(w.chars().all(char::is_alphanumeric), "{w:?}");
+            }
+        }
+
         #[test]
         fn fold_is_idempotent(s in "\\PC{0,40}") {
             let once = fold(&s);

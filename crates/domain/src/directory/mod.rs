@@ -18,7 +18,8 @@ pub const DEFAULT_PAGE_LIMIT: u32 = 50;
 /// A directory query, parsed at the edge: folded search words and exact filters.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DirectoryQuery {
-    /// Folded words (see [`crate::text::fold`]); every word must appear in name, description or place.
+    /// Folded alphanumeric words (see [`crate::text::search_words`]); each must start a word of
+    /// the name, description, place or legal form.
     pub words: Vec<String>,
     /// Only organisations of this kind.
     pub kind: Option<OrganizationKind>,
@@ -47,14 +48,10 @@ impl DirectoryQuery {
         limit: Option<u32>,
         offset: Option<u64>,
     ) -> Result<Self, crate::Invalid> {
-        let words = q
-            .map(crate::text::fold)
-            .unwrap_or_default()
-            .split(' ')
-            .filter(|w| !w.is_empty())
-            .take(MAX_SEARCH_WORDS)
-            .map(str::to_owned)
-            .collect();
+        let words = crate::text::search_words(
+            &q.map(crate::text::fold).unwrap_or_default(),
+            MAX_SEARCH_WORDS,
+        );
         let kind = non_empty(kind)
             .map(|k| OrganizationKind::parse(k).ok_or(crate::Invalid::new("invalid_kind", "kind")))
             .transpose()?;
@@ -132,6 +129,16 @@ mod tests {
     #[test]
     fn search_words_are_bounded() {
         let many = "a b c d e f g h i j k l";
+        let q = DirectoryQuery::parse(
+            Some("d'Œuvre, 100% Saint-Vincent"),
+            None,
+            None,
+            None,
+            None,
+            None,
+        )
+        .unwrap();
+        assert_eq!(q.words, vec!["d", "oeuvre", "100", "saint", "vincent"]);
         let q = DirectoryQuery::parse(Some(many), None, None, None, None, None).unwrap();
         assert_eq!(q.words.len(), MAX_SEARCH_WORDS);
     }

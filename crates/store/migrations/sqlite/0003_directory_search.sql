@@ -1,8 +1,8 @@
--- Substring search in the directory through an FTS5 trigram index: `LIKE '%word%'` on this
--- table uses the index for words of 3 characters or more, instead of reading every organisation.
--- It keeps its own copy of the folded text, keyed by the organisation's id (implicit rowids may
--- change on VACUUM, so they are not used to link the two tables).
-CREATE VIRTUAL TABLE organizations_search USING fts5(id UNINDEXED, search_text, tokenize = 'trigram');
+-- Word-prefix search in the directory through an FTS5 index: each query word must start a word
+-- of the organisation's folded name, description, place or legal form ("coop" finds
+-- "coopérative"). It keeps its own copy of the folded text, keyed by the organisation's id
+-- (implicit rowids may change on VACUUM, so they do not link the two tables).
+CREATE VIRTUAL TABLE organizations_search USING fts5(id UNINDEXED, search_text, tokenize = 'unicode61 remove_diacritics 2');
 
 INSERT INTO organizations_search (id, search_text) SELECT id, search_text FROM organizations;
 

@@ -288,36 +288,47 @@ async fn write(db: &Db, rows: &Rows) -> Result<()> {
     let sqlite = matches!(db, Db::Sqlite { .. });
     with_pool!(db.write(), pool => {
         let mut tx = pool.begin().await?;
+        let mut t = std::time::Instant::now();
         insert_all!(tx, sqlite, &rows.organizations, 25, crate::directory::insert_sql,
             |q, r| crate::directory::bind_organization!(q, r));
+        TIMES.with(|x| x.borrow_mut().push(t.elapsed().as_secs_f64())); t = std::time::Instant::now();
         insert_all!(tx, sqlite, &rows.people, 12, |n| format!(
             "INSERT INTO people (id, email, name, password_hash, role, membership_status, locale, phone, bio, locality, created_at, updated_at) VALUES {}",
             values_placeholders(n, 12)),
             |q, r| q.bind(r.id).bind(&r.email).bind(&r.name).bind(&r.password_hash).bind(&r.role)
                 .bind(&r.membership_status).bind(&r.locale).bind(&r.phone).bind(&r.bio)
                 .bind(&r.locality).bind(r.created_at).bind(r.updated_at));
+        TIMES.with(|x| x.borrow_mut().push(t.elapsed().as_secs_f64())); t = std::time::Instant::now();
         insert_all!(tx, sqlite, &rows.memberships, 4, |n| format!(
             "INSERT INTO memberships (person_id, organization_id, role, created_at) VALUES {}",
             values_placeholders(n, 4)),
             |q, r| q.bind(r.person_id).bind(r.organization_id).bind(&r.role).bind(r.created_at));
+        TIMES.with(|x| x.borrow_mut().push(t.elapsed().as_secs_f64())); t = std::time::Instant::now();
         insert_all!(tx, sqlite, &rows.applications, 9, |n| format!(
             "INSERT INTO applications (id, person_id, kind, organization_id, message, status, created_at, decided_at, decided_by) VALUES {}",
             values_placeholders(n, 9)),
             |q, a| q.bind(a.id).bind(a.person_id).bind(&a.kind).bind(a.organization_id).bind(&a.message)
                 .bind(&a.status).bind(a.created_at).bind(a.decided_at).bind(a.decided_by));
+        TIMES.with(|x| x.borrow_mut().push(t.elapsed().as_secs_f64())); t = std::time::Instant::now();
         insert_all!(tx, sqlite, &rows.decisions, 8, |n| format!(
             "INSERT INTO membership_decisions (id, subject_kind, subject_id, application_id, decision, reason, decided_by, decided_at) VALUES {}",
             values_placeholders(n, 8)),
             |q, r| q.bind(r.id).bind(&r.subject_kind).bind(r.subject_id).bind(r.application_id).bind(&r.decision)
                 .bind(&r.reason).bind(r.decided_by).bind(r.decided_at));
+        TIMES.with(|x| x.borrow_mut().push(t.elapsed().as_secs_f64())); t = std::time::Instant::now();
         insert_all!(tx, sqlite, &rows.accounts, 5, |n| format!(
             "INSERT INTO accounts (id, owner_kind, owner_id, currency, created_at) VALUES {}",
             values_placeholders(n, 5)),
             |q, r| q.bind(r.id).bind(&r.owner_kind).bind(r.owner_id).bind(&r.currency).bind(r.created_at));
+        TIMES.with(|x| x.borrow_mut().push(t.elapsed().as_secs_f64())); t = std::time::Instant::now();
         tx.commit().await?;
+        TIMES.with(|x| x.borrow_mut().push(t.elapsed().as_secs_f64()));
+        TIMES.with(|x| { let v = x.borrow(); eprintln!("T {:?}", v.iter().map(|f| (f*1000.0) as u64).collect::<Vec<_>>()); });
+        TIMES.with(|x| x.borrow_mut().clear());
         Ok::<_, StoreError>(())
     })
 }
+thread_local! { static TIMES: std::cell::RefCell<Vec<f64>> = const { std::cell::RefCell::new(Vec::new()) }; }
 
 #[cfg(test)]
 mod tests {

@@ -2,7 +2,7 @@
 
 use crate::{Db, Result, StoreError, insert_chunks, values_placeholders, with_pool};
 use distretto_domain::directory::{DirectoryQuery, OrganizationProfile};
-use distretto_domain::text::{fold, like_contains};
+use distretto_domain::text::fold;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -153,26 +153,32 @@ pub async fn insert_organizations(db: &Db, rows: &[OrganizationRow]) -> Result<(
     })
 }
 
-/// The shortest word the trigram indexes can look up.
-const MIN_TRIGRAM_CHARS: usize = 3;
-
 /// Builds the `WHERE` clause of a directory query and its bound strings (status is always
-/// `active`). On SQLite, words of 3 characters or more go through the FTS5 trigram table;
-/// on PostgreSQL the same `LIKE` uses the pg_trgm index directly.
+/// `active`). Words go through the full-text index of each backend as word prefixes: FTS5
+/// `"word"*` on SQLite, `word:*` in a `tsquery` on PostgreSQL. Words are alphanumeric runs
+/// (see [`DirectoryQuery::parse`]), so neither query syntax can be injected.
 fn directory_filter(backend: &str, q: &DirectoryQuery) -> (String, Vec<String>) {
     let mut sql = String::from("status = 'active'");
     let mut binds = Vec::new();
-    for w in &q.words {
-        let plain = !w.contains(['%', '_', '\\']);
-        binds.push(like_contains(w));
-        let n = binds.len();
-        if backend == "sqlite" && plain && w.chars().count() >= MIN_TRIGRAM_CHARS {
-            // FTS5 applies LIKE through its index only without an ESCAPE clause.
-            sql.push_str(&format!(
-                " AND id IN (SELECT id FROM organizations_search WHERE search_text LIKE ${n})"
-            ));
+    if !q.words.is_empty() {
+        if backend == "sqlite" {
+            binds.push(
+                q.words
+                    .iter()
+                    .map(|w| format!("\"{w}\"*"))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            );
+            sql.push_str(" AND id IN (SELECT id FROM organizations_search WHERE organizations_search MATCH $1)");
         } else {
-            sql.push_str(&format!(" AND search_text LIKE ${n} ESCAPE '\\'"));
+            binds.push(
+                q.words
+                    .iter()
+                    .map(|w| format!("{w}:*"))
+                    .collect::<Vec<_>>()
+                    .join(" & "),
+            );
+            sql.push_str(" AND to_tsvector('simple', search_text) @@ to_tsquery('simple', $1)");
         }
     }
     if let Some(k) = q.kind {

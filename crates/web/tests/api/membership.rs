@@ -285,6 +285,12 @@ async fn organisation_admins_edit_and_others_cannot(app: TestApp) {
         (v["description"].as_str(), v["workers_fte"].as_f64()),
         (Some("Latte e formaggi d'alpeggio"), Some(4.5))
     );
+    let (_, found) = app.get("/api/v1/organizations?q=ALPEGGIO", None).await;
+    assert_eq!(
+        found["items"][0]["id"].as_str(),
+        Some(org.as_str()),
+        "an edited description is searchable at once"
+    );
     let (s, v) = app
         .patch(&path, Some(&other), &json!({"name": "Hijacked"}))
         .await;
