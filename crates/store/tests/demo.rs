@@ -204,6 +204,24 @@ async fn district_fills_sqlite_deterministically() {
     );
     check_district(&db_a, &spec).await;
 
+    // The bulk-load settings of the write connection are put back: FULL durability for money.
+    let Db::Sqlite { write, .. } = &db_a else {
+        unreachable!()
+    };
+    let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous")
+        .fetch_one(write)
+        .await
+        .unwrap();
+    assert_eq!(synchronous, 2, "synchronous = FULL again");
+    let cache: i64 = sqlx::query_scalar("PRAGMA cache_size")
+        .fetch_one(write)
+        .await
+        .unwrap();
+    assert!(
+        cache > -100_000,
+        "the fill's page cache is released: {cache}"
+    );
+
     // A second fill of a non-empty database is refused and changes nothing.
     let again = distretto_store::demo::fill(&db_a, &spec, HASH, CURRENCY, &|_, _| {}).await;
     assert!(matches!(again, Err(StoreError::Conflict)), "{again:?}");

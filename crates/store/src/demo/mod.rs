@@ -171,32 +171,73 @@ pub async fn fill(
     if !db.is_empty().await? {
         return Err(StoreError::Conflict);
     }
-    // SQLite: a page cache large enough for the indexes of a national district, on the one write
-    // connection and only while filling; past it, every random-UUID insert reads its index page
-    // back from the file. Restored afterwards, whatever the outcome.
-    let cache_pages: Option<i64> = match db {
-        Db::Sqlite { write, .. } => {
-            let before = sqlx::query_scalar("PRAGMA cache_size")
-                .fetch_one(write)
-                .await?;
-            sqlx::query(&format!("PRAGMA cache_size = -{FILL_CACHE_KIB}"))
-                .execute(write)
-                .await?;
-            Some(before)
-        }
+    let saved = match db {
+        Db::Sqlite { write, .. } => Some(SqliteTuning::for_fill(write).await?),
         Db::Postgres(_) => None,
     };
     let filled = fill_batches(db, spec, password_hash, currency, progress).await;
-    if let (Db::Sqlite { write, .. }, Some(before)) = (db, cache_pages) {
-        sqlx::query(&format!("PRAGMA cache_size = {before}"))
-            .execute(write)
-            .await?;
+    if let (Db::Sqlite { write, .. }, Some(saved)) = (db, saved) {
+        saved.restore(write).await?;
     }
     filled
 }
 
-/// The SQLite page cache while filling, in KiB (256 MiB).
-const FILL_CACHE_KIB: i64 = 256 * 1024;
+/// The write connection's SQLite settings that [`fill`] changes while it runs.
+struct SqliteTuning {
+    cache_size: i64,
+    synchronous: i64,
+    wal_autocheckpoint: i64,
+}
+
+impl SqliteTuning {
+    /// The page cache while filling, in KiB (256 MiB): large enough for the indexes of a
+    /// national district, which otherwise are read back from the file at every insert.
+    const CACHE_KIB: i64 = 256 * 1024;
+    /// WAL pages between checkpoints while filling (about 400 MB): a checkpoint after every
+    /// batch would copy the same index pages into the database file again and again.
+    const CHECKPOINT_PAGES: i64 = 100_000;
+
+    /// Saves the settings and applies the bulk-load ones. `synchronous = NORMAL` skips the fsync
+    /// at each batch's commit: a half-built demo district is worth nothing after a crash (start
+    /// again from an empty database), and no money moves while it is built.
+    async fn for_fill(write: &sqlx::SqlitePool) -> Result<Self> {
+        let mut conn = write.acquire().await?;
+        let saved = Self {
+            cache_size: sqlx::query_scalar("PRAGMA cache_size")
+                .fetch_one(&mut *conn)
+                .await?,
+            synchronous: sqlx::query_scalar("PRAGMA synchronous")
+                .fetch_one(&mut *conn)
+                .await?,
+            wal_autocheckpoint: sqlx::query_scalar("PRAGMA wal_autocheckpoint")
+                .fetch_one(&mut *conn)
+                .await?,
+        };
+        for pragma in [
+            format!("PRAGMA cache_size = -{}", Self::CACHE_KIB),
+            "PRAGMA synchronous = NORMAL".to_owned(),
+            format!("PRAGMA wal_autocheckpoint = {}", Self::CHECKPOINT_PAGES),
+        ] {
+            sqlx::query(&pragma).execute(&mut *conn).await?;
+        }
+        Ok(saved)
+    }
+
+    /// Puts the settings back and folds the WAL into the database file, so the server starts
+    /// with a short WAL.
+    async fn restore(self, write: &sqlx::SqlitePool) -> Result<()> {
+        let mut conn = write.acquire().await?;
+        for pragma in [
+            format!("PRAGMA cache_size = {}", self.cache_size),
+            format!("PRAGMA synchronous = {}", self.synchronous),
+            format!("PRAGMA wal_autocheckpoint = {}", self.wal_autocheckpoint),
+            "PRAGMA wal_checkpoint(TRUNCATE)".to_owned(),
+        ] {
+            sqlx::query(&pragma).execute(&mut *conn).await?;
+        }
+        Ok(())
+    }
+}
 
 async fn fill_batches(
     db: &Db,
@@ -288,47 +329,36 @@ async fn write(db: &Db, rows: &Rows) -> Result<()> {
     let sqlite = matches!(db, Db::Sqlite { .. });
     with_pool!(db.write(), pool => {
         let mut tx = pool.begin().await?;
-        let mut t = std::time::Instant::now();
         insert_all!(tx, sqlite, &rows.organizations, 25, crate::directory::insert_sql,
             |q, r| crate::directory::bind_organization!(q, r));
-        TIMES.with(|x| x.borrow_mut().push(t.elapsed().as_secs_f64())); t = std::time::Instant::now();
         insert_all!(tx, sqlite, &rows.people, 12, |n| format!(
             "INSERT INTO people (id, email, name, password_hash, role, membership_status, locale, phone, bio, locality, created_at, updated_at) VALUES {}",
             values_placeholders(n, 12)),
             |q, r| q.bind(r.id).bind(&r.email).bind(&r.name).bind(&r.password_hash).bind(&r.role)
                 .bind(&r.membership_status).bind(&r.locale).bind(&r.phone).bind(&r.bio)
                 .bind(&r.locality).bind(r.created_at).bind(r.updated_at));
-        TIMES.with(|x| x.borrow_mut().push(t.elapsed().as_secs_f64())); t = std::time::Instant::now();
         insert_all!(tx, sqlite, &rows.memberships, 4, |n| format!(
             "INSERT INTO memberships (person_id, organization_id, role, created_at) VALUES {}",
             values_placeholders(n, 4)),
             |q, r| q.bind(r.person_id).bind(r.organization_id).bind(&r.role).bind(r.created_at));
-        TIMES.with(|x| x.borrow_mut().push(t.elapsed().as_secs_f64())); t = std::time::Instant::now();
         insert_all!(tx, sqlite, &rows.applications, 9, |n| format!(
             "INSERT INTO applications (id, person_id, kind, organization_id, message, status, created_at, decided_at, decided_by) VALUES {}",
             values_placeholders(n, 9)),
             |q, a| q.bind(a.id).bind(a.person_id).bind(&a.kind).bind(a.organization_id).bind(&a.message)
                 .bind(&a.status).bind(a.created_at).bind(a.decided_at).bind(a.decided_by));
-        TIMES.with(|x| x.borrow_mut().push(t.elapsed().as_secs_f64())); t = std::time::Instant::now();
         insert_all!(tx, sqlite, &rows.decisions, 8, |n| format!(
             "INSERT INTO membership_decisions (id, subject_kind, subject_id, application_id, decision, reason, decided_by, decided_at) VALUES {}",
             values_placeholders(n, 8)),
             |q, r| q.bind(r.id).bind(&r.subject_kind).bind(r.subject_id).bind(r.application_id).bind(&r.decision)
                 .bind(&r.reason).bind(r.decided_by).bind(r.decided_at));
-        TIMES.with(|x| x.borrow_mut().push(t.elapsed().as_secs_f64())); t = std::time::Instant::now();
         insert_all!(tx, sqlite, &rows.accounts, 5, |n| format!(
             "INSERT INTO accounts (id, owner_kind, owner_id, currency, created_at) VALUES {}",
             values_placeholders(n, 5)),
             |q, r| q.bind(r.id).bind(&r.owner_kind).bind(r.owner_id).bind(&r.currency).bind(r.created_at));
-        TIMES.with(|x| x.borrow_mut().push(t.elapsed().as_secs_f64())); t = std::time::Instant::now();
         tx.commit().await?;
-        TIMES.with(|x| x.borrow_mut().push(t.elapsed().as_secs_f64()));
-        TIMES.with(|x| { let v = x.borrow(); eprintln!("T {:?}", v.iter().map(|f| (f*1000.0) as u64).collect::<Vec<_>>()); });
-        TIMES.with(|x| x.borrow_mut().clear());
         Ok::<_, StoreError>(())
     })
 }
-thread_local! { static TIMES: std::cell::RefCell<Vec<f64>> = const { std::cell::RefCell::new(Vec::new()) }; }
 
 #[cfg(test)]
 mod tests {

@@ -169,7 +169,7 @@ fn directory_filter(backend: &str, q: &DirectoryQuery) -> (String, Vec<String>) 
                     .collect::<Vec<_>>()
                     .join(" "),
             );
-            sql.push_str(" AND id IN (SELECT id FROM organizations_search WHERE organizations_search MATCH $1)");
+            sql.push_str(" AND search_key IN (SELECT rowid FROM organizations_search WHERE organizations_search MATCH $1)");
         } else {
             binds.push(
                 q.words
