@@ -286,10 +286,8 @@ test('the navigation marks the page you are on', async () => {
   await context.close();
 });
 
-// Known server-side bugs (crates/web/src/pages/mod.rs, error_page): reported, not fixable in
-// templates. `todo` runs them and shows the result without failing the suite; drop the
-// `todo` once they pass.
-test('an error page keeps the signed-in navigation', { todo: 'error_page builds its Chrome with actor: None' }, async () => {
+// Error pages know who is signed in, and send visitors back to the full address after sign-in.
+test('an error page keeps the signed-in navigation', async () => {
   const { context, page } = await newPage(browser);
   await signIn(page, COORDINATOR);
   await visit(page, '/nowhere', 404);
@@ -298,7 +296,7 @@ test('an error page keeps the signed-in navigation', { todo: 'error_page builds 
   await context.close();
 });
 
-test('the 401 page\'s sign-in link returns to the full address, query included', { todo: 'error_page uses uri().path() only for sign_in_next' }, async () => {
+test('the 401 page\'s sign-in link returns to the full address, query included', async () => {
   const { context, page } = await newPage(browser);
   await visit(page, `/apply?organization=${demoOrg.id}`, 401);
   const href = await page.locator('main a.button[href^="/sign-in"]').getAttribute('href');

@@ -3,7 +3,7 @@
 // admin edits it, and the decision log keeps the reason.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { COORDINATOR, admittedOrgAdmin, launch, newPage, register, signIn, unique, visit } from './helpers.mjs';
+import { BASE_URL, COORDINATOR, admittedOrgAdmin, launch, newPage, register, signIn, unique, visit } from './helpers.mjs';
 
 test('a newcomer applies with a new organisation, is admitted, and edits it', async (t) => {
   const browser = await launch();
@@ -157,6 +157,8 @@ test('a colleague joins an organisation through an invitation link (in Italian)'
   // The link works once.
   const { page: other } = await newPage(browser);
   await signIn(other, 'person-2@distretto.example');
+  // person-2 prefers French in the demo; choose English with the switcher for this check.
+  await other.goto(`${BASE_URL}/lang/en?next=/`);
   await visit(other, new URL(link).pathname, 410);
   assert.equal(await other.getByRole('alert').count(), 1, 'a used link is refused with an alert');
   assert.match(await other.getByRole('alert').innerText(), /expired or has already been used/);

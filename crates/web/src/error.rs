@@ -119,7 +119,15 @@ pub async fn render_page_errors(
     next: axum::middleware::Next,
 ) -> Response {
     let path = req.uri().path().to_owned();
-    let lang = crate::i18n::negotiate(req.headers(), state.config.default_lang);
+    let here = req
+        .uri()
+        .path_and_query()
+        .map_or_else(|| path.clone(), |pq| pq.as_str().to_owned());
+    let headers = req.headers().clone();
+    let fresh = req
+        .extensions()
+        .get::<crate::auth::viewer::FreshAnonCookie>()
+        .map(|f| f.0.clone());
     let res = next.run(req).await;
     let err = match res.extensions().get::<AppError>() {
         Some(e) => e.clone(),
@@ -144,6 +152,7 @@ pub async fn render_page_errors(
         return res;
     }
     if path.starts_with("/api/") {
+        let lang = crate::i18n::negotiate(&headers, state.config.default_lang);
         let body = ErrorBody {
             error: ErrorDetail {
                 code: err.code.into(),
@@ -155,5 +164,15 @@ pub async fn render_page_errors(
         out.extensions_mut().insert(err);
         return out;
     }
-    crate::pages::error_page(&state, lang, &err, &path)
+    // The page shows who is signed in, in their language; if even that fails, a visitor's page.
+    let viewer = match crate::auth::Viewer::from_headers(&state, &headers, fresh.as_deref()).await {
+        Ok(v) => v,
+        Err(_) => crate::auth::Viewer {
+            actor: None,
+            lang: crate::i18n::negotiate(&headers, state.config.default_lang),
+            csrf: String::new(),
+            session_hash: None,
+        },
+    };
+    crate::pages::error_page(&state, &viewer, &err, &here)
 }

@@ -779,7 +779,8 @@ impl Generator {
             name,
             role: Role::Coordinator,
             membership_status: MembershipStatus::Member,
-            locale: Some(if french { "fr" } else { "it" }),
+            // The operator's account has not chosen a language: pages follow the browser.
+            locale: None,
             phone: Some(phone),
             bio: if french {
                 "Je coordonne les admissions, les cycles de commande et les assemblées du district."

@@ -148,6 +148,8 @@ people_count = { $count ->
 notice_saved = Saved.
 notice_decision_recorded = The decision is recorded and logged.
 notice_status_changed = The status is changed and logged.
+notice_application_sent = Your application is sent. A coordinator will answer with a reason.
+notice_joined = Welcome: you are now a member of this organisation.
 
 ## Invitations
 invitation_title = Invitation

@@ -148,6 +148,8 @@ people_count = { $count ->
 notice_saved = Enregistré.
 notice_decision_recorded = La décision est enregistrée et inscrite au registre.
 notice_status_changed = Le statut est modifié et inscrit au registre.
+notice_application_sent = Votre demande est envoyée. La coordination vous répondra avec une raison.
+notice_joined = Bienvenue : vous êtes maintenant membre de cette organisation.
 
 ## Invitations
 invitation_title = Invitation

@@ -148,6 +148,8 @@ people_count = { $count ->
 notice_saved = Salvato.
 notice_decision_recorded = La decisione è registrata e annotata nel registro.
 notice_status_changed = Lo stato è cambiato ed è annotato nel registro.
+notice_application_sent = La tua domanda è stata inviata. Il coordinamento ti risponderà con una motivazione.
+notice_joined = Benvenuto/a: ora fai parte di questa organizzazione.
 
 ## Invitations
 invitation_title = Invito

@@ -35,6 +35,16 @@ pub struct AccountForm {
     next: String,
 }
 
+impl AccountForm {
+    /// This page's address with its `next`, for the language switcher.
+    fn here(&self, path: &str) -> String {
+        match self.next.as_str() {
+            "" | "/" => path.to_owned(),
+            next => format!("{path}?next={}", crate::pages::encode_query(next)),
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "register.html")]
 struct RegisterPage {
@@ -67,7 +77,7 @@ async fn register_form(
         ..AccountForm::default()
     };
     render(&RegisterPage {
-        c: Chrome::new(&state, &viewer, "/register"),
+        c: Chrome::new(&state, &viewer, &form.here("/register")),
         form,
         error: None,
     })
@@ -126,7 +136,7 @@ async fn register_submit(
         Err(e) if e.status.is_client_error() => Ok(render_status(
             e.status,
             &RegisterPage {
-                c: Chrome::new(&state, &viewer, "/register"),
+                c: Chrome::new(&state, &viewer, &form.here("/register")),
                 form,
                 error: Some(e),
             },
@@ -145,7 +155,7 @@ async fn sign_in_form(
         ..AccountForm::default()
     };
     render(&SignInPage {
-        c: Chrome::new(&state, &viewer, "/sign-in"),
+        c: Chrome::new(&state, &viewer, &form.here("/sign-in")),
         form,
         error: None,
     })
@@ -164,7 +174,7 @@ async fn sign_in_submit(
         Err(e) if e.status.is_client_error() => Ok(render_status(
             e.status,
             &SignInPage {
-                c: Chrome::new(&state, &viewer, "/sign-in"),
+                c: Chrome::new(&state, &viewer, &form.here("/sign-in")),
                 form,
                 error: Some(e),
             },
@@ -192,7 +202,7 @@ struct MePage {
     applications: Vec<distretto_store::membership::ApplicationView>,
     form: MeForm,
     error: Option<AppError>,
-    saved: bool,
+    notice: Option<&'static str>,
 }
 
 /// The profile form.
@@ -217,7 +227,7 @@ async fn me_view(
     viewer: &Viewer,
     form: Option<MeForm>,
     error: Option<AppError>,
-    saved: bool,
+    notice: Option<&'static str>,
 ) -> Result<Response, AppError> {
     let actor = viewer.actor()?;
     let me = load_me(state, actor.id).await?;
@@ -239,9 +249,18 @@ async fn me_view(
             applications,
             form,
             error,
-            saved,
+            notice,
         },
     ))
+}
+
+/// The notice shown after a redirect to `/me?saved=…`.
+fn notice_of(saved: Option<&str>) -> Option<&'static str> {
+    match saved {
+        Some("applied") => Some("notice_application_sent"),
+        Some(_) => Some("notice_saved"),
+        None => None,
+    }
 }
 
 async fn me_page(
@@ -249,7 +268,7 @@ async fn me_page(
     viewer: Viewer,
     Query(q): Query<SavedQuery>,
 ) -> Result<Response, AppError> {
-    me_view(&state, &viewer, None, None, q.saved.is_some()).await
+    me_view(&state, &viewer, None, None, notice_of(q.saved.as_deref())).await
 }
 
 async fn me_submit(
@@ -269,7 +288,7 @@ async fn me_submit(
     match update_profile(&state, actor.id, update).await {
         Ok(()) => Ok(Redirect::to("/me?saved=1").into_response()),
         Err(e) if e.status.is_client_error() => {
-            me_view(&state, &viewer, Some(form), Some(e), false).await
+            me_view(&state, &viewer, Some(form), Some(e), None).await
         }
         Err(e) => Err(e),
     }

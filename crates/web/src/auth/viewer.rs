@@ -76,10 +76,27 @@ impl FromRequestParts<AppState> for Viewer {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let lang = negotiate(&parts.headers, state.config.default_lang);
-        let token = cookie(&parts.headers, SESSION_COOKIE).filter(|t| t.len() == 64);
+        let fresh = parts
+            .extensions
+            .get::<FreshAnonCookie>()
+            .map(|f| f.0.clone());
+        Self::from_headers(state, &parts.headers, fresh.as_deref()).await
+    }
+}
+
+impl Viewer {
+    /// Who sends these headers: the signed-in person behind a live session cookie, the page
+    /// language (switcher cookie, then the person's preferred language, then
+    /// `Accept-Language`), and the CSRF token of their forms.
+    pub async fn from_headers(
+        state: &AppState,
+        headers: &axum::http::HeaderMap,
+        fresh_anon: Option<&str>,
+    ) -> Result<Self, AppError> {
+        let token = cookie(headers, SESSION_COOKIE).filter(|t| t.len() == 64);
         let mut actor = None;
         let mut session_hash = None;
+        let mut preferred = None;
         if let Some(token) = &token {
             let hash = crate::auth::crypto::token_hash(token);
             if let Some(p) = distretto_store::auth::session_person(
@@ -90,14 +107,21 @@ impl FromRequestParts<AppState> for Viewer {
             )
             .await?
             {
+                preferred = p.locale.as_deref().and_then(Lang::parse);
                 actor = Actor::from_session(p);
                 session_hash = actor.as_ref().map(|_| hash);
             }
         }
-        let binding = match (&session_hash, &token) {
-            (Some(_), Some(t)) => format!("s:{t}"),
-            _ => format!("a:{}", anon_value(parts)),
+        let lang = match (
+            cookie(headers, crate::i18n::LANG_COOKIE).and_then(|v| Lang::parse(&v)),
+            preferred,
+        ) {
+            (Some(chosen), _) => chosen,
+            (None, Some(preferred)) => preferred,
+            (None, None) => negotiate(headers, state.config.default_lang),
         };
+        // The same binding the CSRF guard checks against (session cookie if present, valid or not).
+        let binding = crate::pages::csrf::binding(headers, fresh_anon);
         let csrf = crate::auth::crypto::csrf_token(&state.csrf_key, &binding);
         Ok(Self {
             actor,
@@ -106,18 +130,6 @@ impl FromRequestParts<AppState> for Viewer {
             session_hash,
         })
     }
-}
-
-/// The anonymous cookie's value: from the request, or the fresh one the guard is about to set.
-pub fn anon_value(parts: &Parts) -> String {
-    cookie(&parts.headers, ANON_COOKIE)
-        .or_else(|| {
-            parts
-                .extensions
-                .get::<FreshAnonCookie>()
-                .map(|f| f.0.clone())
-        })
-        .unwrap_or_default()
 }
 
 /// The caller of an API operation: a bearer token, or nobody.

@@ -258,6 +258,7 @@ async fn profile_page(
     let notice = match q.done.as_deref() {
         Some("saved") => Some("notice_saved"),
         Some("status") => Some("notice_status_changed"),
+        Some("joined") => Some("notice_joined"),
         _ => None,
     };
     profile_view(&state, &viewer, parse_id(&id)?, None, notice).await

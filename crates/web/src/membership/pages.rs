@@ -145,7 +145,7 @@ async fn apply_form(
         ..ApplyForm::default()
     };
     Ok(render(&ApplyPage {
-        c: Chrome::new(&state, &viewer, "/apply"),
+        c: Chrome::new(&state, &viewer, &apply_here(existing.as_ref())),
         profile: form.profile(),
         form,
         existing,
@@ -175,7 +175,7 @@ async fn apply_submit(
             Ok(render_status(
                 e.status,
                 &ApplyPage {
-                    c: Chrome::new(&state, &viewer, "/apply"),
+                    c: Chrome::new(&state, &viewer, &apply_here(existing.as_ref())),
                     profile: form.profile(),
                     form,
                     existing,
@@ -185,6 +185,14 @@ async fn apply_submit(
         }
         Err(e) => Err(e),
     }
+}
+
+/// The apply page's address with its chosen organisation, for the language switcher.
+fn apply_here(existing: Option<&OrganizationRow>) -> String {
+    existing.map_or_else(
+        || "/apply".to_owned(),
+        |o| format!("/apply?organization={}", o.id),
+    )
 }
 
 fn require_coordinator(viewer: &Viewer) -> Result<(), AppError> {
@@ -497,5 +505,5 @@ async fn invitation_accept(
 ) -> Result<Response, AppError> {
     check_token(&token)?;
     let org = service::accept_invitation(&state, viewer.actor()?, &token).await?;
-    Ok(Redirect::to(&format!("/organizations/{org}")).into_response())
+    Ok(Redirect::to(&format!("/organizations/{org}?done=joined")).into_response())
 }

@@ -233,16 +233,10 @@ struct ErrorPage {
     sign_in_next: Option<String>,
 }
 
-/// The error page for `err`, in `lang`.
-pub fn error_page(state: &AppState, lang: Lang, err: &AppError, path: &str) -> Response {
-    let c = Chrome {
-        lang,
-        district: state.config.district_name.clone(),
-        actor: None,
-        csrf: String::new(),
-        here: path.to_owned(),
-    };
-    let sign_in_next = (err.status == StatusCode::UNAUTHORIZED).then(|| encode_query(path));
+/// The error page for `err`, for `viewer`, at `here` (path and query).
+pub fn error_page(state: &AppState, viewer: &Viewer, err: &AppError, here: &str) -> Response {
+    let c = Chrome::new(state, viewer, here);
+    let sign_in_next = (err.status == StatusCode::UNAUTHORIZED).then(|| encode_query(here));
     let page = ErrorPage {
         c,
         status: err.status.as_u16(),
