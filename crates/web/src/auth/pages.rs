@@ -4,10 +4,10 @@ use super::Viewer;
 use super::api::{ClientAddr, Me, ProfileUpdate, load_me, update_profile};
 use super::service::{Registration, check_credentials, close_session, open_session, register};
 use crate::auth::viewer::SESSION_COOKIE;
-use crate::pages::{Chrome, cookie_header, render, render_status, safe_next};
+use crate::pages::{Chrome, PageForm, cookie_header, render, render_status, safe_next};
 use crate::{AppError, AppState};
 use askama::Template;
-use axum::extract::{Form, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
@@ -106,19 +106,12 @@ async fn start_session(
     Ok(res)
 }
 
-fn form_or<T>(
-    form: Result<Form<T>, axum::extract::rejection::FormRejection>,
-) -> Result<T, AppError> {
-    form.map(|f| f.0)
-        .map_err(|_| AppError::bad_request("invalid_form"))
-}
-
 async fn register_submit(
     State(state): State<AppState>,
     viewer: Viewer,
-    form: Result<Form<AccountForm>, axum::extract::rejection::FormRejection>,
+    PageForm(form): PageForm<AccountForm>,
 ) -> Result<Response, AppError> {
-    let mut form = form_or(form)?;
+    let mut form = form;
     let r = Registration {
         email: form.email.clone(),
         name: form.name.clone(),
@@ -165,9 +158,9 @@ async fn sign_in_submit(
     State(state): State<AppState>,
     viewer: Viewer,
     ClientAddr(client): ClientAddr,
-    form: Result<Form<AccountForm>, axum::extract::rejection::FormRejection>,
+    PageForm(form): PageForm<AccountForm>,
 ) -> Result<Response, AppError> {
-    let mut form = form_or(form)?;
+    let mut form = form;
     let password = std::mem::take(&mut form.password);
     match check_credentials(&state, &form.email, &password, &client).await {
         Ok(person) => start_session(&state, &viewer, person.id, &safe_next(Some(&form.next))).await,
@@ -274,10 +267,9 @@ async fn me_page(
 async fn me_submit(
     State(state): State<AppState>,
     viewer: Viewer,
-    form: Result<Form<MeForm>, axum::extract::rejection::FormRejection>,
+    PageForm(form): PageForm<MeForm>,
 ) -> Result<Response, AppError> {
     let actor = viewer.actor()?;
-    let form = form_or(form)?;
     let update = ProfileUpdate {
         name: Some(form.name.clone()),
         locale: Some(form.locale.clone()),

@@ -151,13 +151,26 @@ impl From<OrganizationRow> for Organization {
     responses((status = 200, body = List<OrganizationItem>), (status = 400, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 async fn list_organizations(
     State(state): State<AppState>,
+    uri: axum::http::Uri,
     ApiQuery(p): ApiQuery<DirectoryParams>,
-) -> Result<Json<List<OrganizationItem>>, AppError> {
+) -> Result<Response, AppError> {
+    // The list is public and the same for every caller: a crowd shares one rendering a second.
+    let key = format!("api {uri}");
+    if let Some(cached) = state.directory_cache.response(&key) {
+        return Ok(cached.into_response());
+    }
     let page = service::search(&state, &p.parse()?).await?;
-    Ok(Json(List {
-        items: page.items.into_iter().map(Into::into).collect(),
+    let list = List {
+        items: page.items.into_iter().map(OrganizationItem::from).collect(),
         total: page.total,
-    }))
+    };
+    let body = serde_json::to_vec(&list).map_err(|_| AppError::internal())?;
+    let cached = service::CachedResponse {
+        body: body.into(),
+        content_type: "application/json",
+    };
+    state.directory_cache.keep_response(key, cached.clone());
+    Ok(cached.into_response())
 }
 
 /// One organisation's profile (public for admitted members).

@@ -3,11 +3,10 @@
 use super::api::DirectoryParams;
 use super::service;
 use crate::auth::Viewer;
-use crate::pages::{Chrome, encode_query, render, render_status};
+use crate::pages::{Chrome, PageForm, encode_query, render, render_status};
 use crate::{AppError, AppState};
 use askama::Template;
-use axum::Json;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use distretto_domain::directory::ProfileInput;
 use distretto_store::directory::{OrganizationRow, OrganizationSummary};
@@ -81,12 +80,20 @@ impl DirectoryParams {
 async fn directory_page(
     State(state): State<AppState>,
     viewer: Viewer,
+    uri: axum::http::Uri,
     params: Result<Query<DirectoryParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, AppError> {
     let params = params
         .map(|q| q.0)
         .map_err(|_| AppError::bad_request("invalid_query"))?;
     let query = params.parse()?;
+    // A visitor's page holds nothing personal (no form token, no name): share it for a second.
+    let key = format!("page {} {uri}", viewer.lang.code());
+    if viewer.actor.is_none()
+        && let Some(cached) = state.directory_cache.response(&key)
+    {
+        return Ok(cached.into_response());
+    }
     let page = service::search(&state, &query).await?;
     let places = service::places(&state).await?;
     let filters_query = params.filters_query();
@@ -106,7 +113,7 @@ async fn directory_page(
         )
     });
     let here = format!("/directory?{filters_query}");
-    Ok(render(&DirectoryPage {
+    let html = DirectoryPage {
         c: Chrome::new(&state, &viewer, &here),
         first: if page.items.is_empty() {
             0
@@ -121,7 +128,20 @@ async fn directory_page(
         places,
         filters_query,
         params,
-    }))
+    }
+    .render()
+    .map_err(|e| {
+        tracing::error!(error = %e, "template rendering failed");
+        AppError::internal()
+    })?;
+    let rendered = service::CachedResponse {
+        body: html.into(),
+        content_type: "text/html; charset=utf-8",
+    };
+    if viewer.actor.is_none() {
+        state.directory_cache.keep_response(key, rendered.clone());
+    }
+    Ok(rendered.into_response())
 }
 
 /// One map point.
@@ -140,8 +160,13 @@ struct Point {
 /// `GET /directory/points.json`: the map's points under the directory's filters.
 async fn points(
     State(state): State<AppState>,
+    uri: axum::http::Uri,
     params: Result<Query<DirectoryParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, AppError> {
+    let key = format!("points {uri}");
+    if let Some(cached) = state.directory_cache.response(&key) {
+        return Ok(cached.into_response());
+    }
     let params = params
         .map(|q| q.0)
         .map_err(|_| AppError::bad_request("invalid_query"))?;
@@ -166,7 +191,14 @@ async fn points(
             lon: o.lon,
         })
         .collect();
-    Ok(Json(serde_json::json!({ "items": items, "total": total })).into_response())
+    let body = serde_json::to_vec(&serde_json::json!({ "items": items, "total": total }))
+        .map_err(|_| AppError::internal())?;
+    let cached = service::CachedResponse {
+        body: body.into(),
+        content_type: "application/json",
+    };
+    state.directory_cache.keep_response(key, cached.clone());
+    Ok(cached.into_response())
 }
 
 #[derive(Template)]
@@ -297,13 +329,10 @@ async fn edit_submit(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<String>,
-    form: Result<Form<ProfileInput>, axum::extract::rejection::FormRejection>,
+    PageForm(form): PageForm<ProfileInput>,
 ) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
     let actor = viewer.actor()?;
-    let form = form
-        .map(|f| f.0)
-        .map_err(|_| AppError::bad_request("invalid_form"))?;
     match service::update(&state, actor, id, &form).await {
         Ok(_) => Ok(Redirect::to(&format!("/organizations/{id}?done=saved")).into_response()),
         Err(e) if e.status == axum::http::StatusCode::UNPROCESSABLE_ENTITY => Ok(render_status(

@@ -141,6 +141,31 @@ pub const PLACES_TTL: std::time::Duration = std::time::Duration::from_secs(30);
 pub const MAX_PLACES: u32 = 500;
 /// The most distinct filter combinations whose totals are kept (then the cache starts afresh).
 const MAX_CACHED_COUNTS: usize = 4_096;
+/// How long a rendered public directory answer (API list, directory page for visitors, map
+/// points) is served again to other visitors. Short enough that nobody notices; long enough
+/// that a crowd reading the same page costs one rendering a second.
+pub const RESPONSE_TTL: std::time::Duration = std::time::Duration::from_secs(1);
+/// The most rendered answers kept (then the cache starts afresh).
+const MAX_CACHED_RESPONSES: usize = 1_024;
+
+/// A rendered answer: its body and content type.
+#[derive(Clone)]
+pub struct CachedResponse {
+    /// The bytes sent.
+    pub body: axum::body::Bytes,
+    /// The `Content-Type`.
+    pub content_type: &'static str,
+}
+
+impl axum::response::IntoResponse for CachedResponse {
+    fn into_response(self) -> axum::response::Response {
+        (
+            [(axum::http::header::CONTENT_TYPE, self.content_type)],
+            self.body,
+        )
+            .into_response()
+    }
+}
 
 type Stamped<T> = Option<(std::time::Instant, u64, std::sync::Arc<T>)>;
 
@@ -152,6 +177,9 @@ pub struct DirectoryCache {
     counts: std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, u64, i64)>>,
     places: std::sync::Mutex<Stamped<Vec<String>>>,
     glance: std::sync::Mutex<Stamped<Glance>>,
+    responses: std::sync::Mutex<
+        std::collections::HashMap<String, (std::time::Instant, u64, CachedResponse)>,
+    >,
 }
 
 /// The district at a glance, for the home page.
@@ -191,6 +219,25 @@ impl DirectoryCache {
                 counts.clear();
             }
             counts.insert(key, (std::time::Instant::now(), generation, n));
+        }
+    }
+
+    /// A rendered public answer for `key` (method, path, query and language), if still fresh.
+    pub fn response(&self, key: &str) -> Option<CachedResponse> {
+        let generation = self.generation();
+        let responses = self.responses.lock().ok()?;
+        let (at, g, r) = responses.get(key)?;
+        (*g == generation && at.elapsed() < RESPONSE_TTL).then(|| r.clone())
+    }
+
+    /// Keeps a rendered public answer for [`RESPONSE_TTL`].
+    pub fn keep_response(&self, key: String, response: CachedResponse) {
+        let generation = self.generation();
+        if let Ok(mut responses) = self.responses.lock() {
+            if responses.len() >= MAX_CACHED_RESPONSES {
+                responses.clear();
+            }
+            responses.insert(key, (std::time::Instant::now(), generation, response));
         }
     }
 

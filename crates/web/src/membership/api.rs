@@ -7,7 +7,6 @@ use crate::{AppError, AppState};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use distretto_domain::membership::Decision;
 use distretto_store::membership::{ApplicationRow, ApplicationView, DecisionView};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -170,14 +169,6 @@ pub struct DecisionInput {
     pub reason: String,
 }
 
-fn parse_decision(s: &str) -> Result<Decision, AppError> {
-    Decision::parse(s.trim()).ok_or(AppError {
-        status: StatusCode::UNPROCESSABLE_ENTITY,
-        code: "invalid_decision",
-        field: Some("decision"),
-    })
-}
-
 /// Admit or reject a pending application (coordinators).
 #[utoipa::path(post, path = "/api/v1/applications/{id}/decision", tag = "membership", params(("id" = Uuid, Path)), request_body = DecisionInput, security(("bearer" = [])),
     responses((status = 200, body = Application), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
@@ -187,7 +178,7 @@ async fn decide_application(
     ApiId(id): ApiId,
     ApiJson(d): ApiJson<DecisionInput>,
 ) -> Result<Json<Application>, AppError> {
-    let decision = parse_decision(&d.decision)?;
+    let decision = service::parse_decision(&d.decision)?;
     Ok(Json(
         service::decide(&state, caller.actor()?, id, decision, &d.reason)
             .await?
@@ -204,7 +195,7 @@ async fn organization_status(
     ApiId(id): ApiId,
     ApiJson(d): ApiJson<DecisionInput>,
 ) -> Result<StatusCode, AppError> {
-    let decision = parse_decision(&d.decision)?;
+    let decision = service::parse_decision(&d.decision)?;
     service::set_organization_status(&state, caller.actor()?, id, decision, &d.reason).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -218,7 +209,7 @@ async fn person_status(
     ApiId(id): ApiId,
     ApiJson(d): ApiJson<DecisionInput>,
 ) -> Result<StatusCode, AppError> {
-    let decision = parse_decision(&d.decision)?;
+    let decision = service::parse_decision(&d.decision)?;
     service::set_person_status(&state, caller.actor()?, id, decision, &d.reason).await?;
     Ok(StatusCode::NO_CONTENT)
 }

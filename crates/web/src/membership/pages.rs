@@ -3,14 +3,13 @@
 use super::service::{self, ApplyInput};
 use crate::auth::Viewer;
 use crate::directory::pages::{parse_id, profile_view};
-use crate::pages::{Chrome, encode_query, render, render_status};
+use crate::pages::{Chrome, PageForm, encode_query, render, render_status};
 use crate::{AppError, AppState};
 use askama::Template;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use distretto_domain::directory::ProfileInput;
-use distretto_domain::membership::Decision;
 use distretto_store::directory::OrganizationRow;
 use distretto_store::membership::{ApplicationView, DecisionView, PersonSummary};
 
@@ -156,12 +155,9 @@ async fn apply_form(
 async fn apply_submit(
     State(state): State<AppState>,
     viewer: Viewer,
-    form: Result<Form<ApplyForm>, axum::extract::rejection::FormRejection>,
+    PageForm(form): PageForm<ApplyForm>,
 ) -> Result<Response, AppError> {
     let actor = viewer.actor()?.clone();
-    let form = form
-        .map(|f| f.0)
-        .map_err(|_| AppError::bad_request("invalid_form"))?;
     let input = ApplyInput {
         kind: form.kind.clone(),
         organization_id: uuid::Uuid::parse_str(form.organization_id.trim()).ok(),
@@ -273,26 +269,15 @@ pub struct DecisionForm {
     reason: String,
 }
 
-fn parse_decision(s: &str) -> Result<Decision, AppError> {
-    Decision::parse(s.trim()).ok_or(AppError {
-        status: StatusCode::UNPROCESSABLE_ENTITY,
-        code: "invalid_decision",
-        field: Some("decision"),
-    })
-}
-
 async fn decide_submit(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<String>,
-    form: Result<Form<DecisionForm>, axum::extract::rejection::FormRejection>,
+    PageForm(form): PageForm<DecisionForm>,
 ) -> Result<Response, AppError> {
     require_coordinator(&viewer)?;
     let id = parse_id(&id)?;
-    let form = form
-        .map(|f| f.0)
-        .map_err(|_| AppError::bad_request("invalid_form"))?;
-    let result = match parse_decision(&form.decision) {
+    let result = match service::parse_decision(&form.decision) {
         Ok(d) => service::decide(&state, viewer.actor()?, id, d, &form.reason)
             .await
             .map(|_| ()),
@@ -415,14 +400,11 @@ async fn person_status_submit(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<String>,
-    form: Result<Form<DecisionForm>, axum::extract::rejection::FormRejection>,
+    PageForm(form): PageForm<DecisionForm>,
 ) -> Result<Response, AppError> {
     require_coordinator(&viewer)?;
     let id = parse_id(&id)?;
-    let form = form
-        .map(|f| f.0)
-        .map_err(|_| AppError::bad_request("invalid_form"))?;
-    let result = match parse_decision(&form.decision) {
+    let result = match service::parse_decision(&form.decision) {
         Ok(d) => service::set_person_status(&state, viewer.actor()?, id, d, &form.reason).await,
         Err(e) => Err(e),
     };
@@ -439,14 +421,11 @@ async fn organization_status_submit(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<String>,
-    form: Result<Form<DecisionForm>, axum::extract::rejection::FormRejection>,
+    PageForm(form): PageForm<DecisionForm>,
 ) -> Result<Response, AppError> {
     require_coordinator(&viewer)?;
     let id = parse_id(&id)?;
-    let form = form
-        .map(|f| f.0)
-        .map_err(|_| AppError::bad_request("invalid_form"))?;
-    let d = parse_decision(&form.decision)?;
+    let d = service::parse_decision(&form.decision)?;
     service::set_organization_status(&state, viewer.actor()?, id, d, &form.reason).await?;
     Ok(Redirect::to(&format!("/organizations/{id}?done=status")).into_response())
 }

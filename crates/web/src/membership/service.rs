@@ -31,6 +31,15 @@ pub struct ApplyInput {
     pub organization: ProfileInput,
 }
 
+/// Parses a decision code from a form or JSON body.
+pub fn parse_decision(s: &str) -> Result<Decision, AppError> {
+    Decision::parse(s.trim()).ok_or(AppError {
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        code: "invalid_decision",
+        field: Some("decision"),
+    })
+}
+
 fn require_coordinator(actor: &Actor) -> Result<(), AppError> {
     if actor.coordinates() {
         Ok(())

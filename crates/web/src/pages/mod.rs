@@ -135,6 +135,21 @@ impl Chrome {
     }
 }
 
+/// A submitted page form whose rejection (unreadable body) becomes `400 invalid_form`, shown as
+/// an error page in the user's language.
+pub struct PageForm<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S> for PageForm<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, AppError> {
+        axum::extract::Form::<T>::from_request(req, state)
+            .await
+            .map(|f| Self(f.0))
+            .map_err(|_| AppError::bad_request("invalid_form"))
+    }
+}
+
 /// Percent-encodes a value for a query string (RFC 3986 unreserved characters pass).
 pub fn encode_query(s: &str) -> String {
     let mut out = String::with_capacity(s.len());

@@ -549,6 +549,8 @@ async fn organisations_are_suspended_and_reinstated(app: TestApp) {
     let (org, admin) = app
         .admitted_org(&coord, "admin@example.org", "Bottega di Nus")
         .await;
+    let (_, warm) = app.get("/api/v1/organizations", None).await;
+    assert_eq!(warm["total"], 1, "listed, and the list is now cached");
     let path = format!("/api/v1/organizations/{org}/status");
     let (s, _) = app
         .post(
