@@ -28,8 +28,10 @@ if [ ! -f "$DB" ]; then
     "$BIN" demo --scale national --database "sqlite:$DB" --demo-password 'bench password'
 fi
 
-run_wrk() { # label url
-  local out rps p99
+run_wrk() { # label url — one request first (reported as "cold"), then the steady-state run
+  local out rps p99 cold
+  cold=$(curl -s -o /dev/null -w '%{time_total}' "$2")
+  printf '%-34s first request %6.1f ms\n' "$1" "$(python3 -c "print($cold*1000)")"
   out=$(wrk -t2 -c32 -d"$DURATION" --latency "$2")
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
   p99=$(awk '$1=="99%" {print $2}' <<<"$out")

@@ -159,6 +159,10 @@ async fn list_organizations(
     if let Some(cached) = state.directory_cache.response(&key) {
         return Ok(cached.into_response());
     }
+    let _flight = state.directory_cache.flight(&key).await;
+    if let Some(cached) = state.directory_cache.response(&key) {
+        return Ok(cached.into_response());
+    }
     let page = service::search(&state, &p.parse()?).await?;
     let list = List {
         items: page.items.into_iter().map(OrganizationItem::from).collect(),

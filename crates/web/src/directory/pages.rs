@@ -46,7 +46,12 @@ struct DirectoryPage {
     next: Option<String>,
     places: std::sync::Arc<Vec<String>>,
     filters_query: String,
+    max_place_options: usize,
 }
+
+/// Up to this many places the filter is a list to choose from; beyond, a text field (a list of
+/// hundreds of towns helps nobody on a phone and weighs down every page).
+const MAX_PLACE_OPTIONS: usize = 60;
 
 impl DirectoryParams {
     fn filters_query(&self) -> String {
@@ -89,11 +94,19 @@ async fn directory_page(
     let query = params.parse()?;
     // A visitor's page holds nothing personal (no form token, no name): share it for a second.
     let key = format!("page {} {uri}", viewer.lang.code());
-    if viewer.actor.is_none()
-        && let Some(cached) = state.directory_cache.response(&key)
-    {
-        return Ok(cached.into_response());
-    }
+    let _flight = match viewer.actor {
+        Some(_) => None,
+        None => {
+            if let Some(cached) = state.directory_cache.response(&key) {
+                return Ok(cached.into_response());
+            }
+            let flight = state.directory_cache.flight(&key).await;
+            if let Some(cached) = state.directory_cache.response(&key) {
+                return Ok(cached.into_response());
+            }
+            Some(flight)
+        }
+    };
     let page = service::search(&state, &query).await?;
     let places = service::places(&state).await?;
     let filters_query = params.filters_query();
@@ -128,6 +141,7 @@ async fn directory_page(
         places,
         filters_query,
         params,
+        max_place_options: MAX_PLACE_OPTIONS,
     }
     .render()
     .map_err(|e| {
@@ -164,6 +178,10 @@ async fn points(
     params: Result<Query<DirectoryParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, AppError> {
     let key = format!("points {uri}");
+    if let Some(cached) = state.directory_cache.response(&key) {
+        return Ok(cached.into_response());
+    }
+    let _flight = state.directory_cache.flight(&key).await;
     if let Some(cached) = state.directory_cache.response(&key) {
         return Ok(cached.into_response());
     }

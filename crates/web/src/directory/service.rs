@@ -36,6 +36,10 @@ async fn count(state: &AppState, q: &DirectoryQuery) -> Result<i64, AppError> {
     if let Some(n) = state.directory_cache.cached_count(&key, generation) {
         return Ok(n);
     }
+    let _flight = state.directory_cache.flight(&key).await;
+    if let Some(n) = state.directory_cache.cached_count(&key, generation) {
+        return Ok(n);
+    }
     let n = distretto_store::directory::search_count(&state.db, q).await?;
     state.directory_cache.store_count(key, generation, n);
     Ok(n)
@@ -180,7 +184,12 @@ pub struct DirectoryCache {
     responses: std::sync::Mutex<
         std::collections::HashMap<String, (std::time::Instant, u64, CachedResponse)>,
     >,
+    /// Striped locks so that when a figure or answer expires, one request recomputes it and
+    /// the others wait for its result instead of all computing the same thing at once.
+    flights: [tokio::sync::Mutex<()>; FLIGHT_STRIPES],
 }
+
+const FLIGHT_STRIPES: usize = 16;
 
 /// The district at a glance, for the home page.
 pub struct Glance {
@@ -241,6 +250,16 @@ impl DirectoryCache {
         }
     }
 
+    /// The lock a request holds while it recomputes `key`.
+    pub async fn flight(&self, key: &str) -> tokio::sync::MutexGuard<'_, ()> {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        key.hash(&mut h);
+        self.flights[(h.finish() as usize) % FLIGHT_STRIPES]
+            .lock()
+            .await
+    }
+
     fn fresh<T>(
         slot: &std::sync::Mutex<Stamped<T>>,
         generation: u64,
@@ -265,6 +284,10 @@ pub async fn places(state: &AppState) -> Result<std::sync::Arc<Vec<String>>, App
     if let Some(p) = DirectoryCache::fresh(&cache.places, generation, PLACES_TTL) {
         return Ok(p);
     }
+    let _flight = cache.flight("places").await;
+    if let Some(p) = DirectoryCache::fresh(&cache.places, generation, PLACES_TTL) {
+        return Ok(p);
+    }
     let fresh =
         std::sync::Arc::new(distretto_store::directory::localities(&state.db, MAX_PLACES).await?);
     DirectoryCache::put(&cache.places, generation, fresh.clone());
@@ -275,6 +298,10 @@ pub async fn places(state: &AppState) -> Result<std::sync::Arc<Vec<String>>, App
 pub async fn glance(state: &AppState) -> Result<std::sync::Arc<Glance>, AppError> {
     let cache = &state.directory_cache;
     let generation = cache.generation();
+    if let Some(g) = DirectoryCache::fresh(&cache.glance, generation, FIGURES_TTL) {
+        return Ok(g);
+    }
+    let _flight = cache.flight("glance").await;
     if let Some(g) = DirectoryCache::fresh(&cache.glance, generation, FIGURES_TTL) {
         return Ok(g);
     }
