@@ -1,7 +1,7 @@
 //! Static assets (CSS, JS, Leaflet, htmx, icons) embedded in the binary with long caching.
 
 use axum::extract::Path;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
 #[derive(rust_embed::Embed)]
@@ -43,10 +43,27 @@ async fn asset(Path(path): Path<String>) -> Response {
     }
 }
 
-/// Whether an asset is embedded (for tests and the page layout).
-pub fn exists(path: &str) -> bool {
-    Assets::get(path).is_some()
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn vendored_assets_are_embedded() {
+        for path in [
+            "app.css",
+            "app.js",
+            "map.js",
+            "favicon.svg",
+            "vendor/leaflet/leaflet.js",
+            "vendor/leaflet/leaflet.css",
+            "vendor/htmx/htmx.min.js",
+        ] {
+            assert!(
+                super::Assets::get(path).is_some(),
+                "{path} missing from the binary"
+            );
+        }
+        assert_eq!(
+            super::content_type("vendor/leaflet/leaflet.css"),
+            "text/css; charset=utf-8"
+        );
+    }
 }
-
-/// 404 for a missing asset path, used in tests.
-pub const MISSING: StatusCode = StatusCode::NOT_FOUND;

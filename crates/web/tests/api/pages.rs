@@ -271,23 +271,44 @@ on_both!(
 
 async fn malformed_and_oversized_forms_get_error_pages(app: TestApp) {
     let b = browser();
-    let html = b.get(app.url("/register")).send().await.unwrap().text().await.unwrap();
+    let html = b
+        .get(app.url("/register"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let token = csrf_of(&html);
     let res = b
         .post(app.url("/register"))
         .header("content-type", "application/json")
         .header("accept-language", "it")
-        .body(format!("csrf={token}&name=Luca&email=x%40example.org&password=abcdefghijkl"))
+        .body(format!(
+            "csrf={token}&name=Luca&email=x%40example.org&password=abcdefghijkl"
+        ))
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 400, "a form body that is not a form");
     let page = res.text().await.unwrap();
-    assert!(page.contains("<html lang=\"it\">") && page.contains("role=\"alert\""), "{page}");
+    assert!(
+        page.contains("<html lang=\"it\">") && page.contains("role=\"alert\""),
+        "{page}"
+    );
     let big = format!("csrf={token}&name={}", "x".repeat(100_000));
-    let res = b.post(app.url("/register")).header("content-type", "application/x-www-form-urlencoded").body(big).send().await.unwrap();
+    let res = b
+        .post(app.url("/register"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 413);
-    assert!(res.text().await.unwrap().contains("role=\"alert\""), "an error page, not a bare status");
+    assert!(
+        res.text().await.unwrap().contains("role=\"alert\""),
+        "an error page, not a bare status"
+    );
     assert_eq!(app.count("people").await, 0, "nothing written");
 }
 
