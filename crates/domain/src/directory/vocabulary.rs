@@ -326,13 +326,29 @@ mod tests {
     }
 
     #[test]
-    fn serde_uses_codes() {
-        let json = serde_json_like(OrganizationKind::MultiStakeholderCoop);
-        assert_eq!(json, "multi_stakeholder_coop");
-    }
-
-    fn serde_json_like(kind: OrganizationKind) -> &'static str {
-        kind.code()
+    fn serde_uses_the_same_codes() {
+        for k in OrganizationKind::ALL {
+            assert_eq!(
+                serde_json::to_value(k).unwrap(),
+                serde_json::json!(k.code())
+            );
+            assert_eq!(
+                serde_json::from_value::<OrganizationKind>(serde_json::json!(k.code())).unwrap(),
+                *k
+            );
+        }
+        for s in Sector::ALL {
+            assert_eq!(
+                serde_json::to_value(s).unwrap(),
+                serde_json::json!(s.code())
+            );
+        }
+        for st in OrganizationStatus::ALL {
+            assert_eq!(
+                serde_json::to_value(st).unwrap(),
+                serde_json::json!(st.code())
+            );
+        }
     }
 
     /// The codes each scheme defines, copied from the sources named on the mapping functions;

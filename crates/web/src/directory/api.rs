@@ -159,7 +159,7 @@ async fn list_organizations(
     if let Some(cached) = state.directory_cache.response(&key) {
         return Ok(cached.into_response());
     }
-    let _flight = state.directory_cache.flight(&key).await;
+    let _flight = state.directory_cache.answer_flight(&key).await;
     if let Some(cached) = state.directory_cache.response(&key) {
         return Ok(cached.into_response());
     }

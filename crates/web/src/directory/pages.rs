@@ -100,7 +100,7 @@ async fn directory_page(
             if let Some(cached) = state.directory_cache.response(&key) {
                 return Ok(cached.into_response());
             }
-            let flight = state.directory_cache.flight(&key).await;
+            let flight = state.directory_cache.answer_flight(&key).await;
             if let Some(cached) = state.directory_cache.response(&key) {
                 return Ok(cached.into_response());
             }
@@ -181,7 +181,7 @@ async fn points(
     if let Some(cached) = state.directory_cache.response(&key) {
         return Ok(cached.into_response());
     }
-    let _flight = state.directory_cache.flight(&key).await;
+    let _flight = state.directory_cache.answer_flight(&key).await;
     if let Some(cached) = state.directory_cache.response(&key) {
         return Ok(cached.into_response());
     }

@@ -36,7 +36,7 @@ async fn count(state: &AppState, q: &DirectoryQuery) -> Result<i64, AppError> {
     if let Some(n) = state.directory_cache.cached_count(&key, generation) {
         return Ok(n);
     }
-    let _flight = state.directory_cache.flight(&key).await;
+    let _flight = state.directory_cache.figure_flight(&key).await;
     if let Some(n) = state.directory_cache.cached_count(&key, generation) {
         return Ok(n);
     }
@@ -184,12 +184,23 @@ pub struct DirectoryCache {
     responses: std::sync::Mutex<
         std::collections::HashMap<String, (std::time::Instant, u64, CachedResponse)>,
     >,
-    /// Striped locks so that when a figure or answer expires, one request recomputes it and
-    /// the others wait for its result instead of all computing the same thing at once.
-    flights: [tokio::sync::Mutex<()>; FLIGHT_STRIPES],
+    /// Striped locks so that when an answer expires, one request recomputes it and the others
+    /// wait for its result instead of all computing the same thing at once. Rendering an answer
+    /// may compute figures, so answers and figures have separate stripes: a request holding an
+    /// answer's stripe never waits for that same (non-reentrant) lock again.
+    answer_flights: [tokio::sync::Mutex<()>; FLIGHT_STRIPES],
+    /// The same for figures (totals, places, home page figures), which never nest.
+    figure_flights: [tokio::sync::Mutex<()>; FLIGHT_STRIPES],
 }
 
 const FLIGHT_STRIPES: usize = 16;
+
+fn stripe(key: &str) -> usize {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    key.hash(&mut h);
+    (h.finish() as usize) % FLIGHT_STRIPES
+}
 
 /// The district at a glance, for the home page.
 pub struct Glance {
@@ -250,14 +261,14 @@ impl DirectoryCache {
         }
     }
 
-    /// The lock a request holds while it recomputes `key`.
-    pub async fn flight(&self, key: &str) -> tokio::sync::MutexGuard<'_, ()> {
-        use std::hash::{Hash, Hasher};
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        key.hash(&mut h);
-        self.flights[(h.finish() as usize) % FLIGHT_STRIPES]
-            .lock()
-            .await
+    /// The lock a request holds while it renders the answer `key`.
+    pub async fn answer_flight(&self, key: &str) -> tokio::sync::MutexGuard<'_, ()> {
+        self.answer_flights[stripe(key)].lock().await
+    }
+
+    /// The lock a request holds while it recomputes the figure `key`.
+    async fn figure_flight(&self, key: &str) -> tokio::sync::MutexGuard<'_, ()> {
+        self.figure_flights[stripe(key)].lock().await
     }
 
     fn fresh<T>(
@@ -284,7 +295,7 @@ pub async fn places(state: &AppState) -> Result<std::sync::Arc<Vec<String>>, App
     if let Some(p) = DirectoryCache::fresh(&cache.places, generation, PLACES_TTL) {
         return Ok(p);
     }
-    let _flight = cache.flight("places").await;
+    let _flight = cache.figure_flight("places").await;
     if let Some(p) = DirectoryCache::fresh(&cache.places, generation, PLACES_TTL) {
         return Ok(p);
     }
@@ -301,7 +312,7 @@ pub async fn glance(state: &AppState) -> Result<std::sync::Arc<Glance>, AppError
     if let Some(g) = DirectoryCache::fresh(&cache.glance, generation, FIGURES_TTL) {
         return Ok(g);
     }
-    let _flight = cache.flight("glance").await;
+    let _flight = cache.figure_flight("glance").await;
     if let Some(g) = DirectoryCache::fresh(&cache.glance, generation, FIGURES_TTL) {
         return Ok(g);
     }

@@ -313,3 +313,28 @@ async fn malformed_and_oversized_forms_get_error_pages(app: TestApp) {
 }
 
 on_both!(malformed_and_oversized_forms_get_error_pages);
+
+/// Rendering a directory answer computes its total under a second lock; many distinct pages
+/// in a row would hang if the two locks could ever be the same one.
+async fn many_distinct_directory_pages_never_hang(app: TestApp) {
+    let run = async {
+        for i in 0..48 {
+            let res = app
+                .client
+                .get(app.url(&format!("/directory?q=w{i}&offset=1")))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 200);
+            let (s, _) = app
+                .get(&format!("/api/v1/organizations?q=w{i}&offset=1"), None)
+                .await;
+            assert_eq!(s, 200);
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(30), run)
+        .await
+        .expect("directory requests hung");
+}
+
+on_both!(many_distinct_directory_pages_never_hang);
