@@ -250,12 +250,69 @@ impl Db {
 
 /// Splits `rows` into chunks that fit a multi-row `INSERT` within both backends' bind limits.
 pub(crate) fn insert_chunks<T>(rows: &[T], columns: usize) -> std::slice::Chunks<'_, T> {
-    // SQLite allows 32,766 bound parameters, PostgreSQL 65,535: stay under the smaller.
-    // Far fewer in practice: sqlx resolves each `$N` of a SQLite statement by scanning the
-    // statement's parameter list, so cost grows with the square of the binds per statement.
-    const MAX_BINDS: usize = 1_000;
+    // SQLite allows 32,766 bound parameters, PostgreSQL 65,535: stay well under the smaller,
+    // so one statement stays a moderate size.
+    const MAX_BINDS: usize = 8_000;
     rows.chunks((MAX_BINDS / columns.max(1)).max(1))
 }
+
+/// `$1, $2, …` → `?, ?, …` for SQLite. SQLite resolves a `$N` parameter through a linear
+/// search of the statement's parameter names at every bind, so a multi-row insert with
+/// thousands of them binds in quadratic time; anonymous `?` parameters bind in order for free.
+/// Only valid where each `$N` appears once, in increasing order: true of [`values_placeholders`].
+pub(crate) fn positional(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
+            out.push('?');
+            while chars.peek().is_some_and(char::is_ascii_digit) {
+                chars.next();
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Inserts `$rows` inside the transaction `$tx` in multi-row statements of `$sql(rows)`,
+/// binding each row with `$bind`; `$sqlite` switches to positional parameters. Every bulk
+/// insert of the store (public `insert_*` functions, the demo loader, import) goes through it.
+macro_rules! insert_rows {
+    ($tx:ident, $sqlite:expr, $rows:expr, $columns:expr, $sql:expr, |$q:ident, $r:ident| $bind:expr) => {
+        for chunk in $crate::insert_chunks($rows, $columns) {
+            let sql: String = $sql(chunk.len());
+            let sql = if $sqlite {
+                $crate::positional(&sql)
+            } else {
+                sql
+            };
+            let mut $q = sqlx::query(&sql);
+            for $r in chunk {
+                $q = $bind;
+            }
+            $q.execute(&mut *$tx)
+                .await
+                .map_err($crate::StoreError::from_write)?;
+        }
+    };
+}
+pub(crate) use insert_rows;
+
+/// Runs `insert_rows!` for one table in a transaction of its own.
+macro_rules! insert_table {
+    ($db:expr, $rows:expr, $columns:expr, $sql:expr, |$q:ident, $r:ident| $bind:expr) => {{
+        let sqlite = $db.backend() == "sqlite";
+        $crate::with_pool!($db.write(), pool => {
+            let mut tx = pool.begin().await?;
+            $crate::insert_rows!(tx, sqlite, $rows, $columns, $sql, |$q, $r| $bind);
+            tx.commit().await?;
+            Ok::<_, $crate::StoreError>(())
+        })
+    }};
+}
+pub(crate) use insert_table;
 
 /// `($1, $2, …), (…)` for `rows` rows of `columns` columns.
 pub(crate) fn values_placeholders(rows: usize, columns: usize) -> String {
@@ -288,13 +345,22 @@ pub fn now() -> time::OffsetDateTime {
 #[cfg(test)]
 mod tests {
     #[test]
+    fn positional_replaces_numbered_parameters_only() {
+        assert_eq!(
+            super::positional("INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)"),
+            "INSERT INTO t (a, b) VALUES (?, ?), (?, ?)"
+        );
+        assert_eq!(super::positional("SELECT '$' || x"), "SELECT '$' || x");
+    }
+
+    #[test]
     fn placeholders_number_rows_and_columns() {
         assert_eq!(super::values_placeholders(2, 2), "($1, $2), ($3, $4)");
         assert_eq!(
             super::insert_chunks(&[0u8; 100_000], 10)
                 .next()
                 .map(<[u8]>::len),
-            Some(100)
+            Some(800)
         );
     }
 }

@@ -1,6 +1,6 @@
 //! Ledger accounts. The foundation opens them; the mutual-credit capability moves credit between them.
 
-use crate::{Db, Result, StoreError, insert_chunks, values_placeholders, with_pool};
+use crate::{Db, Result, values_placeholders, with_pool};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -17,20 +17,29 @@ pub struct AccountRow {
 
 /// Inserts accounts in batches.
 pub async fn insert_accounts(db: &Db, rows: &[AccountRow]) -> Result<()> {
-    with_pool!(db.write(), pool => {
-        let mut tx = pool.begin().await?;
-        for chunk in insert_chunks(rows, 5) {
-            let sql = format!("INSERT INTO accounts (id, owner_kind, owner_id, currency, created_at) VALUES {}", values_placeholders(chunk.len(), 5));
-            let mut q = sqlx::query(&sql);
-            for r in chunk {
-                q = q.bind(r.id).bind(&r.owner_kind).bind(r.owner_id).bind(&r.currency).bind(r.created_at);
-            }
-            q.execute(&mut *tx).await.map_err(StoreError::from_write)?;
-        }
-        tx.commit().await?;
-        Ok::<_, StoreError>(())
-    })
+    crate::insert_table!(db, rows, 5, accounts_sql, |q, r| bind_account!(q, r))
 }
+
+/// The multi-row `INSERT` for `rows` accounts.
+pub(crate) fn accounts_sql(rows: usize) -> String {
+    format!(
+        "INSERT INTO accounts (id, owner_kind, owner_id, currency, created_at) VALUES {}",
+        values_placeholders(rows, 5)
+    )
+}
+
+/// Binds one account's 5 insert values.
+macro_rules! bind_account {
+    ($q:expr, $r:expr) => {{
+        let r = $r;
+        $q.bind(r.id)
+            .bind(&r.owner_kind)
+            .bind(r.owner_id)
+            .bind(&r.currency)
+            .bind(r.created_at)
+    }};
+}
+pub(crate) use bind_account;
 
 /// The accounts a person owns directly (bounded).
 pub async fn of_owner(db: &Db, owner_kind: &str, owner_id: Uuid) -> Result<Vec<AccountRow>> {

@@ -9,7 +9,7 @@
 use crate::accounts::AccountRow;
 use crate::directory::OrganizationRow;
 use crate::membership::{ApplicationRow, DecisionRow, MembershipRow, PersonRow};
-use crate::{Db, Result, StoreError, insert_chunks, values_placeholders, with_pool};
+use crate::{Db, Result, StoreError, with_pool};
 use distretto_domain::demo::{DemoBatch, DemoSpec};
 use std::sync::Arc;
 
@@ -280,94 +280,26 @@ async fn fill_batches(
     Ok(summary)
 }
 
-/// `$1, $2, …` → `?, ?, …`. SQLite resolves a `$N` parameter through a linear search of the
-/// statement's parameter names at every bind, so a statement with 32,000 of them binds in
-/// quadratic time (about a second each); anonymous `?` parameters bind in order for free. Only
-/// valid where each `$N` appears once, in increasing order: true of `values_placeholders`.
-fn positional(sql: &str) -> String {
-    let mut out = String::with_capacity(sql.len());
-    let mut chars = sql.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
-            out.push('?');
-            while chars.peek().is_some_and(char::is_ascii_digit) {
-                chars.next();
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// Inserts `$rows` in multi-row statements of `$sql(rows_in_chunk)` inside the transaction `$tx`,
-/// binding each row with `$bind`.
-macro_rules! insert_all {
-    ($tx:ident, $sqlite:expr, $rows:expr, $columns:expr, $sql:expr, |$q:ident, $r:ident| $bind:expr) => {
-        for chunk in insert_chunks($rows, $columns) {
-            let sql: String = $sql(chunk.len());
-            let sql = if $sqlite { positional(&sql) } else { sql };
-            let mut $q = sqlx::query(&sql);
-            for $r in chunk {
-                $q = $bind;
-            }
-            $q.execute(&mut *$tx)
-                .await
-                .map_err(StoreError::from_write)?;
-        }
-    };
-}
-
 /// Writes one batch in foreign-key order, in one transaction: one commit (one fsync) per batch,
-/// and a batch is either wholly there or not at all.
-///
-/// The statements mirror `directory::insert_organizations`, `membership::insert_people`,
-/// `insert_memberships`, `insert_decisions`, `accounts::insert_accounts` and
-/// `export::insert_applications`, which commit per table and bind `$N` parameters (see
-/// [`positional`] for why that is too slow on SQLite at this volume).
+/// and a batch is either wholly there or not at all. Same statements as the tables' own
+/// `insert_*` functions, which commit per table.
 async fn write(db: &Db, rows: &Rows) -> Result<()> {
-    let sqlite = matches!(db, Db::Sqlite { .. });
+    use crate::accounts::{accounts_sql, bind_account};
+    use crate::directory::{INSERT_COLUMNS, bind_organization, insert_sql};
+    use crate::membership::{
+        applications_sql, bind_application, bind_decision, bind_membership, bind_person,
+        decisions_sql, memberships_sql, people_sql,
+    };
+    let sqlite = db.backend() == "sqlite";
     with_pool!(db.write(), pool => {
         let mut tx = pool.begin().await?;
-        insert_all!(tx, sqlite, &rows.organizations, 25, crate::directory::insert_sql,
-            |q, r| crate::directory::bind_organization!(q, r));
-        insert_all!(tx, sqlite, &rows.people, 12, |n| format!(
-            "INSERT INTO people (id, email, name, password_hash, role, membership_status, locale, phone, bio, locality, created_at, updated_at) VALUES {}",
-            values_placeholders(n, 12)),
-            |q, r| q.bind(r.id).bind(&r.email).bind(&r.name).bind(&r.password_hash).bind(&r.role)
-                .bind(&r.membership_status).bind(&r.locale).bind(&r.phone).bind(&r.bio)
-                .bind(&r.locality).bind(r.created_at).bind(r.updated_at));
-        insert_all!(tx, sqlite, &rows.memberships, 4, |n| format!(
-            "INSERT INTO memberships (person_id, organization_id, role, created_at) VALUES {}",
-            values_placeholders(n, 4)),
-            |q, r| q.bind(r.person_id).bind(r.organization_id).bind(&r.role).bind(r.created_at));
-        insert_all!(tx, sqlite, &rows.applications, 9, |n| format!(
-            "INSERT INTO applications (id, person_id, kind, organization_id, message, status, created_at, decided_at, decided_by) VALUES {}",
-            values_placeholders(n, 9)),
-            |q, a| q.bind(a.id).bind(a.person_id).bind(&a.kind).bind(a.organization_id).bind(&a.message)
-                .bind(&a.status).bind(a.created_at).bind(a.decided_at).bind(a.decided_by));
-        insert_all!(tx, sqlite, &rows.decisions, 8, |n| format!(
-            "INSERT INTO membership_decisions (id, subject_kind, subject_id, application_id, decision, reason, decided_by, decided_at) VALUES {}",
-            values_placeholders(n, 8)),
-            |q, r| q.bind(r.id).bind(&r.subject_kind).bind(r.subject_id).bind(r.application_id).bind(&r.decision)
-                .bind(&r.reason).bind(r.decided_by).bind(r.decided_at));
-        insert_all!(tx, sqlite, &rows.accounts, 5, |n| format!(
-            "INSERT INTO accounts (id, owner_kind, owner_id, currency, created_at) VALUES {}",
-            values_placeholders(n, 5)),
-            |q, r| q.bind(r.id).bind(&r.owner_kind).bind(r.owner_id).bind(&r.currency).bind(r.created_at));
+        crate::insert_rows!(tx, sqlite, &rows.organizations, INSERT_COLUMNS, insert_sql, |q, r| bind_organization!(q, r));
+        crate::insert_rows!(tx, sqlite, &rows.people, 12, people_sql, |q, r| bind_person!(q, r));
+        crate::insert_rows!(tx, sqlite, &rows.memberships, 4, memberships_sql, |q, r| bind_membership!(q, r));
+        crate::insert_rows!(tx, sqlite, &rows.applications, 9, applications_sql, |q, r| bind_application!(q, r));
+        crate::insert_rows!(tx, sqlite, &rows.decisions, 8, decisions_sql, |q, r| bind_decision!(q, r));
+        crate::insert_rows!(tx, sqlite, &rows.accounts, 5, accounts_sql, |q, r| bind_account!(q, r));
         tx.commit().await?;
         Ok::<_, StoreError>(())
     })
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn positional_replaces_numbered_parameters_only() {
-        assert_eq!(
-            super::positional("INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)"),
-            "INSERT INTO t (a, b) VALUES (?, ?), (?, ?)"
-        );
-        assert_eq!(super::positional("SELECT '$' || x"), "SELECT '$' || x");
-    }
 }

@@ -1,6 +1,6 @@
 //! Organisations: bulk insert, directory search, profile reads and edits, status changes.
 
-use crate::{Db, Result, StoreError, insert_chunks, values_placeholders, with_pool};
+use crate::{Db, Result, StoreError, values_placeholders, with_pool};
 use distretto_domain::directory::{DirectoryQuery, OrganizationProfile};
 use distretto_domain::text::fold;
 use time::OffsetDateTime;
@@ -93,7 +93,7 @@ impl OrganizationRow {
     }
 }
 
-const INSERT_COLUMNS: usize = 25;
+pub(crate) const INSERT_COLUMNS: usize = 25;
 
 /// Binds one organisation row's 25 insert values, in [`insert_sql`] column order.
 macro_rules! bind_organization {
@@ -138,19 +138,13 @@ pub(crate) fn insert_sql(rows: usize) -> String {
 
 /// Inserts organisations in multi-row batches inside one transaction.
 pub async fn insert_organizations(db: &Db, rows: &[OrganizationRow]) -> Result<()> {
-    with_pool!(db.write(), pool => {
-        let mut tx = pool.begin().await?;
-        for chunk in insert_chunks(rows, INSERT_COLUMNS) {
-            let sql = insert_sql(chunk.len());
-            let mut q = sqlx::query(&sql);
-            for r in chunk {
-                q = bind_organization!(q, r);
-            }
-            q.execute(&mut *tx).await.map_err(StoreError::from_write)?;
-        }
-        tx.commit().await?;
-        Ok::<_, StoreError>(())
-    })
+    crate::insert_table!(
+        db,
+        rows,
+        INSERT_COLUMNS,
+        insert_sql,
+        |q, r| bind_organization!(q, r)
+    )
 }
 
 /// Builds the `WHERE` clause of a directory query and its bound strings (status is always

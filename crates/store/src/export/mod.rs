@@ -95,28 +95,8 @@ pub async fn import(db: &Db, doc: &DistrictDocument) -> Result<(), ImportError> 
     crate::directory::insert_organizations(db, &doc.organizations).await?;
     crate::membership::insert_people(db, &doc.people).await?;
     crate::membership::insert_memberships(db, &doc.memberships).await?;
-    insert_applications(db, &doc.applications).await?;
+    crate::membership::insert_applications(db, &doc.applications).await?;
     crate::membership::insert_decisions(db, &doc.membership_decisions).await?;
     crate::accounts::insert_accounts(db, &doc.accounts).await?;
     Ok(())
-}
-
-async fn insert_applications(db: &Db, rows: &[ApplicationRow]) -> Result<()> {
-    with_pool!(db.write(), pool => {
-        let mut tx = pool.begin().await?;
-        for chunk in crate::insert_chunks(rows, 9) {
-            let sql = format!(
-                "INSERT INTO applications (id, person_id, kind, organization_id, message, status, created_at, decided_at, decided_by) VALUES {}",
-                crate::values_placeholders(chunk.len(), 9)
-            );
-            let mut q = sqlx::query(&sql);
-            for a in chunk {
-                q = q.bind(a.id).bind(a.person_id).bind(&a.kind).bind(a.organization_id).bind(&a.message)
-                    .bind(&a.status).bind(a.created_at).bind(a.decided_at).bind(a.decided_by);
-            }
-            q.execute(&mut *tx).await.map_err(StoreError::from_write)?;
-        }
-        tx.commit().await?;
-        Ok::<_, StoreError>(())
-    })
 }

@@ -1,6 +1,6 @@
 //! People, their memberships in organisations, applications to join, the decision log and invitations.
 
-use crate::{Db, Result, StoreError, insert_chunks, values_placeholders, with_pool};
+use crate::{Db, Result, StoreError, values_placeholders, with_pool};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -27,22 +27,36 @@ const PERSON_COLUMNS: &str = "id, email, name, password_hash, role, membership_s
 
 /// Inserts people in multi-row batches inside one transaction; a taken e-mail → [`StoreError::Conflict`].
 pub async fn insert_people(db: &Db, rows: &[PersonRow]) -> Result<()> {
-    with_pool!(db.write(), pool => {
-        let mut tx = pool.begin().await?;
-        for chunk in insert_chunks(rows, 12) {
-            let sql = format!("INSERT INTO people ({PERSON_COLUMNS}) VALUES {}", values_placeholders(chunk.len(), 12));
-            let mut q = sqlx::query(&sql);
-            for r in chunk {
-                q = q.bind(r.id).bind(&r.email).bind(&r.name).bind(&r.password_hash).bind(&r.role)
-                    .bind(&r.membership_status).bind(&r.locale).bind(&r.phone).bind(&r.bio)
-                    .bind(&r.locality).bind(r.created_at).bind(r.updated_at);
-            }
-            q.execute(&mut *tx).await.map_err(StoreError::from_write)?;
-        }
-        tx.commit().await?;
-        Ok::<_, StoreError>(())
-    })
+    crate::insert_table!(db, rows, 12, people_sql, |q, r| bind_person!(q, r))
 }
+
+/// The multi-row `INSERT` for `rows` people.
+pub(crate) fn people_sql(rows: usize) -> String {
+    format!(
+        "INSERT INTO people ({PERSON_COLUMNS}) VALUES {}",
+        values_placeholders(rows, 12)
+    )
+}
+
+/// Binds one person's 12 insert values, in [`people_sql`] column order.
+macro_rules! bind_person {
+    ($q:expr, $r:expr) => {{
+        let r = $r;
+        $q.bind(r.id)
+            .bind(&r.email)
+            .bind(&r.name)
+            .bind(&r.password_hash)
+            .bind(&r.role)
+            .bind(&r.membership_status)
+            .bind(&r.locale)
+            .bind(&r.phone)
+            .bind(&r.bio)
+            .bind(&r.locality)
+            .bind(r.created_at)
+            .bind(r.updated_at)
+    }};
+}
+pub(crate) use bind_person;
 
 /// A person by id.
 pub async fn person(db: &Db, id: Uuid) -> Result<PersonRow> {
@@ -87,28 +101,6 @@ pub async fn update_person_profile(
     }
 }
 
-/// Sets a person's district role (`person`, `coordinator`, `administrator`).
-pub async fn set_role(db: &Db, id: Uuid, role: &str, now: OffsetDateTime) -> Result<()> {
-    let done = with_pool!(db.write(), pool => sqlx::query("UPDATE people SET role = $2, updated_at = $3 WHERE id = $1")
-        .bind(id).bind(role).bind(now).execute(pool).await.map(|r| r.rows_affected()))?;
-    if done == 0 {
-        Err(StoreError::NotFound)
-    } else {
-        Ok(())
-    }
-}
-
-/// Sets a person's password hash.
-pub async fn set_password_hash(db: &Db, id: Uuid, hash: &str, now: OffsetDateTime) -> Result<()> {
-    let done = with_pool!(db.write(), pool => sqlx::query("UPDATE people SET password_hash = $2, updated_at = $3 WHERE id = $1")
-        .bind(id).bind(hash).bind(now).execute(pool).await.map(|r| r.rows_affected()))?;
-    if done == 0 {
-        Err(StoreError::NotFound)
-    } else {
-        Ok(())
-    }
-}
-
 /// A person's link to an organisation.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
 pub struct MembershipRow {
@@ -121,24 +113,29 @@ pub struct MembershipRow {
 
 /// Inserts memberships in batches; an existing (person, organisation) pair keeps its role.
 pub async fn insert_memberships(db: &Db, rows: &[MembershipRow]) -> Result<()> {
-    with_pool!(db.write(), pool => {
-        let mut tx = pool.begin().await?;
-        for chunk in insert_chunks(rows, 4) {
-            let sql = format!(
-                "INSERT INTO memberships (person_id, organization_id, role, created_at) VALUES {} \
-                 ON CONFLICT (person_id, organization_id) DO NOTHING",
-                values_placeholders(chunk.len(), 4)
-            );
-            let mut q = sqlx::query(&sql);
-            for r in chunk {
-                q = q.bind(r.person_id).bind(r.organization_id).bind(&r.role).bind(r.created_at);
-            }
-            q.execute(&mut *tx).await.map_err(StoreError::from_write)?;
-        }
-        tx.commit().await?;
-        Ok::<_, StoreError>(())
-    })
+    crate::insert_table!(db, rows, 4, memberships_sql, |q, r| bind_membership!(q, r))
 }
+
+/// The multi-row `INSERT` for `rows` memberships (an existing pair keeps its role).
+pub(crate) fn memberships_sql(rows: usize) -> String {
+    format!(
+        "INSERT INTO memberships (person_id, organization_id, role, created_at) VALUES {} \
+         ON CONFLICT (person_id, organization_id) DO NOTHING",
+        values_placeholders(rows, 4)
+    )
+}
+
+/// Binds one membership's 4 insert values.
+macro_rules! bind_membership {
+    ($q:expr, $r:expr) => {{
+        let r = $r;
+        $q.bind(r.person_id)
+            .bind(r.organization_id)
+            .bind(&r.role)
+            .bind(r.created_at)
+    }};
+}
+pub(crate) use bind_membership;
 
 /// A person's organisations with their role there, and the organisation's name and status.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
@@ -385,24 +382,64 @@ pub async fn apply_decision(db: &Db, effect: &DecisionEffect) -> Result<()> {
 
 /// Inserts decision log entries as they are (demo and import).
 pub async fn insert_decisions(db: &Db, rows: &[DecisionRow]) -> Result<()> {
-    with_pool!(db.write(), pool => {
-        let mut tx = pool.begin().await?;
-        for chunk in insert_chunks(rows, 8) {
-            let sql = format!(
-                "INSERT INTO membership_decisions (id, subject_kind, subject_id, application_id, decision, reason, decided_by, decided_at) VALUES {}",
-                values_placeholders(chunk.len(), 8)
-            );
-            let mut q = sqlx::query(&sql);
-            for r in chunk {
-                q = q.bind(r.id).bind(&r.subject_kind).bind(r.subject_id).bind(r.application_id).bind(&r.decision)
-                    .bind(&r.reason).bind(r.decided_by).bind(r.decided_at);
-            }
-            q.execute(&mut *tx).await.map_err(StoreError::from_write)?;
-        }
-        tx.commit().await?;
-        Ok::<_, StoreError>(())
-    })
+    crate::insert_table!(db, rows, 8, decisions_sql, |q, r| bind_decision!(q, r))
 }
+
+/// The multi-row `INSERT` for `rows` decision log entries.
+pub(crate) fn decisions_sql(rows: usize) -> String {
+    format!(
+        "INSERT INTO membership_decisions (id, subject_kind, subject_id, application_id, decision, reason, decided_by, decided_at) VALUES {}",
+        values_placeholders(rows, 8)
+    )
+}
+
+/// Binds one decision's 8 insert values.
+macro_rules! bind_decision {
+    ($q:expr, $r:expr) => {{
+        let r = $r;
+        $q.bind(r.id)
+            .bind(&r.subject_kind)
+            .bind(r.subject_id)
+            .bind(r.application_id)
+            .bind(&r.decision)
+            .bind(&r.reason)
+            .bind(r.decided_by)
+            .bind(r.decided_at)
+    }};
+}
+pub(crate) use bind_decision;
+
+/// Inserts applications as they are (demo and import).
+pub async fn insert_applications(db: &Db, rows: &[ApplicationRow]) -> Result<()> {
+    crate::insert_table!(db, rows, 9, applications_sql, |q, r| bind_application!(
+        q, r
+    ))
+}
+
+/// The multi-row `INSERT` for `rows` applications.
+pub(crate) fn applications_sql(rows: usize) -> String {
+    format!(
+        "INSERT INTO applications ({APPLICATION_COLUMNS}) VALUES {}",
+        values_placeholders(rows, 9)
+    )
+}
+
+/// Binds one application's 9 insert values, in `APPLICATION_COLUMNS` order.
+macro_rules! bind_application {
+    ($q:expr, $r:expr) => {{
+        let a = $r;
+        $q.bind(a.id)
+            .bind(a.person_id)
+            .bind(&a.kind)
+            .bind(a.organization_id)
+            .bind(&a.message)
+            .bind(&a.status)
+            .bind(a.created_at)
+            .bind(a.decided_at)
+            .bind(a.decided_by)
+    }};
+}
+pub(crate) use bind_application;
 
 /// The decision log, newest first, with names; bounded page.
 pub async fn decisions(db: &Db, limit: u32, offset: u64) -> Result<(Vec<DecisionView>, i64)> {
