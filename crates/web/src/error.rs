@@ -123,7 +123,16 @@ pub async fn render_page_errors(
         .uri()
         .path_and_query()
         .map_or_else(|| path.clone(), |pq| pq.as_str().to_owned());
-    let headers = req.headers().clone();
+    // Only what an error page needs of the request (who and which language), not every header.
+    let mut headers = axum::http::HeaderMap::new();
+    for name in [
+        axum::http::header::COOKIE,
+        axum::http::header::ACCEPT_LANGUAGE,
+    ] {
+        for value in req.headers().get_all(&name) {
+            headers.append(name.clone(), value.clone());
+        }
+    }
     let fresh = req
         .extensions()
         .get::<crate::auth::viewer::FreshAnonCookie>()

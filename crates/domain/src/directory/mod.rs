@@ -4,7 +4,7 @@ pub mod murmurations;
 mod profile;
 mod vocabulary;
 
-pub use profile::{OrganizationProfile, ProfileInput, WorkersFte};
+pub use profile::{OrganizationProfile, ProfileInput, WorkersFte, parse_phone};
 pub use vocabulary::{OrganizationKind, OrganizationStatus, Sector};
 
 /// The version of the district charter members sign when they are admitted.

@@ -227,7 +227,8 @@ fn optional_url(s: &str) -> Result<Option<String>, Invalid> {
     Ok(Some(url.to_owned()))
 }
 
-fn parse_phone(p: &str) -> Result<String, Invalid> {
+/// A phone number: digits with `+ - ( ) .` and spaces, at least 6 digits, at most 32 characters.
+pub fn parse_phone(p: &str) -> Result<String, Invalid> {
     let ok = p.len() <= 32
         && p.chars()
             .all(|c| c.is_ascii_digit() || " +-().".contains(c))

@@ -228,20 +228,7 @@ pub(crate) async fn update_profile(
     let phone = match u.phone.as_deref().map(str::trim) {
         None => p.phone,
         Some("") => None,
-        Some(ph) => {
-            let ok = ph.len() <= 32
-                && ph
-                    .chars()
-                    .all(|c| c.is_ascii_digit() || " +-().".contains(c));
-            if !ok {
-                return Err(AppError {
-                    status: StatusCode::UNPROCESSABLE_ENTITY,
-                    code: "invalid_phone",
-                    field: Some("phone"),
-                });
-            }
-            Some(ph.to_owned())
-        }
+        Some(ph) => Some(distretto_domain::directory::parse_phone(ph)?),
     };
     let bio = u.bio.map(|b| b.trim().to_owned()).unwrap_or(p.bio);
     if bio.chars().count() > 2_000 {

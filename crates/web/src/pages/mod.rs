@@ -129,7 +129,7 @@ impl Chrome {
         self.lang.t(&format!("decision_{code}"))
     }
 
-    /// A date in the served language's usual form (day month year).
+    /// A date as day/month/year, the order French and Italian readers use (and British English).
     pub fn date(&self, t: &time::OffsetDateTime) -> String {
         format!("{:02}/{:02}/{}", t.day(), u8::from(t.month()), t.year())
     }

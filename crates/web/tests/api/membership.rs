@@ -112,6 +112,14 @@ async fn registration_and_tokens(app: TestApp) {
         (s, v["error"]["code"].as_str()),
         (422, Some("invalid_locale"))
     );
+    let (s, v) = app
+        .patch("/api/v1/me", Some(&token), &json!({"phone": "12"}))
+        .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (422, Some("invalid_phone")),
+        "the organisations' phone rule"
+    );
     let (s, _) = app
         .patch(
             "/api/v1/me",
