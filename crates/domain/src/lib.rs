@@ -4,6 +4,7 @@
 
 pub mod demo;
 pub mod directory;
+pub mod ledger;
 pub mod membership;
 pub mod text;
 
