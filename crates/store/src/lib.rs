@@ -6,6 +6,7 @@ pub mod auth;
 pub mod demo;
 pub mod directory;
 pub mod export;
+pub mod ledger;
 pub mod membership;
 
 use sqlx::postgres::{PgPool, PgPoolOptions};

@@ -3,13 +3,16 @@
 
 use crate::accounts::AccountRow;
 use crate::directory::OrganizationRow;
+use crate::ledger::invoices::{InvoiceEventRow, InvoiceRow};
+use crate::ledger::requests::PaymentRequestRow;
+use crate::ledger::{AuthorizationRow, LimitChangeRow, TransferRow};
 use crate::membership::{ApplicationRow, DecisionRow, MembershipRow, PersonRow};
 use crate::{Db, Result, StoreError, with_pool};
 
 /// The document's format name.
 pub const FORMAT: &str = "distretto-district";
 /// The document's version; each capability that adds data bumps it and keeps reading older ones.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 /// Rows read per query while exporting, so memory per query stays bounded.
 const PAGE_ROWS: i64 = 5_000;
@@ -27,6 +30,19 @@ pub struct DistrictDocument {
     pub applications: Vec<ApplicationRow>,
     pub membership_decisions: Vec<DecisionRow>,
     pub accounts: Vec<AccountRow>,
+    /// The journal, in sequence order, with its hash chain (version 2).
+    #[serde(default)]
+    pub transfers: Vec<TransferRow>,
+    #[serde(default)]
+    pub payment_requests: Vec<PaymentRequestRow>,
+    #[serde(default)]
+    pub invoices: Vec<InvoiceRow>,
+    #[serde(default)]
+    pub invoice_events: Vec<InvoiceEventRow>,
+    #[serde(default)]
+    pub limit_changes: Vec<LimitChangeRow>,
+    #[serde(default)]
+    pub account_authorizations: Vec<AuthorizationRow>,
 }
 
 /// Reads a whole table in pages ordered by `order`, keyed by offset (the table does not change
@@ -66,7 +82,13 @@ pub async fn export(db: &Db) -> Result<DistrictDocument> {
         memberships: read_all(db, "SELECT person_id, organization_id, role, created_at FROM memberships ORDER BY person_id, organization_id").await?,
         applications: read_all(db, "SELECT id, person_id, kind, organization_id, message, status, created_at, decided_at, decided_by FROM applications ORDER BY id").await?,
         membership_decisions: read_all(db, "SELECT id, subject_kind, subject_id, application_id, decision, reason, decided_by, decided_at FROM membership_decisions ORDER BY id").await?,
-        accounts: read_all(db, "SELECT id, owner_kind, owner_id, currency, created_at FROM accounts ORDER BY id").await?,
+        accounts: read_all(db, &format!("SELECT {} FROM accounts ORDER BY id", crate::accounts::ACCOUNT_COLUMNS)).await?,
+        transfers: read_all(db, &format!("SELECT {} FROM transfers ORDER BY seq", crate::ledger::TRANSFER_COLUMNS)).await?,
+        payment_requests: read_all(db, "SELECT id, payee, payer, amount_minor, memo, status, transfer_id, created_by, created_at, decided_at FROM payment_requests ORDER BY id").await?,
+        invoices: read_all(db, "SELECT id, number, creditor, debtor, currency, amount_minor, paid_minor, set_off_minor, description, status, due_on, dispute_reason, created_by, created_at, updated_at FROM invoices ORDER BY id").await?,
+        invoice_events: read_all(db, "SELECT id, invoice_id, action, amount_minor, transfer_id, note, actor, created_at FROM invoice_events ORDER BY id").await?,
+        limit_changes: read_all(db, "SELECT id, account_id, old_credit_limit_minor, old_upper_limit_minor, credit_limit_minor, upper_limit_minor, reason, changed_by, decision_ref, created_at FROM limit_changes ORDER BY id").await?,
+        account_authorizations: read_all(db, "SELECT account_id, person_id, granted_by, created_at FROM account_authorizations ORDER BY account_id, person_id").await?,
     })
 }
 
@@ -97,6 +119,18 @@ pub async fn import(db: &Db, doc: &DistrictDocument) -> Result<(), ImportError> 
     crate::membership::insert_memberships(db, &doc.memberships).await?;
     crate::membership::insert_applications(db, &doc.applications).await?;
     crate::membership::insert_decisions(db, &doc.membership_decisions).await?;
+    // A server started on the empty database opened the district's fund and fees accounts;
+    // the document brings its own.
+    crate::accounts::remove_unused_district_accounts(db).await?;
     crate::accounts::insert_accounts(db, &doc.accounts).await?;
+    if doc.version == 1 {
+        crate::accounts::apply_default_limits_v1(db).await?;
+    }
+    crate::ledger::bulk::insert_journal(db, &doc.transfers).await?;
+    crate::ledger::requests::insert_requests(db, &doc.payment_requests).await?;
+    crate::ledger::invoices::insert_invoices(db, &doc.invoices).await?;
+    crate::ledger::invoices::insert_events(db, &doc.invoice_events).await?;
+    crate::ledger::insert_limit_changes(db, &doc.limit_changes).await?;
+    crate::ledger::insert_authorizations(db, &doc.account_authorizations).await?;
     Ok(())
 }

@@ -367,9 +367,10 @@ pub async fn apply_decision(db: &Db, effect: &DecisionEffect) -> Result<()> {
                 .bind(m.person_id).bind(m.organization_id).bind(&m.role).bind(m.created_at).execute(&mut *tx).await?;
         }
         for a in &effect.open_accounts {
-            sqlx::query("INSERT INTO accounts (id, owner_kind, owner_id, currency, created_at) \
-                         SELECT $1, $2, $3, $4, $5 WHERE NOT EXISTS (SELECT 1 FROM accounts WHERE owner_kind = $2 AND owner_id = $3 AND currency = $4)")
-                .bind(a.id).bind(&a.owner_kind).bind(a.owner_id).bind(&a.currency).bind(a.created_at).execute(&mut *tx).await?;
+            sqlx::query("INSERT INTO accounts (id, owner_kind, owner_id, currency, created_at, credit_limit_minor, upper_limit_minor) \
+                         SELECT $1, $2, $3, $4, $5, $6, $7 WHERE NOT EXISTS (SELECT 1 FROM accounts WHERE owner_kind = $2 AND owner_id = $3 AND currency = $4)")
+                .bind(a.id).bind(&a.owner_kind).bind(a.owner_id).bind(&a.currency).bind(a.created_at)
+                .bind(a.credit_limit_minor).bind(a.upper_limit_minor).execute(&mut *tx).await?;
         }
         sqlx::query("INSERT INTO membership_decisions (id, subject_kind, subject_id, application_id, decision, reason, decided_by, decided_at) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")

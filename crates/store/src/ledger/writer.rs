@@ -1,0 +1,712 @@
+//! The one ledger writer: commands queue on a channel, and the writer posts everything queued in
+//! one transaction with one durable commit (group commit, as TigerBeetle batches). Each command
+//! stays all-or-nothing inside the batch: it is checked against the balances left by the
+//! commands before it ([`distretto_domain::ledger::Book`]) and refused alone if it does not fit.
+//! Nobody is answered before the commit returns, so an acknowledged transfer is durable
+//! (SQLite `synchronous=FULL`, PostgreSQL `synchronous_commit=on`, checked at start-up).
+//!
+//! On PostgreSQL several web instances may each run a writer: every batch first locks the
+//! journal head row, so batches of all instances are serialised and the hash chain stays one.
+
+use super::{TransferRow, bind_transfer, transfers_sql};
+use crate::{Db, StoreError, with_pool};
+use distretto_domain::ledger::invoice::{self, InvoiceAmounts, InvoiceSide, InvoiceStatus};
+use distretto_domain::ledger::{
+    AccountState, Book, GENESIS_HASH, Hash, Leg, Limits, Refusal, TransferKind, entry_hash,
+};
+use std::collections::{HashMap, HashSet};
+use time::OffsetDateTime;
+use tokio::sync::{mpsc, oneshot};
+use uuid::Uuid;
+
+/// The most commands posted in one transaction.
+pub const MAX_BATCH: usize = 512;
+/// Commands waiting for the writer before callers wait to enqueue.
+const QUEUE_DEPTH: usize = 8_192;
+/// The most legs one command may have.
+pub const MAX_LEGS: usize = 16;
+
+/// One transfer a command asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewLeg {
+    /// The transfer's id (chosen by the caller, so a retry can find it).
+    pub id: Uuid,
+    /// Why.
+    pub kind: TransferKind,
+    /// Paying account.
+    pub payer: Uuid,
+    /// Receiving account.
+    pub payee: Uuid,
+    /// Positive amount in minor units.
+    pub amount_minor: i64,
+    /// The payer's words.
+    pub memo: String,
+    /// The invoice it pays.
+    pub invoice_id: Option<Uuid>,
+    /// The request it settles.
+    pub request_id: Option<Uuid>,
+    /// The transfer it reverses.
+    pub reverses: Option<Uuid>,
+}
+
+/// An idempotency key: one person's key and the hash of the request it came with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyKey {
+    /// Whose key (keys are per person).
+    pub person_id: Uuid,
+    /// The client's key.
+    pub key: String,
+    /// SHA-256 of the request body, to tell a replay from a reused key.
+    pub request_hash: Hash,
+}
+
+/// What else a command changes, in the same transaction as its transfers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    /// Nothing.
+    None,
+    /// The (single) leg pays this invoice, from its debtor to its creditor.
+    PayInvoice(Uuid),
+    /// The (single) leg settles this payment request.
+    PayRequest(Uuid),
+}
+
+/// A request to the ledger writer.
+#[derive(Debug, Clone)]
+pub struct Command {
+    /// Its transfers, posted all or none.
+    pub legs: Vec<NewLeg>,
+    /// What else it changes.
+    pub effect: Effect,
+    /// For retried API requests.
+    pub idempotency: Option<IdempotencyKey>,
+    /// Who asked.
+    pub created_by: Option<Uuid>,
+}
+
+/// A command's result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// The transfers, as posted (or as posted the first time, for a replay).
+    pub transfers: Vec<TransferRow>,
+    /// Whether this answers an earlier request with the same idempotency key.
+    pub replayed: bool,
+}
+
+/// Why a command was refused. Everything but `Store` is the client's doing.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CommandError {
+    /// The ledger's rules refused a leg.
+    #[error("{0}")]
+    Refused(Refusal),
+    /// The idempotency key was used before with another request.
+    #[error("idempotency_key_reused")]
+    IdempotencyKeyReused,
+    /// The invoice cannot take this payment (code from the invoice rules).
+    #[error("{0}")]
+    Invoice(&'static str),
+    /// The payment request is no longer open, or does not match.
+    #[error("request_not_open")]
+    RequestNotOpen,
+    /// The transfer to reverse does not exist, or was reversed already, or may not be reversed.
+    #[error("{0}")]
+    Reversal(&'static str),
+    /// The command is malformed (no legs, too many).
+    #[error("bad_command")]
+    BadCommand,
+    /// The database failed; nothing of the batch was committed (or the commit's fate is unknown).
+    #[error("store: {0}")]
+    Store(String),
+}
+
+/// Refusal codes the invoice rules and reversals may give, for answering a stored refusal.
+const DECISION_CODES: [&str; 11] = [
+    "unknown_invoice",
+    "not_your_invoice_action",
+    "invoice_not_in_credit",
+    "invoice_not_open",
+    "invoice_has_payments",
+    "amount_not_positive",
+    "amount_exceeds_remaining",
+    "unknown_transfer",
+    "already_reversed",
+    "not_reversible",
+    "reversal_mismatch",
+];
+
+impl CommandError {
+    /// Whether the ledger decided this refusal (and a retry with the same key must get it
+    /// again), as opposed to a failure of the database or a malformed command.
+    pub fn is_decision(&self) -> bool {
+        matches!(
+            self,
+            Self::Refused(_) | Self::Invoice(_) | Self::RequestNotOpen | Self::Reversal(_)
+        )
+    }
+
+    /// The refusal a stored code stands for.
+    pub fn from_code(code: &str) -> Self {
+        if let Some(r) = Refusal::parse(code) {
+            return Self::Refused(r);
+        }
+        if code == "request_not_open" {
+            return Self::RequestNotOpen;
+        }
+        match DECISION_CODES.iter().find(|c| **c == code) {
+            Some(c) if c.contains("transfer") || c.contains("revers") => Self::Reversal(c),
+            Some(c) => Self::Invoice(c),
+            None => Self::BadCommand,
+        }
+    }
+
+    /// The stable error code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Refused(r) => r.code(),
+            Self::IdempotencyKeyReused => "idempotency_key_reused",
+            Self::Invoice(code) | Self::Reversal(code) => code,
+            Self::RequestNotOpen => "request_not_open",
+            Self::BadCommand => "bad_command",
+            Self::Store(_) => "internal",
+        }
+    }
+}
+
+type Reply = oneshot::Sender<Result<Outcome, CommandError>>;
+
+/// The handle every request holds: cheap to clone.
+#[derive(Clone, Debug)]
+pub struct LedgerWriter {
+    queue: mpsc::Sender<(Command, Reply)>,
+}
+
+impl LedgerWriter {
+    /// Starts the writer task on `db`, posting up to `max_batch` commands per commit (1 gives
+    /// the one-commit-per-transfer baseline the benchmark compares with).
+    pub fn spawn(db: Db, max_batch: usize) -> Self {
+        let (queue, rx) = mpsc::channel(QUEUE_DEPTH);
+        tokio::spawn(run(db, rx, max_batch.clamp(1, MAX_BATCH)));
+        Self { queue }
+    }
+
+    /// Posts one command and answers once it is durable (or refused).
+    pub async fn submit(&self, command: Command) -> Result<Outcome, CommandError> {
+        if command.legs.is_empty() || command.legs.len() > MAX_LEGS {
+            return Err(CommandError::BadCommand);
+        }
+        let (reply, answer) = oneshot::channel();
+        self.queue
+            .send((command, reply))
+            .await
+            .map_err(|_| CommandError::Store("ledger writer stopped".into()))?;
+        answer
+            .await
+            .map_err(|_| CommandError::Store("ledger writer stopped".into()))?
+    }
+}
+
+async fn run(db: Db, mut rx: mpsc::Receiver<(Command, Reply)>, max_batch: usize) {
+    while let Some(first) = rx.recv().await {
+        let mut jobs = vec![first];
+        while jobs.len() < max_batch {
+            match rx.try_recv() {
+                Ok(job) => jobs.push(job),
+                Err(_) => break,
+            }
+        }
+        let (commands, replies): (Vec<Command>, Vec<Reply>) = jobs.into_iter().unzip();
+        let results = post_batch(&db, &commands).await;
+        match results {
+            Ok(results) => {
+                for (reply, result) in replies.into_iter().zip(results) {
+                    let _ = reply.send(result);
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, commands = commands.len(), "ledger batch failed; nothing of it was committed");
+                let message = e.to_string();
+                for reply in replies {
+                    let _ = reply.send(Err(CommandError::Store(message.clone())));
+                }
+            }
+        }
+    }
+}
+
+/// An invoice as a payment sees it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct InvoiceState {
+    creditor: Uuid,
+    debtor: Uuid,
+    currency: String,
+    status: String,
+    amount_minor: i64,
+    paid_minor: i64,
+    set_off_minor: i64,
+}
+
+/// A payment request as a payment sees it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct RequestState {
+    payee: Uuid,
+    payer: Option<Uuid>,
+    amount_minor: i64,
+    status: String,
+}
+
+/// A transfer that a reversal names.
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct ReversedState {
+    payer: Uuid,
+    payee: Uuid,
+    amount_minor: i64,
+    kind: String,
+    reversed: i64,
+}
+
+/// What the batch read before planning.
+#[derive(Default)]
+struct Loaded {
+    head: (i64, Hash),
+    keys: HashMap<(Uuid, String), KeyAnswer>,
+    book: Book,
+    invoices: HashMap<Uuid, InvoiceState>,
+    requests: HashMap<Uuid, RequestState>,
+    reversed: HashMap<Uuid, ReversedState>,
+}
+
+/// What an idempotency key answers: the request hash it was first used with, and the
+/// transfer that request posted or the code it was refused with.
+type KeyAnswer = (Vec<u8>, Option<Uuid>, Option<String>);
+
+/// An invoice payment to write: (invoice, paid after, status after, transfer, amount, event
+/// id, actor).
+type InvoicePayment = (Uuid, i64, InvoiceStatus, Uuid, i64, Uuid, Option<Uuid>);
+
+/// What the batch writes.
+#[derive(Default)]
+struct Plan {
+    results: Vec<Option<Result<Outcome, CommandError>>>,
+    /// Commands answered by an earlier transfer: (command index, first transfer id).
+    replays: Vec<(usize, Uuid)>,
+    transfers: Vec<TransferRow>,
+    keys: Vec<(Uuid, String, KeyAnswer)>,
+    touched: HashSet<Uuid>,
+    invoices: Vec<InvoicePayment>,
+    requests: Vec<(Uuid, Uuid, Uuid)>,
+    head: (i64, Hash),
+}
+
+/// Posts `commands` in one transaction; the outer error means nothing was committed.
+async fn post_batch(
+    db: &Db,
+    commands: &[Command],
+) -> Result<Vec<Result<Outcome, CommandError>>, StoreError> {
+    let now = crate::now();
+    let pg = db.backend() == "postgres";
+    let sqlite = !pg;
+    with_pool!(db.write(), pool => {
+        let mut tx = if pg { pool.begin().await? } else { pool.begin_with("BEGIN IMMEDIATE").await? };
+        let mut loaded = Loaded::default();
+        // The head first: on PostgreSQL its row lock serialises every writer of every instance.
+        let head_sql = if pg { "SELECT last_seq, last_hash FROM ledger_head WHERE id = 1 FOR UPDATE" } else { "SELECT last_seq, last_hash FROM ledger_head WHERE id = 1" };
+        let (seq, hash): (i64, Vec<u8>) = sqlx::query_as(head_sql).fetch_one(&mut *tx).await?;
+        loaded.head = (seq, to_hash(&hash).ok_or(StoreError::Corrupt("ledger_head.last_hash"))?);
+        // One statement per chunk, not one per command: each statement is a round trip to the
+        // connection (a thread hop on SQLite), and they dominated the batch's time.
+        let keys: Vec<&IdempotencyKey> = commands.iter().filter_map(|c| c.idempotency.as_ref()).collect();
+        for chunk in keys.chunks(400) {
+            let sql = keys_lookup_sql(chunk.len());
+            let sql = if sqlite { crate::positional(&sql) } else { sql };
+            let mut q = sqlx::query_as::<_, (Uuid, String, Vec<u8>, Option<Uuid>, Option<String>)>(&sql);
+            for key in chunk { q = q.bind(key.person_id).bind(&key.key); }
+            for (person_id, key, request_hash, transfer_id, refusal) in q.fetch_all(&mut *tx).await? {
+                loaded.keys.insert((person_id, key), (request_hash, transfer_id, refusal));
+            }
+        }
+        let ids: Vec<Uuid> = account_ids(commands);
+        for chunk in ids.chunks(400) {
+            let sql = format!(
+                "SELECT id, currency, balance_minor, credit_limit_minor, upper_limit_minor FROM accounts WHERE id IN {}{}",
+                crate::values_placeholders(1, chunk.len()), if pg { " ORDER BY id FOR UPDATE" } else { "" });
+            let mut q = sqlx::query_as::<_, (Uuid, String, i64, i64, Option<i64>)>(&sql);
+            for id in chunk { q = q.bind(id); }
+            for (id, currency, balance_minor, credit, upper) in q.fetch_all(&mut *tx).await? {
+                loaded.book.load(id, AccountState { currency, balance_minor, limits: Limits { credit_limit_minor: credit, upper_limit_minor: upper } });
+            }
+        }
+        for command in commands {
+            match command.effect {
+                Effect::PayInvoice(id) if !loaded.invoices.contains_key(&id) => {
+                    let sql = if pg { "SELECT creditor, debtor, currency, status, amount_minor, paid_minor, set_off_minor FROM invoices WHERE id = $1 FOR UPDATE" }
+                              else { "SELECT creditor, debtor, currency, status, amount_minor, paid_minor, set_off_minor FROM invoices WHERE id = $1" };
+                    if let Some(inv) = sqlx::query_as::<_, InvoiceState>(sql).bind(id).fetch_optional(&mut *tx).await? {
+                        loaded.invoices.insert(id, inv);
+                    }
+                }
+                Effect::PayRequest(id) if !loaded.requests.contains_key(&id) => {
+                    let sql = if pg { "SELECT payee, payer, amount_minor, status FROM payment_requests WHERE id = $1 FOR UPDATE" }
+                              else { "SELECT payee, payer, amount_minor, status FROM payment_requests WHERE id = $1" };
+                    if let Some(r) = sqlx::query_as::<_, RequestState>(sql).bind(id).fetch_optional(&mut *tx).await? {
+                        loaded.requests.insert(id, r);
+                    }
+                }
+                _ => {}
+            }
+            for leg in &command.legs {
+                if let Some(original) = leg.reverses.filter(|o| !loaded.reversed.contains_key(o)) {
+                    let r: Option<ReversedState> = sqlx::query_as(
+                        "SELECT payer, payee, amount_minor, kind, (SELECT COUNT(*) FROM transfers r WHERE r.reverses = t.id) AS reversed FROM transfers t WHERE t.id = $1")
+                        .bind(original).fetch_optional(&mut *tx).await?;
+                    if let Some(r) = r { loaded.reversed.insert(original, r); }
+                }
+            }
+        }
+        let plan = plan(commands, loaded, now);
+        crate::insert_rows!(tx, sqlite, &plan.transfers, 17, transfers_sql, |q, r| bind_transfer!(q, r));
+        // Balances come from the last transfer that touched each account in this batch.
+        let balances = final_balances(&plan);
+        for chunk in balances.chunks(400) {
+            let sql = balances_update_sql(chunk.len());
+            let sql = if sqlite { crate::positional(&sql) } else { sql };
+            let mut q = sqlx::query(&sql);
+            for (id, balance) in chunk { q = q.bind(id).bind(balance); }
+            for (id, _) in chunk { q = q.bind(id); }
+            q.execute(&mut *tx).await?;
+        }
+        crate::insert_rows!(tx, sqlite, &plan.keys, 6, keys_insert_sql, |q, r| q.bind(r.0).bind(&r.1).bind(&r.2.0).bind(r.2.1).bind(&r.2.2).bind(now));
+        for (invoice_id, paid_minor, status, transfer_id, amount_minor, event_id, actor) in &plan.invoices {
+            sqlx::query("UPDATE invoices SET paid_minor = $2, status = $3, updated_at = $4 WHERE id = $1")
+                .bind(invoice_id).bind(paid_minor).bind(status.code()).bind(now).execute(&mut *tx).await?;
+            sqlx::query("INSERT INTO invoice_events (id, invoice_id, action, amount_minor, transfer_id, note, actor, created_at) VALUES ($1, $2, 'paid_transfer', $3, $4, '', $5, $6)")
+                .bind(event_id).bind(invoice_id).bind(amount_minor).bind(transfer_id).bind(actor).bind(now).execute(&mut *tx).await?;
+        }
+        for (request_id, _payer, transfer_id) in &plan.requests {
+            // The payer of a request addressed to nobody stays empty: the transfer names who paid.
+            sqlx::query("UPDATE payment_requests SET status = 'paid', transfer_id = $2, decided_at = $3 WHERE id = $1")
+                .bind(request_id).bind(transfer_id).bind(now).execute(&mut *tx).await?;
+        }
+        if plan.head.0 != seq {
+            sqlx::query("UPDATE ledger_head SET last_seq = $1, last_hash = $2 WHERE id = 1")
+                .bind(plan.head.0).bind(plan.head.1.to_vec()).execute(&mut *tx).await?;
+        }
+        let mut results = plan.results;
+        for (index, transfer_id) in &plan.replays {
+            let sql = format!("SELECT {} FROM transfers WHERE id = $1", super::TRANSFER_COLUMNS);
+            let row: Option<TransferRow> = sqlx::query_as(&sql).bind(transfer_id).fetch_optional(&mut *tx).await?;
+            results[*index] = Some(row.map(|t| Outcome { transfers: vec![t], replayed: true })
+                .ok_or(CommandError::Store("replayed transfer missing".into())));
+        }
+        tx.commit().await?;
+        Ok::<_, StoreError>(results.into_iter().map(|r| r.unwrap_or(Err(CommandError::BadCommand))).collect())
+    })
+}
+
+/// `SELECT` of `n` idempotency keys, bound as (person_id, key) pairs.
+fn keys_lookup_sql(n: usize) -> String {
+    let mut cond = String::with_capacity(n * 40);
+    for i in 0..n {
+        if i > 0 {
+            cond.push_str(" OR ");
+        }
+        cond.push_str(&format!(
+            "(person_id = ${} AND key = ${})",
+            2 * i + 1,
+            2 * i + 2
+        ));
+    }
+    format!(
+        "SELECT person_id, key, request_hash, transfer_id, refusal FROM idempotency_keys WHERE {cond}"
+    )
+}
+
+/// The multi-row `INSERT` of `rows` idempotency keys.
+fn keys_insert_sql(rows: usize) -> String {
+    format!(
+        "INSERT INTO idempotency_keys (person_id, key, request_hash, transfer_id, refusal, created_at) VALUES {}",
+        crate::values_placeholders(rows, 6)
+    )
+}
+
+/// One `UPDATE` setting `n` balances: bound as (id, balance) pairs, then the `n` ids again, so
+/// every placeholder appears once and in order (SQLite binds them positionally).
+fn balances_update_sql(n: usize) -> String {
+    let mut cases = String::with_capacity(n * 24);
+    for i in 0..n {
+        cases.push_str(&format!(" WHEN ${} THEN ${}", 2 * i + 1, 2 * i + 2));
+    }
+    let ids = (0..n)
+        .map(|i| format!("${}", 2 * n + i + 1))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!("UPDATE accounts SET balance_minor = CASE id{cases} END WHERE id IN ({ids})")
+}
+
+/// Each touched account's balance after the batch, sorted by id.
+fn final_balances(plan: &Plan) -> Vec<(Uuid, i64)> {
+    let mut last: HashMap<Uuid, i64> = HashMap::with_capacity(plan.touched.len());
+    for t in &plan.transfers {
+        last.insert(t.payer, t.payer_balance_minor);
+        last.insert(t.payee, t.payee_balance_minor);
+    }
+    let mut out: Vec<(Uuid, i64)> = last
+        .into_iter()
+        .filter(|(id, _)| plan.touched.contains(id))
+        .collect();
+    out.sort_unstable_by_key(|(id, _)| *id);
+    out
+}
+
+fn to_hash(bytes: &[u8]) -> Option<Hash> {
+    bytes.try_into().ok()
+}
+
+/// Every account any leg names, sorted (PostgreSQL locks them in this order).
+fn account_ids(commands: &[Command]) -> Vec<Uuid> {
+    let mut ids: Vec<Uuid> = commands
+        .iter()
+        .flat_map(|c| c.legs.iter().flat_map(|l| [l.payer, l.payee]))
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+/// Decides every command of the batch in order against what was loaded: pure, no I/O.
+fn plan(commands: &[Command], mut loaded: Loaded, now: OffsetDateTime) -> Plan {
+    let mut plan = Plan {
+        head: loaded.head,
+        ..Plan::default()
+    };
+    // Keys decided earlier in this batch, answered as if they had been stored already.
+    let mut batch_keys: HashMap<(Uuid, String), KeyAnswer> = HashMap::new();
+    for (index, command) in commands.iter().enumerate() {
+        if let Some(key) = &command.idempotency {
+            let id = (key.person_id, key.key.clone());
+            if let Some((hash, transfer_id, refusal)) = loaded.keys.get(&id).or(batch_keys.get(&id))
+            {
+                let answer = if hash.as_slice() != key.request_hash {
+                    Some(Err(CommandError::IdempotencyKeyReused))
+                } else if let Some(transfer_id) = transfer_id {
+                    plan.replays.push((index, *transfer_id));
+                    None
+                } else {
+                    Some(Err(refusal
+                        .as_deref()
+                        .map_or(CommandError::BadCommand, CommandError::from_code)))
+                };
+                plan.results.push(answer);
+                continue;
+            }
+        }
+        let result = decide(command, &mut loaded, &mut plan, now);
+        if let Some(key) = &command.idempotency {
+            // The first decision is the key's answer, a refusal included: otherwise a retry
+            // refused now could be followed by the original, still queued, posting after all.
+            let answer = match &result {
+                Ok(outcome) => outcome.transfers.first().map(|t| (Some(t.id), None)),
+                Err(e) if e.is_decision() => Some((None, Some(e.code().to_owned()))),
+                Err(_) => None,
+            };
+            if let Some((transfer_id, refusal)) = answer {
+                let answer = (key.request_hash.to_vec(), transfer_id, refusal);
+                batch_keys.insert((key.person_id, key.key.clone()), answer.clone());
+                plan.keys.push((key.person_id, key.key.clone(), answer));
+            }
+        }
+        plan.results.push(Some(result));
+    }
+    plan
+}
+
+/// One command: effect checks, then the legs through the book, then the journal rows.
+fn decide(
+    command: &Command,
+    loaded: &mut Loaded,
+    plan: &mut Plan,
+    now: OffsetDateTime,
+) -> Result<Outcome, CommandError> {
+    check_effect(command, loaded)?;
+    let mut reversing = HashSet::new();
+    for leg in &command.legs {
+        check_reversal(leg, loaded)?;
+        // Two legs reversing one transfer both pass the check above (it sees the journal before
+        // the command) and would then break the unique `transfers.reverses`, failing the whole
+        // batch with everyone's commands in it: refuse this command alone.
+        if let Some(original) = leg.reverses
+            && !reversing.insert(original)
+        {
+            return Err(CommandError::Reversal("already_reversed"));
+        }
+    }
+    let legs: Vec<Leg> = command
+        .legs
+        .iter()
+        .map(|l| Leg {
+            payer: l.payer,
+            payee: l.payee,
+            amount_minor: l.amount_minor,
+        })
+        .collect();
+    let posted = loaded.book.post(&legs).map_err(CommandError::Refused)?;
+    let mut rows = Vec::with_capacity(posted.len());
+    for (leg, balances) in command.legs.iter().zip(posted) {
+        let currency = loaded
+            .book
+            .get(&leg.payer)
+            .map(|a| a.currency.clone())
+            .unwrap_or_default();
+        let mut row = TransferRow {
+            seq: plan.head.0 + 1,
+            id: leg.id,
+            kind: leg.kind.code().to_owned(),
+            payer: leg.payer,
+            payee: leg.payee,
+            currency,
+            amount_minor: leg.amount_minor,
+            payer_balance_minor: balances.payer_balance_minor,
+            payee_balance_minor: balances.payee_balance_minor,
+            memo: leg.memo.clone(),
+            invoice_id: leg.invoice_id,
+            request_id: leg.request_id,
+            reverses: leg.reverses,
+            created_by: command.created_by,
+            created_at: now,
+            prev_hash: plan.head.1.to_vec(),
+            hash: Vec::new(),
+        };
+        let hash = row
+            .entry()
+            .map(|e| entry_hash(&plan.head.1, &e))
+            .unwrap_or(GENESIS_HASH);
+        row.hash = hash.to_vec();
+        plan.head = (row.seq, hash);
+        plan.touched.insert(leg.payer);
+        plan.touched.insert(leg.payee);
+        if let Some(original) = leg.reverses
+            && let Some(r) = loaded.reversed.get_mut(&original)
+        {
+            r.reversed += 1;
+        }
+        rows.push(row);
+    }
+    apply_effect(command, loaded, plan, &rows);
+    plan.transfers.extend(rows.iter().cloned());
+    Ok(Outcome {
+        transfers: rows,
+        replayed: false,
+    })
+}
+
+fn check_effect(command: &Command, loaded: &Loaded) -> Result<(), CommandError> {
+    let leg = &command.legs[0];
+    match command.effect {
+        Effect::None => Ok(()),
+        Effect::PayInvoice(id) => {
+            let inv = loaded
+                .invoices
+                .get(&id)
+                .ok_or(CommandError::Invoice("unknown_invoice"))?;
+            if command.legs.len() != 1 || inv.debtor != leg.payer || inv.creditor != leg.payee {
+                return Err(CommandError::Invoice("not_your_invoice_action"));
+            }
+            let currency = loaded.book.get(&leg.payer).map(|a| a.currency.as_str());
+            if currency != Some(inv.currency.as_str()) {
+                return Err(CommandError::Invoice("invoice_not_in_credit"));
+            }
+            let status = InvoiceStatus::parse(&inv.status)
+                .ok_or(CommandError::Invoice("invoice_not_open"))?;
+            invoice::transition(
+                status,
+                amounts(inv),
+                InvoiceSide::Debtor,
+                invoice::InvoiceAction::Pay(leg.amount_minor),
+            )
+            .map(|_| ())
+            .map_err(|e| CommandError::Invoice(e.code))
+        }
+        Effect::PayRequest(id) => {
+            let r = loaded
+                .requests
+                .get(&id)
+                .ok_or(CommandError::RequestNotOpen)?;
+            let matches = r.status == "open"
+                && r.payee == leg.payee
+                && r.amount_minor == leg.amount_minor
+                && r.payer.is_none_or(|p| p == leg.payer)
+                && command.legs.len() == 1;
+            if matches {
+                Ok(())
+            } else {
+                Err(CommandError::RequestNotOpen)
+            }
+        }
+    }
+}
+
+fn amounts(inv: &InvoiceState) -> InvoiceAmounts {
+    InvoiceAmounts {
+        amount_minor: inv.amount_minor,
+        paid_minor: inv.paid_minor,
+        set_off_minor: inv.set_off_minor,
+    }
+}
+
+fn check_reversal(leg: &NewLeg, loaded: &Loaded) -> Result<(), CommandError> {
+    let Some(original) = leg.reverses else {
+        return Ok(());
+    };
+    let r = loaded
+        .reversed
+        .get(&original)
+        .ok_or(CommandError::Reversal("unknown_transfer"))?;
+    if r.reversed > 0 {
+        return Err(CommandError::Reversal("already_reversed"));
+    }
+    if r.kind == TransferKind::Reversal.code() || r.kind == TransferKind::Invoice.code() {
+        return Err(CommandError::Reversal("not_reversible"));
+    }
+    if r.payer != leg.payee || r.payee != leg.payer || r.amount_minor != leg.amount_minor {
+        return Err(CommandError::Reversal("reversal_mismatch"));
+    }
+    Ok(())
+}
+
+fn apply_effect(command: &Command, loaded: &mut Loaded, plan: &mut Plan, rows: &[TransferRow]) {
+    let Some(row) = rows.first() else { return };
+    match command.effect {
+        Effect::None => {}
+        Effect::PayInvoice(id) => {
+            if let Some(inv) = loaded.invoices.get_mut(&id) {
+                let status = InvoiceStatus::parse(&inv.status)
+                    .and_then(|s| {
+                        invoice::transition(
+                            s,
+                            amounts(inv),
+                            InvoiceSide::Debtor,
+                            invoice::InvoiceAction::Pay(row.amount_minor),
+                        )
+                        .ok()
+                    })
+                    .unwrap_or(InvoiceStatus::Accepted);
+                inv.paid_minor += row.amount_minor;
+                inv.status = status.code().to_owned();
+                plan.invoices.push((
+                    id,
+                    inv.paid_minor,
+                    status,
+                    row.id,
+                    row.amount_minor,
+                    Uuid::now_v7(),
+                    command.created_by,
+                ));
+            }
+        }
+        Effect::PayRequest(id) => {
+            if let Some(r) = loaded.requests.get_mut(&id) {
+                r.status = "paid".into();
+                plan.requests.push((id, row.payer, row.id));
+            }
+        }
+    }
+}
