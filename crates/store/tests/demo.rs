@@ -14,6 +14,10 @@ use std::time::Instant;
 const HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$demo-test-hash";
 const CURRENCY: &str = "AOC";
 
+fn currency() -> distretto_domain::ledger::Currency {
+    distretto_domain::ledger::Currency::new(CURRENCY, "Aosta", "A", 2).unwrap()
+}
+
 /// A SQLite file under the temporary directory, removed (with its WAL files) on drop.
 struct TempSqlite {
     path: PathBuf,
@@ -63,13 +67,16 @@ async fn count(db: &Db, table: &str) -> i64 {
 
 async fn fill(db: &Db, spec: &DemoSpec) -> distretto_store::demo::DemoSummary {
     let calls = std::sync::Mutex::new(Vec::new());
-    let summary = distretto_store::demo::fill(db, spec, HASH, CURRENCY, &|done, total| {
+    let summary = distretto_store::demo::fill(db, spec, HASH, &currency(), &|done, total| {
         calls.lock().unwrap().push((done, total));
     })
     .await
     .unwrap();
     let calls = calls.into_inner().unwrap();
-    let total = spec.entity_count();
+    // Organisations and people, then one unit per trading account for the year of trade.
+    let total = spec.entity_count()
+        + u64::from(spec.trade_organizations())
+        + u64::from(spec.trade_people());
     assert_eq!(calls.first(), Some(&(0, total)));
     assert_eq!(
         calls.last(),
@@ -178,6 +185,132 @@ async fn check_district(db: &Db, spec: &DemoSpec) {
     let found = directory::search_page(db, &q).await.unwrap();
     let n = directory::search_count(db, &q).await.unwrap();
     assert!(n > 0 && !found.is_empty());
+
+    check_trade(db).await;
+}
+
+async fn scalar(db: &Db, sql: &str) -> i64 {
+    with_pool!(db.read(), pool => sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await).unwrap()
+}
+
+/// The year of trade: a journal that verifies, invoices in every status, payment requests.
+async fn check_trade(db: &Db) {
+    let report = distretto_store::ledger::verify::verify(db).await.unwrap();
+    assert!(report.ok(), "ledger verify: {:?}", report.problems);
+    let transfers = count(db, "transfers").await;
+    assert!(transfers >= 10_000, "{transfers} transfers");
+    assert_eq!(report.transfers as i64, transfers);
+    assert_eq!(
+        scalar(db, "SELECT last_seq FROM ledger_head WHERE id = 1").await,
+        transfers
+    );
+    for kind in ["payment", "invoice", "request", "reversal"] {
+        let n = scalar(
+            db,
+            &format!("SELECT COUNT(*) FROM transfers WHERE kind = '{kind}'"),
+        )
+        .await;
+        assert!(n > 0, "no {kind} transfer");
+    }
+    // Households have credit to spend and organisations hold balances.
+    let in_credit = scalar(
+        db,
+        "SELECT COUNT(*) FROM accounts WHERE owner_kind = 'person' AND balance_minor > 0",
+    )
+    .await;
+    assert!(in_credit >= 200, "{in_credit} people in credit");
+    let last = scalar(
+        db,
+        "SELECT COUNT(*) FROM transfers WHERE seq = (SELECT MAX(seq) FROM transfers) AND memo <> ''",
+    )
+    .await;
+    assert_eq!(last, 1);
+
+    let invoices = count(db, "invoices").await;
+    assert!(invoices >= 200, "{invoices} invoices");
+    for status in ["issued", "accepted", "disputed", "paid", "cancelled"] {
+        let n = scalar(
+            db,
+            &format!("SELECT COUNT(*) FROM invoices WHERE status = '{status}'"),
+        )
+        .await;
+        assert!(n > 0, "no {status} invoice");
+    }
+    for currency in ["EUR", CURRENCY] {
+        let n = scalar(
+            db,
+            &format!("SELECT COUNT(*) FROM invoices WHERE currency = '{currency}'"),
+        )
+        .await;
+        assert!(n > 0, "no invoice in {currency}");
+    }
+    let partly = scalar(
+        db,
+        "SELECT COUNT(*) FROM invoices WHERE status = 'accepted' AND paid_minor > 0 AND paid_minor < amount_minor",
+    )
+    .await;
+    assert!(partly > 0, "no partly paid invoice");
+    let inconsistent = scalar(
+        db,
+        "SELECT COUNT(*) FROM invoices WHERE paid_minor > amount_minor OR paid_minor < 0 \
+         OR (status = 'paid') <> (paid_minor = amount_minor) OR (status = 'cancelled' AND paid_minor > 0)",
+    )
+    .await;
+    assert_eq!(inconsistent, 0);
+    // Paid by transfer: the transfers of an invoice in credit add up to what it records paid.
+    let unmatched = scalar(
+        db,
+        "SELECT COUNT(*) FROM invoices i WHERE i.currency <> 'EUR' AND i.paid_minor <> \
+         (SELECT CAST(COALESCE(SUM(t.amount_minor), 0) AS BIGINT) FROM transfers t WHERE t.invoice_id = i.id AND t.kind = 'invoice')",
+    )
+    .await;
+    assert_eq!(unmatched, 0);
+    let overdue = scalar(
+        db,
+        "SELECT COUNT(*) FROM invoices WHERE status IN ('issued', 'accepted', 'disputed') AND due_on < '2026-10-01'",
+    )
+    .await;
+    assert!(overdue > 0, "no overdue invoice");
+    let histories = scalar(
+        db,
+        "SELECT COUNT(*) FROM invoices i WHERE NOT EXISTS \
+         (SELECT 1 FROM invoice_events e WHERE e.invoice_id = i.id AND e.action = 'issued')",
+    )
+    .await;
+    assert_eq!(histories, 0, "every invoice has its issue in its history");
+
+    let requests = count(db, "payment_requests").await;
+    assert!(requests >= 50, "{requests} payment requests");
+    for status in ["open", "paid", "declined"] {
+        let n = scalar(
+            db,
+            &format!("SELECT COUNT(*) FROM payment_requests WHERE status = '{status}'"),
+        )
+        .await;
+        assert!(n > 0, "no {status} request");
+    }
+    let paid_by_transfer = scalar(
+        db,
+        "SELECT COUNT(*) FROM payment_requests r JOIN transfers t ON t.id = r.transfer_id \
+         WHERE r.status = 'paid' AND t.request_id = r.id AND t.kind = 'request' AND t.amount_minor = r.amount_minor \
+         AND t.payee = r.payee AND t.payer = r.payer",
+    )
+    .await;
+    assert_eq!(
+        paid_by_transfer,
+        scalar(
+            db,
+            "SELECT COUNT(*) FROM payment_requests WHERE status = 'paid'"
+        )
+        .await
+    );
+}
+
+/// The journal head, which commits to every entry.
+async fn head(db: &Db) -> (i64, Vec<u8>) {
+    with_pool!(db.read(), pool => sqlx::query_as::<_, (i64, Vec<u8>)>(
+        "SELECT last_seq, last_hash FROM ledger_head WHERE id = 1").fetch_one(pool).await)
+    .unwrap()
 }
 
 #[tokio::test]
@@ -202,6 +335,12 @@ async fn district_fills_sqlite_deterministically() {
         summary.applications as i64,
         count(&db_a, "applications").await
     );
+    assert_eq!(summary.transfers as i64, count(&db_a, "transfers").await);
+    assert_eq!(summary.invoices as i64, count(&db_a, "invoices").await);
+    assert_eq!(
+        summary.payment_requests as i64,
+        count(&db_a, "payment_requests").await
+    );
     check_district(&db_a, &spec).await;
 
     // The bulk-load settings of the write connection are put back: FULL durability for money.
@@ -223,7 +362,7 @@ async fn district_fills_sqlite_deterministically() {
     );
 
     // A second fill of a non-empty database is refused and changes nothing.
-    let again = distretto_store::demo::fill(&db_a, &spec, HASH, CURRENCY, &|_, _| {}).await;
+    let again = distretto_store::demo::fill(&db_a, &spec, HASH, &currency(), &|_, _| {}).await;
     assert!(matches!(again, Err(StoreError::Conflict)), "{again:?}");
     assert_eq!(count(&db_a, "people").await, 1_001);
 
@@ -231,6 +370,11 @@ async fn district_fills_sqlite_deterministically() {
     let (doc_a, doc_b) = (export(&db_a).await.unwrap(), export(&db_b).await.unwrap());
     assert_eq!(doc_a.people.len(), 1_001);
     assert!(doc_a == doc_b, "same seed, same district");
+    assert_eq!(
+        head(&db_a).await,
+        head(&db_b).await,
+        "same seed, same journal"
+    );
 
     // Another seed gives another district.
     let c = TempSqlite::new("c");
@@ -245,6 +389,7 @@ async fn district_fills_sqlite_deterministically() {
             let pg = FreshPostgres::create(&url).await;
             fill(&pg.db, &spec).await;
             check_district(&pg.db, &spec).await;
+            assert_eq!(head(&pg.db).await, head(&db_a).await, "the same journal");
             let doc_pg = export(&pg.db).await.unwrap();
             assert!(
                 doc_pg == doc_a,
@@ -323,9 +468,9 @@ async fn national_scale_loads_into_sqlite() {
     let db = file.db().await;
     let started = Instant::now();
     let last = std::sync::Mutex::new(Instant::now());
-    let summary = distretto_store::demo::fill(&db, &spec, HASH, CURRENCY, &|done, total| {
+    let summary = distretto_store::demo::fill(&db, &spec, HASH, &currency(), &|done, total| {
         let mut last = last.lock().unwrap();
-        if last.elapsed().as_secs() >= 5 || done == total {
+        if last.elapsed().as_secs() >= 5 || done == total || done == spec.entity_count() {
             eprintln!(
                 "  {done}/{total} after {:.1} s",
                 started.elapsed().as_secs_f64()
@@ -353,5 +498,45 @@ async fn national_scale_loads_into_sqlite() {
         accounts::of_owner(&db, "person", p.id).await.unwrap().len(),
         1
     );
+    let report = distretto_store::ledger::verify::verify(&db).await.unwrap();
+    assert!(report.ok(), "ledger verify: {:?}", report.problems);
+    db.close().await;
+}
+
+/// `cargo test --release -p distretto-store --test demo region -- --ignored --nocapture`: the
+/// region load, and how much of it the year of trade takes to compute.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "loads 6,000 organisations and 50,000 people: run in release to measure"]
+async fn region_scale_loads_into_sqlite() {
+    let spec = DemoSpec::new(Scale::Region, 1);
+    let started = Instant::now();
+    let trade = spec.trade(&currency());
+    eprintln!(
+        "region trade: {} transfers, {} invoices, {} requests computed in {:.2} s",
+        trade.transfers.len(),
+        trade.invoices.len(),
+        trade.requests.len(),
+        started.elapsed().as_secs_f64()
+    );
+    drop(trade);
+    let file = TempSqlite::new("region");
+    let db = file.db().await;
+    let started = Instant::now();
+    let batches_done = std::sync::Mutex::new(None);
+    let summary = distretto_store::demo::fill(&db, &spec, HASH, &currency(), &|done, _| {
+        let mut at = batches_done.lock().unwrap();
+        if done >= spec.entity_count() && at.is_none() {
+            *at = Some(started.elapsed().as_secs_f64());
+        }
+    })
+    .await
+    .unwrap();
+    eprintln!(
+        "region scale: {summary:?} in {:.1} s (organisations and people written after {:.1} s)",
+        started.elapsed().as_secs_f64(),
+        batches_done.lock().unwrap().unwrap_or(0.0)
+    );
+    let report = distretto_store::ledger::verify::verify(&db).await.unwrap();
+    assert!(report.ok(), "ledger verify: {:?}", report.problems);
     db.close().await;
 }

@@ -10,6 +10,7 @@
 //! so two runs agree to the microsecond.
 
 mod places;
+pub mod trade;
 mod words;
 
 use crate::directory::{
@@ -258,8 +259,7 @@ pub struct DemoDecision {
     pub decided_at: OffsetDateTime,
 }
 
-/// What a district-owned account is for. The purpose only feeds the id derivation: the store
-/// keeps district accounts as owner kind `district` with no owner id.
+/// What a district-owned account is for (stored as the account's `purpose`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DistrictPurpose {
     /// The district fund members budget together.
@@ -277,6 +277,16 @@ pub enum DemoOwner {
     Organization(Uuid),
     /// A district system account.
     District(DistrictPurpose),
+}
+
+impl DistrictPurpose {
+    /// The stored purpose code.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::Fund => "fund",
+            Self::Fees => "fees",
+        }
+    }
 }
 
 impl DemoOwner {
@@ -307,6 +317,8 @@ pub struct DemoAccount {
     pub owner: DemoOwner,
     /// When it was opened.
     pub created_at: OffsetDateTime,
+    /// Whose default limits it gets.
+    pub limit_holder: crate::ledger::LimitHolder,
 }
 
 /// One independent slice of the district, insertable in field order: organisations, people,
@@ -428,6 +440,12 @@ impl DemoSpec {
         self.person_id(0)
     }
 
+    /// The person who founded organisation `index` and administers it: `person-(index+1)`, as
+    /// the people's parts are laid out.
+    pub fn founder_id(&self, index: u32) -> Uuid {
+        self.person_id(index + 1)
+    }
+
     /// The status organisation `index` has: a fixed pattern, so that people can tell which
     /// organisations they may join without generating them. The first ten (one of each kind)
     /// are always active.
@@ -490,6 +508,16 @@ enum Stream {
     PersonDecision = 10,
     Application = 11,
     DistrictAccount = 12,
+    /// Planning draws of the trade, one stream per trading account ([`trade`]).
+    Trade = 13,
+    /// Transfer ids, indexed by journal sequence number.
+    Transfer = 14,
+    /// Invoice ids.
+    Invoice = 15,
+    /// Invoice event ids.
+    InvoiceEvent = 16,
+    /// Payment request ids.
+    PaymentRequest = 17,
 }
 
 fn stream_rng(seed: u64, stream: Stream, index: u64) -> ChaCha8Rng {
@@ -641,11 +669,7 @@ impl Generator {
         let sk = self.org_skeleton(o);
         let id = self.spec.organization_id(o);
         let mut rng = stream_rng(self.seed(), Stream::OrgDetail, u64::from(o));
-        let french = match sk.town.lang {
-            Lang::It => false,
-            Lang::Fr => true,
-            Lang::Both => rng.random_bool(0.4),
-        };
+        let french = org_french(sk.town, &mut rng);
         let kind = sk.kind;
         let sector = weighted(&mut rng, words::sectors(kind));
         let (lat, lon) = self.position(sk.town, &mut rng);
@@ -731,11 +755,7 @@ impl Generator {
                 decided_at: suspended,
             });
         }
-        let account = sk.admitted_at.map(|admitted| DemoAccount {
-            id: stream_id(self.seed(), Stream::OrgAccount, u64::from(o)),
-            owner: DemoOwner::Organization(id),
-            created_at: admitted,
-        });
+        let account = self.org_account(&sk);
         OrgOut {
             organization: DemoOrganization {
                 id,
@@ -749,6 +769,16 @@ impl Generator {
             account,
             decisions,
         }
+    }
+
+    /// The account of an admitted organisation, opened on its admission.
+    fn org_account(&self, sk: &OrgSkeleton) -> Option<DemoAccount> {
+        sk.admitted_at.map(|admitted| DemoAccount {
+            id: stream_id(self.seed(), Stream::OrgAccount, u64::from(sk.index)),
+            owner: DemoOwner::Organization(self.spec.organization_id(sk.index)),
+            created_at: admitted,
+            limit_holder: crate::ledger::LimitHolder::Organization(sk.kind),
+        })
     }
 
     /// The town's position plus a jitter of about a kilometre (a few in cities), rounded to
@@ -796,6 +826,7 @@ impl Generator {
             id: stream_id(self.seed(), Stream::DistrictAccount, n),
             owner: DemoOwner::District(purpose),
             created_at: created,
+            limit_holder: crate::ledger::LimitHolder::District,
         };
         DemoBatch {
             people: vec![coordinator],
@@ -814,6 +845,7 @@ impl Generator {
                     id: stream_id(self.seed(), Stream::PersonAccount, 0),
                     owner: DemoOwner::Person(id),
                     created_at: admitted,
+                    limit_holder: crate::ledger::LimitHolder::Person,
                 },
             ],
             ..DemoBatch::default()
@@ -1052,6 +1084,7 @@ impl Generator {
             id: stream_id(seed, Stream::PersonAccount, u64::from(n)),
             owner: DemoOwner::Person(id),
             created_at: admitted_at.unwrap_or(created_at),
+            limit_holder: crate::ledger::LimitHolder::Person,
         });
         out.people.push(DemoPerson {
             id,
@@ -1066,6 +1099,16 @@ impl Generator {
             created_at,
             updated_at: suspended_at.or(admitted_at).unwrap_or(created_at),
         });
+    }
+}
+
+/// Whether an organisation in `town` writes in French: the first draw of its detail stream, so
+/// the trade can learn an organisation's language without generating its texts.
+fn org_french(town: &Town, rng: &mut impl Rng) -> bool {
+    match town.lang {
+        Lang::It => false,
+        Lang::Fr => true,
+        Lang::Both => rng.random_bool(0.4),
     }
 }
 

@@ -434,3 +434,284 @@ fn slugs_are_host_names() {
     assert_eq!(de("Aosta"), "d'Aosta");
     assert_eq!(de("Chambéry"), "de Chambéry");
 }
+
+mod trade {
+    use super::super::trade::DemoTrade;
+    use super::*;
+    use crate::ledger::{
+        Currency, GENESIS_HASH, InvoiceStatus, Replay, StoredAccount, TransferKind, default_limits,
+        entry_hash,
+    };
+    use std::collections::HashMap;
+    use std::sync::OnceLock;
+
+    fn currency() -> Currency {
+        Currency::new("AOC", "Aosta", "A", 2).unwrap()
+    }
+
+    /// The district trade of seed 2026, computed once for the tests that read it.
+    fn district() -> &'static (DemoSpec, DemoTrade) {
+        static TRADE: OnceLock<(DemoSpec, DemoTrade)> = OnceLock::new();
+        TRADE.get_or_init(|| {
+            let spec = DemoSpec::new(Scale::District, 2026);
+            (spec, spec.trade(&currency()))
+        })
+    }
+
+    #[test]
+    fn same_seed_same_trade_other_seed_other_trade() {
+        let (spec, trade) = district();
+        let again = spec.trade(&currency());
+        assert!(again == *trade, "same seed, same trade");
+        let other = DemoSpec::new(Scale::District, 2027).trade(&currency());
+        assert_ne!(other.head_hash, trade.head_hash);
+    }
+
+    #[test]
+    fn a_year_of_trade_at_district_scale() {
+        let (_, t) = district();
+        let n = t.transfers.len();
+        assert!((30_000..=60_000).contains(&n), "{n} transfers");
+        let mut kinds: HashMap<TransferKind, usize> = HashMap::new();
+        for x in &t.transfers {
+            *kinds.entry(x.entry.kind).or_default() += 1;
+        }
+        for kind in TransferKind::ALL {
+            assert!(kinds.get(&kind).is_some_and(|n| *n > 0), "{kinds:?}");
+        }
+        let mut statuses: HashMap<InvoiceStatus, usize> = HashMap::new();
+        for i in &t.invoices {
+            *statuses.entry(i.status).or_default() += 1;
+        }
+        let mut requests: HashMap<&str, usize> = HashMap::new();
+        for r in &t.requests {
+            *requests.entry(r.status).or_default() += 1;
+        }
+        eprintln!(
+            "{n} transfers {kinds:?}; {} invoices {statuses:?}, {} events; {} requests {requests:?}",
+            t.invoices.len(),
+            t.invoice_events.len(),
+            t.requests.len()
+        );
+        assert!(t.invoices.len() >= 200, "{} invoices", t.invoices.len());
+        assert!(t.requests.len() >= 50, "{} requests", t.requests.len());
+        // The year ends near the demo's "now" and spans most of it.
+        let first = t.transfers.first().map(|x| x.entry.created_at).unwrap();
+        let last = t.transfers.last().map(|x| x.entry.created_at).unwrap();
+        assert!(
+            first >= START && first < START + Duration::days(30),
+            "{first}"
+        );
+        assert!(
+            last < BASE_DATE && last > BASE_DATE - Duration::days(2),
+            "{last}"
+        );
+        // Memos in both languages, bounded, never empty.
+        assert!(t.transfers.iter().all(|x| {
+            let m = &x.entry.memo;
+            !m.is_empty() && m.chars().count() <= 280
+        }));
+        let french = t
+            .transfers
+            .iter()
+            .filter(|x| x.entry.memo.contains("Commande") || x.entry.memo.contains("Panier"))
+            .count();
+        let italian = t
+            .transfers
+            .iter()
+            .filter(|x| x.entry.memo.contains("Ordine") || x.entry.memo.contains("Spesa"))
+            .count();
+        assert!(
+            french > 500 && italian > french,
+            "{french} French, {italian} Italian"
+        );
+    }
+
+    #[test]
+    fn the_journal_replays_within_limits() {
+        let (spec, t) = district();
+        let unit = currency().unit_minor();
+        let balances: HashMap<uuid::Uuid, i64> = t.balances.iter().copied().collect();
+        let accounts: Vec<DemoAccount> = spec.batches().flat_map(|b| b.accounts).collect();
+        let opened: HashMap<uuid::Uuid, OffsetDateTime> =
+            accounts.iter().map(|a| (a.id, a.created_at)).collect();
+        let mut replay = Replay::new();
+        for a in &accounts {
+            replay.account(StoredAccount {
+                id: a.id,
+                currency: "AOC".into(),
+                balance_minor: balances.get(&a.id).copied().unwrap_or(0),
+                limits: default_limits(a.limit_holder, unit),
+            });
+        }
+        let mut prev = GENESIS_HASH;
+        let mut at = START - Duration::days(60);
+        for (i, x) in t.transfers.iter().enumerate() {
+            let e = &x.entry;
+            assert_eq!(e.seq, i as i64 + 1);
+            assert_eq!(x.prev_hash, prev);
+            assert_eq!(x.hash, entry_hash(&prev, e));
+            assert!(e.created_at >= at, "entry {} goes back in time", e.seq);
+            assert!(e.created_at >= opened[&e.payer] && e.created_at >= opened[&e.payee]);
+            assert!(e.created_by.is_some());
+            replay.entry(e, &x.prev_hash, &x.hash);
+            prev = x.hash;
+            at = e.created_at;
+        }
+        assert_eq!(t.head_hash, prev);
+        let report = replay.finish(t.head_seq, &t.head_hash);
+        assert!(report.ok(), "{:?}", report.problems);
+        assert_eq!(report.transfers as usize, t.transfers.len());
+        // Reversals mirror the payment they correct, once.
+        let by_id: HashMap<uuid::Uuid, &JournalEntryRef> =
+            t.transfers.iter().map(|x| (x.entry.id, &x.entry)).collect();
+        let mut reversed = std::collections::HashSet::new();
+        for x in t
+            .transfers
+            .iter()
+            .filter(|x| x.entry.kind == TransferKind::Reversal)
+        {
+            let original = by_id[&x.entry.reverses.unwrap()];
+            assert_eq!(original.kind, TransferKind::Payment);
+            assert_eq!(
+                (original.payer, original.payee, original.amount_minor),
+                (x.entry.payee, x.entry.payer, x.entry.amount_minor)
+            );
+            assert!(reversed.insert(original.id));
+        }
+    }
+
+    type JournalEntryRef = crate::ledger::JournalEntry;
+
+    #[test]
+    fn invoices_add_up() {
+        let (_, t) = district();
+        let mut statuses: HashMap<InvoiceStatus, usize> = HashMap::new();
+        let mut paid_by_transfer: HashMap<uuid::Uuid, i64> = HashMap::new();
+        for x in t
+            .transfers
+            .iter()
+            .filter(|x| x.entry.kind == TransferKind::Invoice)
+        {
+            *paid_by_transfer
+                .entry(x.entry.invoice_id.unwrap())
+                .or_default() += x.entry.amount_minor;
+        }
+        let mut events: HashMap<uuid::Uuid, Vec<&super::super::trade::DemoInvoiceEvent>> =
+            HashMap::new();
+        for e in &t.invoice_events {
+            events.entry(e.invoice_id).or_default().push(e);
+        }
+        let today = BASE_DATE.date();
+        let mut overdue = 0;
+        for i in &t.invoices {
+            *statuses.entry(i.status).or_default() += 1;
+            assert!(0 <= i.paid_minor && i.paid_minor <= i.amount_minor, "{i:?}");
+            assert_eq!(
+                i.status == InvoiceStatus::Paid,
+                i.paid_minor == i.amount_minor
+            );
+            if i.status == InvoiceStatus::Cancelled {
+                assert_eq!(i.paid_minor, 0);
+            }
+            assert_ne!(i.creditor, i.debtor);
+            assert!(i.created_at <= i.updated_at && i.updated_at < BASE_DATE);
+            let history = &events[&i.id];
+            assert_eq!(history[0].action, "issued");
+            assert_eq!(history[0].amount_minor, Some(i.amount_minor));
+            assert!(
+                history
+                    .windows(2)
+                    .all(|w| w[0].created_at <= w[1].created_at)
+            );
+            let recorded: i64 = history
+                .iter()
+                .filter(|e| e.action.starts_with("paid_"))
+                .filter_map(|e| e.amount_minor)
+                .sum();
+            assert_eq!(recorded, i.paid_minor);
+            if i.currency == "EUR" {
+                assert!(!paid_by_transfer.contains_key(&i.id));
+                assert!(history.iter().all(|e| e.action != "paid_transfer"));
+            } else {
+                assert_eq!(
+                    paid_by_transfer.get(&i.id).copied().unwrap_or(0),
+                    i.paid_minor
+                );
+            }
+            if i.status == InvoiceStatus::Disputed {
+                assert!(i.dispute_reason.is_some());
+            }
+            if crate::ledger::invoice::overdue(
+                i.status,
+                crate::ledger::InvoiceAmounts {
+                    amount_minor: i.amount_minor,
+                    paid_minor: i.paid_minor,
+                    set_off_minor: 0,
+                },
+                i.due_on,
+                today,
+            ) {
+                overdue += 1;
+            }
+        }
+        for s in InvoiceStatus::ALL {
+            assert!(statuses.get(&s).is_some_and(|n| *n >= 5), "{statuses:?}");
+        }
+        let partly = t
+            .invoices
+            .iter()
+            .filter(|i| i.status == InvoiceStatus::Accepted && i.paid_minor > 0)
+            .count();
+        assert!(
+            partly > 0 && overdue >= 20,
+            "{partly} partly paid, {overdue} overdue"
+        );
+        assert!(t.invoices.iter().any(|i| i.currency == "EUR"));
+        assert!(t.invoices.iter().any(|i| i.currency == "AOC"));
+    }
+
+    #[test]
+    fn requests_are_paid_by_their_transfer() {
+        let (_, t) = district();
+        let transfers: HashMap<uuid::Uuid, &crate::ledger::JournalEntry> =
+            t.transfers.iter().map(|x| (x.entry.id, &x.entry)).collect();
+        let mut statuses: HashMap<&str, usize> = HashMap::new();
+        for r in &t.requests {
+            *statuses.entry(r.status).or_default() += 1;
+            assert_eq!(r.status == "open", r.decided_at.is_none());
+            assert_eq!(r.status == "paid", r.transfer_id.is_some());
+            if let Some(id) = r.transfer_id {
+                let e = transfers[&id];
+                assert_eq!(e.kind, TransferKind::Request);
+                assert_eq!(e.request_id, Some(r.id));
+                assert_eq!(
+                    (e.payee, Some(e.payer), e.amount_minor),
+                    (r.payee, r.payer, r.amount_minor)
+                );
+            }
+        }
+        for s in ["open", "paid", "declined", "cancelled"] {
+            assert!(statuses.get(s).is_some_and(|n| *n > 0), "{statuses:?}");
+        }
+        assert!(
+            t.requests.iter().any(|r| r.payer.is_none()),
+            "a stall's open request"
+        );
+    }
+
+    #[test]
+    fn larger_scales_trade_among_a_bounded_community() {
+        for scale in [Scale::Region, Scale::National] {
+            let spec = DemoSpec::new(scale, 1);
+            assert_eq!(
+                spec.trade_organizations(),
+                super::super::trade::MAX_TRADE_ORGANIZATIONS
+            );
+            assert_eq!(spec.trade_people(), super::super::trade::MAX_TRADE_PEOPLE);
+        }
+        let district = DemoSpec::new(Scale::District, 1);
+        assert_eq!(district.trade_organizations(), 160);
+        assert_eq!(district.trade_people(), 1_000);
+    }
+}

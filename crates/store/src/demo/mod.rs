@@ -5,12 +5,22 @@
 //! batch in one transaction of multi-row inserts. While one batch is being written, the next is
 //! generated on a blocking thread, so the two cores share the work and memory stays bounded by two
 //! batches whatever the scale.
+//!
+//! The year of trade ([`DemoSpec::trade`]: transfers, invoices, payment requests) is computed on
+//! another blocking thread from the start, and written after the last batch: the journal in
+//! chunks, then the accounts' final balances, the journal head, the invoices with their history
+//! and the requests.
 
 use crate::accounts::AccountRow;
 use crate::directory::OrganizationRow;
+use crate::ledger::TransferRow;
+use crate::ledger::invoices::{InvoiceEventRow, InvoiceRow};
+use crate::ledger::requests::PaymentRequestRow;
 use crate::membership::{ApplicationRow, DecisionRow, MembershipRow, PersonRow};
 use crate::{Db, Result, StoreError, with_pool};
-use distretto_domain::demo::{DemoBatch, DemoSpec};
+use distretto_domain::demo::trade::DemoTrade;
+use distretto_domain::demo::{DemoBatch, DemoOwner, DemoSpec};
+use distretto_domain::ledger::{Currency, default_limits};
 use std::sync::Arc;
 
 /// What [`fill`] wrote.
@@ -28,6 +38,12 @@ pub struct DemoSummary {
     pub decisions: u64,
     /// Ledger accounts (people, admitted organisations, the district's two).
     pub accounts: u64,
+    /// Journal entries of the year of trade.
+    pub transfers: u64,
+    /// Invoices between organisations.
+    pub invoices: u64,
+    /// Payment requests.
+    pub payment_requests: u64,
 }
 
 /// One batch mapped to store rows.
@@ -44,7 +60,7 @@ struct Rows {
 
 /// Maps a batch to rows, each table sorted by its primary key: random UUIDs inserted in order
 /// walk each index once per batch instead of jumping around it.
-fn rows_of(batch: DemoBatch, password_hash: &str, currency: &str) -> Rows {
+fn rows_of(batch: DemoBatch, password_hash: &str, currency: &Currency) -> Rows {
     let entities = batch.entity_count();
     let mut rows = Rows {
         organizations: batch
@@ -117,12 +133,22 @@ fn rows_of(batch: DemoBatch, password_hash: &str, currency: &str) -> Rows {
         accounts: batch
             .accounts
             .into_iter()
-            .map(|a| AccountRow {
-                id: a.id,
-                owner_kind: a.owner.kind_code().to_owned(),
-                owner_id: a.owner.id(),
-                currency: currency.to_owned(),
-                created_at: a.created_at,
+            .map(|a| {
+                let limits = default_limits(a.limit_holder, currency.unit_minor());
+                AccountRow {
+                    id: a.id,
+                    owner_kind: a.owner.kind_code().to_owned(),
+                    owner_id: a.owner.id(),
+                    currency: currency.code.clone(),
+                    created_at: a.created_at,
+                    purpose: match a.owner {
+                        DemoOwner::District(p) => Some(p.code().to_owned()),
+                        _ => None,
+                    },
+                    balance_minor: 0,
+                    credit_limit_minor: limits.credit_limit_minor,
+                    upper_limit_minor: limits.upper_limit_minor,
+                }
             })
             .collect(),
         entities,
@@ -143,7 +169,7 @@ fn spawn_rows(
     spec: DemoSpec,
     index: u32,
     password_hash: Arc<str>,
-    currency: Arc<str>,
+    currency: Arc<Currency>,
 ) -> tokio::task::JoinHandle<Rows> {
     tokio::task::spawn_blocking(move || {
         let batch = spec.batch(index).unwrap_or_default();
@@ -156,7 +182,8 @@ fn spawn_rows(
 /// Every person, the coordinator included, gets `password_hash` (computed once by the caller:
 /// hashing half a million passwords with Argon2 would take hours) and one personal account in
 /// `currency`; every admitted organisation gets one account, and the district two. `progress`
-/// is called after each batch with (organisations and people written, total).
+/// is called after each batch with (organisations and people written, total), then while the
+/// trade is written (which counts as one more unit per trading account), ending at the total.
 ///
 /// A database that already holds organisations or people → [`StoreError::Conflict`], nothing
 /// written. A failure midway leaves the batches written so far: start again from an empty
@@ -165,7 +192,7 @@ pub async fn fill(
     db: &Db,
     spec: &DemoSpec,
     password_hash: &str,
-    currency: &str,
+    currency: &Currency,
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> Result<DemoSummary> {
     if !db.is_empty().await? {
@@ -239,21 +266,31 @@ impl SqliteTuning {
     }
 }
 
+/// Progress units of the trade: one per trading organisation and person.
+fn trade_units(spec: &DemoSpec) -> u64 {
+    u64::from(spec.trade_organizations()) + u64::from(spec.trade_people())
+}
+
 async fn fill_batches(
     db: &Db,
     spec: &DemoSpec,
     password_hash: &str,
-    currency: &str,
+    currency: &Currency,
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> Result<DemoSummary> {
     let spec = *spec;
     let hash: Arc<str> = Arc::from(password_hash);
-    let currency: Arc<str> = Arc::from(currency);
-    let total = spec.entity_count();
+    let currency: Arc<Currency> = Arc::new(currency.clone());
+    let entities = spec.entity_count();
+    let total = entities + trade_units(&spec);
     let batches = spec.batch_count();
     let mut summary = DemoSummary::default();
     let mut done = 0;
     progress(done, total);
+    let trade = {
+        let currency = currency.clone();
+        tokio::task::spawn_blocking(move || spec.trade(&currency))
+    };
     let mut next = Some(spawn_rows(spec, 0, hash.clone(), currency.clone()));
     for index in 0..batches {
         let Some(handle) = next.take() else { break };
@@ -275,9 +312,175 @@ async fn fill_batches(
         summary.decisions += rows.decisions.len() as u64;
         summary.accounts += rows.accounts.len() as u64;
         done += rows.entities;
-        progress(done, total);
+        progress(done.min(entities), total);
     }
+    let trade = match trade.await {
+        Ok(trade) => trade,
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(_) => spec.trade(&currency),
+    };
+    write_trade(db, &trade, &|share_per_mille| {
+        let units = trade_units(&spec) * share_per_mille / 1000;
+        progress(entities + units, total);
+    })
+    .await?;
+    summary.transfers = trade.transfers.len() as u64;
+    summary.invoices = trade.invoices.len() as u64;
+    summary.payment_requests = trade.requests.len() as u64;
     Ok(summary)
+}
+
+/// Journal entries written per transaction.
+const TRANSFERS_PER_TRANSACTION: usize = 10_000;
+/// Accounts per balance update statement (three parameters each).
+const BALANCES_PER_STATEMENT: usize = 500;
+
+/// Writes the year of trade: the journal in transactions of [`TRANSFERS_PER_TRANSACTION`]
+/// entries, then in one transaction the balances, the journal head, invoices, their history and
+/// payment requests. `progress` gets the share written, in thousandths, ending at 1000.
+async fn write_trade(db: &Db, trade: &DemoTrade, progress: &(dyn Fn(u64) + Sync)) -> Result<()> {
+    use crate::ledger::invoices::{bind_event, bind_invoice, events_sql, invoices_sql};
+    use crate::ledger::requests::{bind_request, requests_sql};
+    use crate::ledger::{bind_transfer, transfers_sql};
+    let sqlite = db.backend() == "sqlite";
+    let total = trade.transfers.len().max(1) as u64;
+    let mut written = 0u64;
+    for chunk in trade.transfers.chunks(TRANSFERS_PER_TRANSACTION) {
+        let rows: Vec<TransferRow> = chunk.iter().map(transfer_row).collect();
+        with_pool!(db.write(), pool => {
+            let mut tx = pool.begin().await?;
+            crate::insert_rows!(tx, sqlite, &rows, 17, transfers_sql, |q, r| bind_transfer!(q, r));
+            tx.commit().await?;
+            Ok::<_, StoreError>(())
+        })?;
+        written += rows.len() as u64;
+        // The last thousandth waits for the invoices and requests.
+        progress((written * 1000 / total).min(999));
+    }
+
+    let balances: Vec<(uuid::Uuid, i64)> = trade
+        .balances
+        .iter()
+        .copied()
+        .filter(|(_, b)| *b != 0)
+        .collect();
+    let invoices: Vec<InvoiceRow> = trade
+        .invoices
+        .iter()
+        .map(|i| InvoiceRow {
+            id: i.id,
+            number: i.number.clone(),
+            creditor: i.creditor,
+            debtor: i.debtor,
+            currency: i.currency.clone(),
+            amount_minor: i.amount_minor,
+            paid_minor: i.paid_minor,
+            set_off_minor: 0,
+            description: i.description.clone(),
+            status: i.status.code().to_owned(),
+            due_on: i.due_on,
+            dispute_reason: i.dispute_reason.clone(),
+            created_by: i.created_by,
+            created_at: i.created_at,
+            updated_at: i.updated_at,
+        })
+        .collect();
+    let events: Vec<InvoiceEventRow> = trade
+        .invoice_events
+        .iter()
+        .map(|e| InvoiceEventRow {
+            id: e.id,
+            invoice_id: e.invoice_id,
+            action: e.action.to_owned(),
+            amount_minor: e.amount_minor,
+            transfer_id: e.transfer_id,
+            note: e.note.clone(),
+            actor: Some(e.actor),
+            created_at: e.created_at,
+        })
+        .collect();
+    let requests: Vec<PaymentRequestRow> = trade
+        .requests
+        .iter()
+        .map(|r| PaymentRequestRow {
+            id: r.id,
+            payee: r.payee,
+            payer: r.payer,
+            amount_minor: r.amount_minor,
+            memo: r.memo.clone(),
+            status: r.status.to_owned(),
+            transfer_id: r.transfer_id,
+            created_by: r.created_by,
+            created_at: r.created_at,
+            decided_at: r.decided_at,
+        })
+        .collect();
+    with_pool!(db.write(), pool => {
+        let mut tx = pool.begin().await?;
+        for chunk in balances.chunks(BALANCES_PER_STATEMENT) {
+            let sql = balances_sql(chunk.len());
+            let sql = if sqlite { crate::positional(&sql) } else { sql };
+            let mut q = sqlx::query(&sql);
+            for (id, balance) in chunk {
+                q = q.bind(id).bind(balance);
+            }
+            for (id, _) in chunk {
+                q = q.bind(id);
+            }
+            q.execute(&mut *tx).await.map_err(StoreError::from_write)?;
+        }
+        sqlx::query("UPDATE ledger_head SET last_seq = $1, last_hash = $2 WHERE id = 1")
+            .bind(trade.head_seq)
+            .bind(trade.head_hash.to_vec())
+            .execute(&mut *tx)
+            .await?;
+        crate::insert_rows!(tx, sqlite, &invoices, 15, invoices_sql, |q, r| bind_invoice!(q, r));
+        crate::insert_rows!(tx, sqlite, &events, 8, events_sql, |q, r| bind_event!(q, r));
+        crate::insert_rows!(tx, sqlite, &requests, 10, requests_sql, |q, r| bind_request!(q, r));
+        tx.commit().await?;
+        Ok::<_, StoreError>(())
+    })?;
+    progress(1000);
+    Ok(())
+}
+
+/// `UPDATE accounts SET balance_minor = CASE id WHEN $1 THEN $2 … END WHERE id IN (…)` for
+/// `rows` accounts: every parameter appears once, in order (ids and balances, then the ids again).
+fn balances_sql(rows: usize) -> String {
+    let mut cases = String::with_capacity(rows * 24);
+    for r in 0..rows {
+        cases.push_str(&format!(" WHEN ${} THEN ${}", 2 * r + 1, 2 * r + 2));
+    }
+    let ids: Vec<String> = (0..rows)
+        .map(|r| format!("${}", 2 * rows + r + 1))
+        .collect();
+    format!(
+        "UPDATE accounts SET balance_minor = CASE id{cases} END WHERE id IN ({})",
+        ids.join(", ")
+    )
+}
+
+fn transfer_row(t: &distretto_domain::demo::trade::DemoTransfer) -> TransferRow {
+    let e = &t.entry;
+    TransferRow {
+        seq: e.seq,
+        id: e.id,
+        kind: e.kind.code().to_owned(),
+        payer: e.payer,
+        payee: e.payee,
+        currency: e.currency.clone(),
+        amount_minor: e.amount_minor,
+        payer_balance_minor: e.payer_balance_minor,
+        payee_balance_minor: e.payee_balance_minor,
+        memo: e.memo.clone(),
+        invoice_id: e.invoice_id,
+        request_id: e.request_id,
+        reverses: e.reverses,
+        created_by: e.created_by,
+        created_at: e.created_at,
+        prev_hash: t.prev_hash.to_vec(),
+        hash: t.hash.to_vec(),
+    }
 }
 
 /// Writes one batch in foreign-key order, in one transaction: one commit (one fsync) per batch,
@@ -298,7 +501,7 @@ async fn write(db: &Db, rows: &Rows) -> Result<()> {
         crate::insert_rows!(tx, sqlite, &rows.memberships, 4, memberships_sql, |q, r| bind_membership!(q, r));
         crate::insert_rows!(tx, sqlite, &rows.applications, 9, applications_sql, |q, r| bind_application!(q, r));
         crate::insert_rows!(tx, sqlite, &rows.decisions, 8, decisions_sql, |q, r| bind_decision!(q, r));
-        crate::insert_rows!(tx, sqlite, &rows.accounts, 5, accounts_sql, |q, r| bind_account!(q, r));
+        crate::insert_rows!(tx, sqlite, &rows.accounts, 9, accounts_sql, |q, r| bind_account!(q, r));
         tx.commit().await?;
         Ok::<_, StoreError>(())
     })
