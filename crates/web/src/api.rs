@@ -36,6 +36,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::auth::api::router())
         .merge(crate::directory::api::router())
         .merge(crate::membership::api::router())
+        .merge(crate::ledger::api::router())
 }
 
 /// A list answer, as CONTRACT.md promises: `{"items":[…],"total":N}`.

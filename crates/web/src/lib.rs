@@ -9,6 +9,7 @@ pub mod auth;
 pub mod directory;
 pub mod error;
 pub mod i18n;
+pub mod ledger;
 pub mod membership;
 pub mod ops;
 pub mod pages;
@@ -33,8 +34,8 @@ pub struct WebConfig {
     pub secure_cookies: bool,
     /// The language served when neither the cookie nor `Accept-Language` decides.
     pub default_lang: i18n::Lang,
-    /// The district currency code accounts are opened in.
-    pub currency_code: String,
+    /// The district currency accounts are opened in.
+    pub currency: distretto_domain::ledger::Currency,
     /// ISO 3166 country code of the district, for open data.
     pub country_iso_3166: String,
     /// Browser session lifetime.
@@ -52,7 +53,12 @@ impl Default for WebConfig {
             tile_attribution: "© OpenStreetMap contributors".into(),
             secure_cookies: false,
             default_lang: i18n::Lang::Fr,
-            currency_code: "CRD".into(),
+            currency: distretto_domain::ledger::Currency {
+                code: "CRD".into(),
+                name: "Credito".into(),
+                symbol: "Cr".into(),
+                scale: 2,
+            },
             country_iso_3166: "IT".into(),
             session_ttl_hours: 24 * 7,
             api_token_ttl_days: 30,
@@ -76,6 +82,8 @@ pub struct StateInner {
     pub metrics: ops::Metrics,
     /// Short-lived directory facts shared by every page view (the place list).
     pub directory_cache: directory::service::DirectoryCache,
+    /// The one ledger writer of this instance (batches transfers into group commits).
+    pub ledger: distretto_store::ledger::LedgerWriter,
 }
 
 impl std::ops::Deref for AppState {
@@ -89,12 +97,30 @@ impl AppState {
     /// Builds the state; the CSRF key is read from (or created once in) the database so that
     /// several stateless instances behind a load balancer accept each other's forms.
     pub async fn new(db: Db, config: WebConfig) -> Result<Self, distretto_store::StoreError> {
+        Self::with_ledger_batch(db, config, distretto_store::ledger::writer::MAX_BATCH).await
+    }
+
+    /// [`AppState::new`] with a ledger writer posting at most `max_batch` transfers per commit
+    /// (1: one durable commit per transfer, the baseline `distretto bench ledger` compares with).
+    pub async fn with_ledger_batch(
+        db: Db,
+        config: WebConfig,
+        max_batch: usize,
+    ) -> Result<Self, distretto_store::StoreError> {
         let fresh = hex::encode(auth::crypto::random_bytes::<32>());
         let stored = db.setting_or_insert("csrf_key", &fresh).await?;
         let mut csrf_key = [0u8; 32];
         hex::decode_to_slice(stored.as_bytes(), &mut csrf_key)
             .map_err(|_| distretto_store::StoreError::Corrupt("settings.csrf_key"))?;
+        distretto_store::accounts::ensure_district_accounts(
+            &db,
+            &config.currency.code,
+            distretto_store::now(),
+        )
+        .await?;
+        let ledger = distretto_store::ledger::LedgerWriter::spawn(db.clone(), max_batch);
         Ok(Self(Arc::new(StateInner {
+            ledger,
             db,
             config,
             csrf_key,

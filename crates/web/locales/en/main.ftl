@@ -103,6 +103,8 @@ me_organizations = My organisations
 me_applications = My applications
 me_accounts = My accounts
 me_no_account = Your account opens when you are admitted.
+me_account_personal = personal
+me_account_shared = organisation or shared
 me_edit_profile = Edit my profile
 
 ## Applying

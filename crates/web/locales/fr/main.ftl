@@ -103,6 +103,8 @@ me_organizations = Mes organisations
 me_applications = Mes demandes
 me_accounts = Mes comptes
 me_no_account = Votre compte s'ouvre dès que votre adhésion est acceptée.
+me_account_personal = personnel
+me_account_shared = organisation ou partagé
 me_edit_profile = Modifier mon profil
 
 ## Applying

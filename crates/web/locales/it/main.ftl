@@ -103,6 +103,8 @@ me_organizations = Le mie organizzazioni
 me_applications = Le mie domande
 me_accounts = I miei conti
 me_no_account = Il tuo conto si apre quando la tua adesione viene accolta.
+me_account_personal = personale
+me_account_shared = organizzazione o condiviso
 me_edit_profile = Modifica il mio profilo
 
 ## Applying

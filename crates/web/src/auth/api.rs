@@ -99,13 +99,20 @@ pub struct MyOrganization {
     pub status: String,
 }
 
-/// An account the person owns.
+/// An account the person may pay from: their own first, then their organisations' (as
+/// admin) and those they are authorised on.
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct MyAccount {
     /// Account id.
     pub id: Uuid,
     /// Currency code.
     pub currency: String,
+    /// `person`, `organization` or `district`.
+    pub owner_kind: String,
+    /// The owning person or organisation.
+    pub owner_id: Option<Uuid>,
+    /// Balance in minor units.
+    pub balance: i64,
 }
 
 /// The signed-in person.
@@ -131,7 +138,7 @@ pub struct Me {
     pub locality: String,
     /// Organisations and role in each.
     pub organizations: Vec<MyOrganization>,
-    /// Accounts the person owns.
+    /// Accounts the person may pay from, their personal account first.
     pub accounts: Vec<MyAccount>,
 }
 
@@ -139,7 +146,7 @@ pub struct Me {
 pub(crate) async fn load_me(state: &AppState, person_id: Uuid) -> Result<Me, AppError> {
     let p = distretto_store::membership::person(&state.db, person_id).await?;
     let orgs = distretto_store::membership::organizations_of(&state.db, person_id).await?;
-    let accounts = distretto_store::accounts::of_owner(&state.db, "person", person_id).await?;
+    let accounts = distretto_store::ledger::spendable_accounts(&state.db, person_id).await?;
     let mut roles = vec!["person".to_owned()];
     if orgs.iter().any(|o| o.role == "admin") {
         roles.push("organization_admin".into());
@@ -174,6 +181,9 @@ pub(crate) async fn load_me(state: &AppState, person_id: Uuid) -> Result<Me, App
             .map(|a| MyAccount {
                 id: a.id,
                 currency: a.currency,
+                owner_kind: a.owner_kind,
+                owner_id: a.owner_id,
+                balance: a.balance_minor,
             })
             .collect(),
     })

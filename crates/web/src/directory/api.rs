@@ -117,6 +117,8 @@ pub struct Organization {
     #[serde(with = "time::serde::rfc3339::option")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub charter_signed_at: Option<time::OffsetDateTime>,
+    /// The organisation's account in the district currency, to pay it (once admitted).
+    pub account_id: Option<Uuid>,
 }
 
 impl From<OrganizationRow> for Organization {
@@ -142,6 +144,7 @@ impl From<OrganizationRow> for Organization {
             status: o.status,
             charter_version: o.charter_version,
             charter_signed_at: o.charter_signed_at,
+            account_id: None,
         }
     }
 }
@@ -185,11 +188,15 @@ async fn get_organization(
     caller: ApiCaller,
     ApiId(id): ApiId,
 ) -> Result<Json<Organization>, AppError> {
-    Ok(Json(
-        service::profile(&state, caller.actor.as_ref(), id)
-            .await?
-            .into(),
-    ))
+    let mut org: Organization = service::profile(&state, caller.actor.as_ref(), id)
+        .await?
+        .into();
+    org.account_id = distretto_store::accounts::of_owner(&state.db, "organization", id)
+        .await?
+        .into_iter()
+        .find(|a| a.currency == state.config.currency.code)
+        .map(|a| a.id);
+    Ok(Json(org))
 }
 
 /// Profile fields to change; absent fields keep their value.

@@ -4,7 +4,10 @@
 use crate::auth::viewer::Actor;
 use crate::{AppError, AppState};
 use axum::http::StatusCode;
-use distretto_domain::directory::{CHARTER_VERSION, OrganizationProfile, ProfileInput};
+use distretto_domain::directory::{
+    CHARTER_VERSION, OrganizationKind, OrganizationProfile, ProfileInput,
+};
+use distretto_domain::ledger::{Currency, LimitHolder, default_limits};
 use distretto_domain::membership::{
     ApplicationKind, Decision, application_decision_allowed, parse_reason,
 };
@@ -134,17 +137,27 @@ pub async fn apply(
 }
 
 fn account(
-    owner_kind: &str,
+    holder: LimitHolder,
     owner_id: Uuid,
-    currency: &str,
+    currency: &Currency,
     now: time::OffsetDateTime,
 ) -> AccountRow {
+    let limits = default_limits(holder, currency.unit_minor());
     AccountRow {
         id: Uuid::now_v7(),
-        owner_kind: owner_kind.into(),
+        owner_kind: match holder {
+            LimitHolder::Person => "person",
+            LimitHolder::Organization(_) => "organization",
+            LimitHolder::District => "district",
+        }
+        .into(),
         owner_id: Some(owner_id),
-        currency: currency.into(),
+        currency: currency.code.clone(),
         created_at: now,
+        purpose: None,
+        balance_minor: 0,
+        credit_limit_minor: limits.credit_limit_minor,
+        upper_limit_minor: limits.upper_limit_minor,
     }
 }
 
@@ -165,7 +178,7 @@ pub async fn decide(
     let now = distretto_store::now();
     let admit = decision == Decision::Admit;
     let kind = ApplicationKind::parse(&app.kind).ok_or(AppError::internal())?;
-    let currency = &state.config.currency_code;
+    let currency = &state.config.currency;
     let mut effect = DecisionEffect {
         log: DecisionRow {
             id: Uuid::now_v7(),
@@ -198,9 +211,14 @@ pub async fn decide(
             ));
             effect.charter_version = admit.then(|| CHARTER_VERSION.to_owned());
             if admit {
-                effect
-                    .open_accounts
-                    .push(account("organization", org_id, currency, now));
+                let org = distretto_store::directory::get(&state.db, org_id).await?;
+                let kind = OrganizationKind::parse(&org.kind).ok_or(AppError::internal())?;
+                effect.open_accounts.push(account(
+                    LimitHolder::Organization(kind),
+                    org_id,
+                    currency,
+                    now,
+                ));
             }
         }
         (ApplicationKind::ExistingOrganization, Some(org_id)) if admit => {
@@ -217,7 +235,7 @@ pub async fn decide(
     if admit {
         effect
             .open_accounts
-            .push(account("person", app.person_id, currency, now));
+            .push(account(LimitHolder::Person, app.person_id, currency, now));
     }
     match distretto_store::membership::apply_decision(&state.db, &effect).await {
         Ok(()) => {}
@@ -412,7 +430,7 @@ pub async fn create_member(
     name: &str,
     password_hash: &str,
     role: distretto_domain::membership::Role,
-    currency: &str,
+    currency: &Currency,
 ) -> Result<Uuid, distretto_store::StoreError> {
     let now = distretto_store::now();
     let id = Uuid::now_v7();
@@ -431,7 +449,11 @@ pub async fn create_member(
         updated_at: now,
     };
     distretto_store::membership::insert_people(db, &[person]).await?;
-    distretto_store::accounts::insert_accounts(db, &[account("person", id, currency, now)]).await?;
+    distretto_store::accounts::insert_accounts(
+        db,
+        &[account(LimitHolder::Person, id, currency, now)],
+    )
+    .await?;
     let log = DecisionRow {
         id: Uuid::now_v7(),
         subject_kind: "person".into(),

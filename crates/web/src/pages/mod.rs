@@ -21,6 +21,8 @@ pub(crate) fn router() -> axum::Router<AppState> {
         .merge(crate::auth::pages::router())
         .merge(crate::directory::pages::router())
         .merge(crate::membership::pages::router())
+        .merge(crate::ledger::pages::router())
+        .merge(crate::ledger::invoice_pages::router())
 }
 
 /// What the layout of every page needs: language, district, who is signed in, CSRF token.

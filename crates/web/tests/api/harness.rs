@@ -186,7 +186,7 @@ impl TestApp {
             "Carla Coordinatrice",
             &hash,
             distretto_domain::membership::Role::Coordinator,
-            "CRD",
+            &distretto_web::WebConfig::default().currency,
         )
         .await
         .unwrap();
@@ -221,6 +221,40 @@ impl TestApp {
             .await;
         assert_eq!(s, 200, "{v}");
         (org, token)
+    }
+
+    /// An admitted individual member: registers, applies, is admitted by `coord`.
+    /// Returns (person id, token, personal account id).
+    pub async fn member(&self, coord: &str, email: &str) -> (String, String, String) {
+        let (id, token) = self.person(email, "Member").await;
+        let (s, app) = self
+            .post(
+                "/api/v1/applications",
+                Some(&token),
+                &json!({"kind": "individual", "message": "I live here"}),
+            )
+            .await;
+        assert_eq!(s, 201, "{app}");
+        let (s, v) = self
+            .post(
+                &format!(
+                    "/api/v1/applications/{}/decision",
+                    app["id"].as_str().unwrap()
+                ),
+                Some(coord),
+                &json!({"decision": "admit", "reason": "Welcome to the district"}),
+            )
+            .await;
+        assert_eq!(s, 200, "{v}");
+        let account = self.account_of(&token).await;
+        (id, token, account)
+    }
+
+    /// The first account listed by `/api/v1/me` for `token`.
+    pub async fn account_of(&self, token: &str) -> String {
+        let (s, me) = self.get("/api/v1/me", Some(token)).await;
+        assert_eq!(s, 200, "{me}");
+        me["accounts"][0]["id"].as_str().unwrap().to_owned()
     }
 
     /// Counts rows of a table (for "nothing changed" checks).

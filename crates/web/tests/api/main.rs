@@ -3,6 +3,9 @@
 
 mod directory;
 mod harness;
+mod invoices;
+mod ledger;
+mod ledger_pages;
 mod membership;
 mod pages;
 mod robustness;

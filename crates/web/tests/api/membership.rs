@@ -253,8 +253,15 @@ async fn a_new_organisation_is_admitted_with_a_logged_reason(app: TestApp) {
             .unwrap()
             .contains(&json!("organization_admin"))
     );
-    assert_eq!(me["accounts"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        me["accounts"].as_array().unwrap().len(),
+        2,
+        "their own account first, then the organisation's they administer"
+    );
     assert_eq!(me["accounts"][0]["currency"], "CRD");
+    assert_eq!(me["accounts"][0]["owner_kind"], "person");
+    assert_eq!(me["accounts"][1]["owner_kind"], "organization");
+    assert_eq!(me["accounts"][1]["owner_id"].as_str(), Some(org.as_str()));
     assert_eq!(
         app.count("accounts").await,
         3,

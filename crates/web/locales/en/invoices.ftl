@@ -1,0 +1,106 @@
+nav_invoices = Invoices
+
+## Invoice list
+invoices_title = Invoices
+invoices_new = Issue an invoice
+invoices_filter_view = Which invoices
+invoices_filter_status = Status
+invoices_tab_everything = All of mine
+invoices_tab_pay = To pay
+invoices_tab_collect = To collect
+invoices_tab_overdue = Overdue
+invoices_status_any = Any status
+invoices_only_mine = Show only my invoices
+invoices_all_district = Show every invoice of the district
+invoices_count = { $count ->
+    [one] { $count } invoice
+   *[other] { $count } invoices
+}
+invoices_none = No invoices here.
+invoice_col_number = Number
+invoice_col_counterparty = Other side
+invoice_col_amount = Amount
+invoice_col_paid = Paid
+invoice_col_remaining = Remaining
+invoice_col_due = Due date
+invoice_col_status = Status
+invoice_no_number = (no number)
+invoice_you_owe = you owe
+invoice_owed_to_you = owed to you
+invoice_between = creditor → debtor
+invoice_overdue = Overdue
+invoice_status_issued = Issued
+invoice_status_accepted = Accepted
+invoice_status_disputed = Disputed
+invoice_status_paid = Paid
+invoice_status_cancelled = Cancelled
+invoice_account_district = District
+invoice_account_personal = personal account
+
+## Issuing
+invoice_new_title = Issue an invoice
+invoice_breadcrumbs = Where you are
+invoice_no_account = You have no account to invoice from yet: it opens when you, or your organisation, are admitted.
+invoice_find_organization = Find the organisation to invoice
+invoice_find = Find
+invoice_field_from = From the account of
+invoice_field_to = To
+invoice_field_debtor = Member to invoice
+invoice_recent_counterparties = Recently invoiced
+invoice_member_organizations = Member organisations
+invoice_field_debtor_account = Or their account number
+invoice_hint_debtor_account = Only for someone not in the list: the number on their account page.
+invoice_field_currency = Currency
+invoice_currency_euro = Euro
+invoice_hint_currency = A credit invoice can be paid by transfer; the payment of a euro invoice is recorded by you.
+invoice_field_amount = Amount
+invoice_hint_amount = For example 120 or 120.50
+invoice_field_number = Your invoice number
+invoice_hint_number = Optional, at most 40 characters.
+invoice_field_description = What it is for
+invoice_field_due = Due date
+invoice_issue = Issue the invoice
+invoice_debtor_required = Please choose the member to invoice, or give their account number.
+
+## One invoice
+invoice_title = Invoice
+invoice_status = Status
+invoice_creditor = Creditor (is owed)
+invoice_debtor = Debtor (owes)
+invoice_your_side = your side
+invoice_in_euro = in euro, paid outside the district credit
+invoice_set_off = Set off in clearing rounds
+invoice_issued_on = Issued on
+invoice_dispute_reason = Why it is disputed
+invoice_actions = What you can do
+invoice_pay_title = Pay in credit
+invoice_pay_hint = Pay all of what remains, or part of it, by a transfer from the debtor's account.
+invoice_pay = Pay
+invoice_accept_title = Accept
+invoice_accept_hint = You agree that this amount is owed. What remains may later be set off in a clearing round.
+invoice_accept = Accept the invoice
+invoice_record_title = Record a payment
+invoice_record_hint = A payment received outside the district credit, in euro or otherwise.
+invoice_field_note = Note (how it was paid)
+invoice_record = Record the payment
+invoice_dispute_title = Dispute
+invoice_field_dispute_reason = Why you dispute it
+invoice_dispute = Dispute the invoice
+invoice_cancel_title = Cancel
+invoice_cancel_hint = Withdraw the invoice. Possible only while nothing has been paid or set off.
+invoice_cancel = Cancel the invoice
+invoice_history = History
+invoice_by = by
+invoice_event_issued = Issued
+invoice_event_accepted = Accepted
+invoice_event_disputed = Disputed
+invoice_event_cancelled = Cancelled
+invoice_event_paid_transfer = Paid by transfer
+invoice_event_paid_recorded = Payment recorded
+invoice_event_set_off = Set off in a clearing round
+invoice_done_issued = The invoice was issued.
+invoice_done_accept = You accepted the invoice.
+invoice_done_dispute = You disputed the invoice.
+invoice_done_cancel = The invoice was cancelled.
+invoice_done_pay = Your payment was made.
+invoice_done_record = The payment was recorded.

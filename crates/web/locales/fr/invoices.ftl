@@ -1,0 +1,106 @@
+nav_invoices = Factures
+
+## Invoice list
+invoices_title = Factures
+invoices_new = Émettre une facture
+invoices_filter_view = Quelles factures
+invoices_filter_status = État
+invoices_tab_everything = Toutes les miennes
+invoices_tab_pay = À payer
+invoices_tab_collect = À encaisser
+invoices_tab_overdue = En retard
+invoices_status_any = Tous les états
+invoices_only_mine = N'afficher que mes factures
+invoices_all_district = Afficher toutes les factures du district
+invoices_count = { $count ->
+    [one] { $count } facture
+   *[other] { $count } factures
+}
+invoices_none = Aucune facture ici.
+invoice_col_number = Numéro
+invoice_col_counterparty = Autre partie
+invoice_col_amount = Montant
+invoice_col_paid = Payé
+invoice_col_remaining = Reste dû
+invoice_col_due = Échéance
+invoice_col_status = État
+invoice_no_number = (sans numéro)
+invoice_you_owe = vous devez
+invoice_owed_to_you = on vous doit
+invoice_between = créancier → débiteur
+invoice_overdue = En retard
+invoice_status_issued = Émise
+invoice_status_accepted = Acceptée
+invoice_status_disputed = Contestée
+invoice_status_paid = Payée
+invoice_status_cancelled = Annulée
+invoice_account_district = District
+invoice_account_personal = compte personnel
+
+## Issuing
+invoice_new_title = Émettre une facture
+invoice_breadcrumbs = Où vous êtes
+invoice_no_account = Vous n'avez pas encore de compte d'où facturer : il s'ouvre quand vous, ou votre organisation, êtes admis.
+invoice_find_organization = Chercher l'organisation à facturer
+invoice_find = Chercher
+invoice_field_from = Depuis le compte de
+invoice_field_to = À
+invoice_field_debtor = Membre à facturer
+invoice_recent_counterparties = Facturés récemment
+invoice_member_organizations = Organisations membres
+invoice_field_debtor_account = Ou son numéro de compte
+invoice_hint_debtor_account = Seulement pour quelqu'un qui n'est pas dans la liste : le numéro affiché sur la page de son compte.
+invoice_field_currency = Monnaie
+invoice_currency_euro = Euro
+invoice_hint_currency = Une facture en crédit peut être payée par virement ; le paiement d'une facture en euros, c'est vous qui l'enregistrez.
+invoice_field_amount = Montant
+invoice_hint_amount = Par exemple 120 ou 120,50
+invoice_field_number = Votre numéro de facture
+invoice_hint_number = Facultatif, 40 caractères au plus.
+invoice_field_description = Objet
+invoice_field_due = Échéance
+invoice_issue = Émettre la facture
+invoice_debtor_required = Veuillez choisir le membre à facturer, ou indiquer son numéro de compte.
+
+## One invoice
+invoice_title = Facture
+invoice_status = État
+invoice_creditor = Créancier (à qui l'on doit)
+invoice_debtor = Débiteur (qui doit)
+invoice_your_side = votre côté
+invoice_in_euro = en euros, payée hors du crédit du district
+invoice_set_off = Compensé (compensation multilatérale)
+invoice_issued_on = Émise le
+invoice_dispute_reason = Motif de la contestation
+invoice_actions = Ce que vous pouvez faire
+invoice_pay_title = Payer en crédit
+invoice_pay_hint = Payez tout ce qui reste, ou une partie, par un virement depuis le compte du débiteur.
+invoice_pay = Payer
+invoice_accept_title = Accepter
+invoice_accept_hint = Vous reconnaissez devoir ce montant. Le reste dû pourra ensuite être compensé lors d'une compensation multilatérale.
+invoice_accept = Accepter la facture
+invoice_record_title = Enregistrer un paiement
+invoice_record_hint = Un paiement reçu hors du crédit du district, en euros ou autrement.
+invoice_field_note = Note (mode de paiement)
+invoice_record = Enregistrer le paiement
+invoice_dispute_title = Contester
+invoice_field_dispute_reason = Pourquoi vous la contestez
+invoice_dispute = Contester la facture
+invoice_cancel_title = Annuler
+invoice_cancel_hint = Retirer la facture. Possible seulement tant que rien n'a été payé ni compensé.
+invoice_cancel = Annuler la facture
+invoice_history = Historique
+invoice_by = par
+invoice_event_issued = Émise
+invoice_event_accepted = Acceptée
+invoice_event_disputed = Contestée
+invoice_event_cancelled = Annulée
+invoice_event_paid_transfer = Payée par virement
+invoice_event_paid_recorded = Paiement enregistré
+invoice_event_set_off = Compensée lors d'une compensation multilatérale
+invoice_done_issued = La facture a été émise.
+invoice_done_accept = Vous avez accepté la facture.
+invoice_done_dispute = Vous avez contesté la facture.
+invoice_done_cancel = La facture a été annulée.
+invoice_done_pay = Votre paiement a été effectué.
+invoice_done_record = Le paiement a été enregistré.

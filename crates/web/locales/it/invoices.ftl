@@ -1,0 +1,106 @@
+nav_invoices = Fatture
+
+## Invoice list
+invoices_title = Fatture
+invoices_new = Emetti una fattura
+invoices_filter_view = Quali fatture
+invoices_filter_status = Stato
+invoices_tab_everything = Tutte le mie
+invoices_tab_pay = Da pagare
+invoices_tab_collect = Da incassare
+invoices_tab_overdue = Scadute
+invoices_status_any = Qualsiasi stato
+invoices_only_mine = Mostra solo le mie fatture
+invoices_all_district = Mostra tutte le fatture del distretto
+invoices_count = { $count ->
+    [one] { $count } fattura
+   *[other] { $count } fatture
+}
+invoices_none = Nessuna fattura qui.
+invoice_col_number = Numero
+invoice_col_counterparty = Controparte
+invoice_col_amount = Importo
+invoice_col_paid = Pagato
+invoice_col_remaining = Residuo
+invoice_col_due = Scadenza
+invoice_col_status = Stato
+invoice_no_number = (senza numero)
+invoice_you_owe = devi tu
+invoice_owed_to_you = ti è dovuto
+invoice_between = creditore → debitore
+invoice_overdue = Scaduta
+invoice_status_issued = Emessa
+invoice_status_accepted = Accettata
+invoice_status_disputed = Contestata
+invoice_status_paid = Pagata
+invoice_status_cancelled = Annullata
+invoice_account_district = Distretto
+invoice_account_personal = conto personale
+
+## Issuing
+invoice_new_title = Emetti una fattura
+invoice_breadcrumbs = Dove sei
+invoice_no_account = Non hai ancora un conto da cui fatturare: si apre quando tu, o la tua organizzazione, venite ammessi.
+invoice_find_organization = Cerca l'organizzazione a cui fatturare
+invoice_find = Cerca
+invoice_field_from = Dal conto di
+invoice_field_to = A
+invoice_field_debtor = Socio a cui fatturare
+invoice_recent_counterparties = Fatturati di recente
+invoice_member_organizations = Organizzazioni socie
+invoice_field_debtor_account = Oppure il suo numero di conto
+invoice_hint_debtor_account = Solo per chi non è nell'elenco: il numero che compare sulla pagina del suo conto.
+invoice_field_currency = Valuta
+invoice_currency_euro = Euro
+invoice_hint_currency = Una fattura in credito si può pagare con un trasferimento; il pagamento di una fattura in euro lo registri tu.
+invoice_field_amount = Importo
+invoice_hint_amount = Per esempio 120 o 120,50
+invoice_field_number = Il tuo numero di fattura
+invoice_hint_number = Facoltativo, al massimo 40 caratteri.
+invoice_field_description = Oggetto
+invoice_field_due = Scadenza
+invoice_issue = Emetti la fattura
+invoice_debtor_required = Scegli il socio a cui fatturare, oppure indica il suo numero di conto.
+
+## One invoice
+invoice_title = Fattura
+invoice_status = Stato
+invoice_creditor = Creditore (a cui è dovuto)
+invoice_debtor = Debitore (chi deve)
+invoice_your_side = la tua parte
+invoice_in_euro = in euro, pagata fuori dal credito del distretto
+invoice_set_off = Compensato (compensazione multilaterale)
+invoice_issued_on = Emessa il
+invoice_dispute_reason = Motivo della contestazione
+invoice_actions = Cosa puoi fare
+invoice_pay_title = Paga in credito
+invoice_pay_hint = Paga tutto il residuo, o una parte, con un trasferimento dal conto del debitore.
+invoice_pay = Paga
+invoice_accept_title = Accetta
+invoice_accept_hint = Riconosci di dovere questo importo. Il residuo potrà poi essere compensato in una compensazione multilaterale.
+invoice_accept = Accetta la fattura
+invoice_record_title = Registra un pagamento
+invoice_record_hint = Un pagamento ricevuto fuori dal credito del distretto, in euro o in altro modo.
+invoice_field_note = Nota (come è stato pagato)
+invoice_record = Registra il pagamento
+invoice_dispute_title = Contesta
+invoice_field_dispute_reason = Perché la contesti
+invoice_dispute = Contesta la fattura
+invoice_cancel_title = Annulla
+invoice_cancel_hint = Ritira la fattura. Possibile solo finché nulla è stato pagato o compensato.
+invoice_cancel = Annulla la fattura
+invoice_history = Cronologia
+invoice_by = da
+invoice_event_issued = Emessa
+invoice_event_accepted = Accettata
+invoice_event_disputed = Contestata
+invoice_event_cancelled = Annullata
+invoice_event_paid_transfer = Pagata con trasferimento
+invoice_event_paid_recorded = Pagamento registrato
+invoice_event_set_off = Compensata in una compensazione multilaterale
+invoice_done_issued = La fattura è stata emessa.
+invoice_done_accept = Hai accettato la fattura.
+invoice_done_dispute = Hai contestato la fattura.
+invoice_done_cancel = La fattura è stata annullata.
+invoice_done_pay = Il pagamento è stato effettuato.
+invoice_done_record = Il pagamento è stato registrato.
