@@ -143,9 +143,12 @@ impl Db {
                     .connect_with(base.clone())
                     .await?;
                 // Readers beyond a few per core only add page caches: SQLite reads are CPU-bound.
+                // A deeper row buffer lets a reader run ahead of a streaming consumer (the
+                // ledger replay reads millions of rows) instead of handing over rows one wake-up
+                // at a time.
                 let read = SqlitePoolOptions::new()
                     .max_connections(opts.max_connections.clamp(1, MAX_SQLITE_READERS))
-                    .connect_with(base.read_only(false))
+                    .connect_with(base.read_only(false).row_buffer_size(1024))
                     .await?;
                 Ok(Self::Sqlite { read, write })
             }

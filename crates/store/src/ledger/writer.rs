@@ -306,6 +306,7 @@ async fn post_batch(
     let pg = db.backend() == "postgres";
     let sqlite = !pg;
     with_pool!(db.write(), pool => {
+        let started = std::time::Instant::now();
         let mut tx = if pg { pool.begin().await? } else { pool.begin_with("BEGIN IMMEDIATE").await? };
         let mut loaded = Loaded::default();
         // The head first: on PostgreSQL its row lock serialises every writer of every instance.
@@ -362,7 +363,9 @@ async fn post_batch(
                 }
             }
         }
+        let read_us = started.elapsed().as_micros();
         let plan = plan(commands, loaded, now);
+        let planned_us = started.elapsed().as_micros();
         crate::insert_rows!(tx, sqlite, &plan.transfers, 17, transfers_sql, |q, r| bind_transfer!(q, r));
         // Balances come from the last transfer that touched each account in this batch.
         let balances = final_balances(&plan);
@@ -397,7 +400,9 @@ async fn post_batch(
             results[*index] = Some(row.map(|t| Outcome { transfers: vec![t], replayed: true })
                 .ok_or(CommandError::Store("replayed transfer missing".into())));
         }
+        let written_us = started.elapsed().as_micros();
         tx.commit().await?;
+        tracing::debug!(commands = commands.len(), read_us, planned_us, written_us, committed_us = started.elapsed().as_micros(), "ledger batch");
         Ok::<_, StoreError>(results.into_iter().map(|r| r.unwrap_or(Err(CommandError::BadCommand))).collect())
     })
 }
