@@ -63,7 +63,7 @@ pub async fn run(settings: &Settings, cmd: AdminCommand) -> Result<(), Failure> 
                 &name,
                 &hash,
                 role,
-                &settings.currency_code,
+                &settings.currency(),
             )
             .await
             .map_err(|e| match e {

@@ -19,8 +19,14 @@ pub struct Settings {
     pub public_url: String,
     /// `fr`, `it` or `en`.
     pub default_language: String,
-    /// District currency code.
+    /// District currency code (stored on accounts: never change it once money moved).
     pub currency_code: String,
+    /// District currency name, e.g. "Credito".
+    pub currency_name: String,
+    /// Symbol shown beside amounts.
+    pub currency_symbol: String,
+    /// Decimals of the minor unit (2: 1 unit = 100 minor units).
+    pub currency_scale: u8,
     /// ISO 3166 country code.
     pub country: String,
     /// Map tiles URL template.
@@ -47,6 +53,9 @@ impl Settings {
             .set_default("public_url", "")?
             .set_default("default_language", "fr")?
             .set_default("currency_code", "CRD")?
+            .set_default("currency_name", "Credito")?
+            .set_default("currency_symbol", "Cr")?
+            .set_default("currency_scale", 2)?
             .set_default("country", "IT")?
             .set_default("tile_url", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")?
             .set_default("tile_attribution", "© OpenStreetMap contributors")?
@@ -66,6 +75,36 @@ impl Settings {
         self.database_url.expose_secret()
     }
 
+    /// The district currency. The configuration is checked at start-up ([`Settings::check`]).
+    pub fn currency(&self) -> distretto_domain::ledger::Currency {
+        distretto_domain::ledger::Currency::new(
+            &self.currency_code,
+            &self.currency_name,
+            &self.currency_symbol,
+            self.currency_scale,
+        )
+        .unwrap_or_else(|_| distretto_domain::ledger::Currency {
+            code: self.currency_code.clone(),
+            name: self.currency_name.clone(),
+            symbol: self.currency_symbol.clone(),
+            scale: self
+                .currency_scale
+                .min(distretto_domain::ledger::money::MAX_SCALE),
+        })
+    }
+
+    /// Refuses settings that would corrupt data (a bad currency).
+    pub fn check(&self) -> Result<(), String> {
+        distretto_domain::ledger::Currency::new(
+            &self.currency_code,
+            &self.currency_name,
+            &self.currency_symbol,
+            self.currency_scale,
+        )
+        .map(|_| ())
+        .map_err(|e| format!("bad currency setting ({})", e.code))
+    }
+
     /// The web layer's part of the settings.
     pub fn web(&self) -> distretto_web::WebConfig {
         let public_url = if self.public_url.is_empty() {
@@ -81,7 +120,7 @@ impl Settings {
             tile_attribution: self.tile_attribution.clone(),
             default_lang: distretto_web::i18n::Lang::parse(&self.default_language)
                 .unwrap_or(distretto_web::i18n::Lang::Fr),
-            currency_code: self.currency_code.clone(),
+            currency: self.currency(),
             country_iso_3166: self.country.clone(),
             session_ttl_hours: self.session_ttl_hours.clamp(1, 24 * 90),
             api_token_ttl_days: 30,

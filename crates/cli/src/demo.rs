@@ -81,16 +81,19 @@ pub async fn fill_if_empty(
         bar.set_position(done);
     };
     let summary =
-        distretto_store::demo::fill(db, &spec, &hash, &settings.currency_code, &progress).await?;
+        distretto_store::demo::fill(db, &spec, &hash, &settings.currency(), &progress).await?;
     bar.finish_and_clear();
     println!(
-        "demo district ready in {:.1} s: {} organisations, {} people, {} memberships, {} accounts, {} pending applications",
+        "demo district ready in {:.1} s: {} organisations, {} people, {} memberships, {} accounts, {} pending applications; a year of trade: {} transfers, {} invoices, {} payment requests",
         started.elapsed().as_secs_f64(),
         summary.organizations,
         summary.people,
         summary.memberships,
         summary.accounts,
-        summary.applications
+        summary.applications,
+        summary.transfers,
+        summary.invoices,
+        summary.payment_requests
     );
     println!(
         "logins: coordinator@distretto.example (coordinator), person-1@distretto.example … person-N@distretto.example"

@@ -1,8 +1,10 @@
 //! `distretto`: parses the command line and configuration, then calls the library crates.
 
 mod admin;
+mod bench;
 mod config;
 mod demo;
+mod ledger;
 mod serve;
 mod transfer;
 
@@ -36,6 +38,12 @@ enum Command {
     /// Administration tasks.
     #[command(subcommand)]
     Admin(admin::AdminCommand),
+    /// The mutual-credit ledger.
+    #[command(subcommand)]
+    Ledger(ledger::LedgerCommand),
+    /// Benchmarks behind the README's performance figures.
+    #[command(subcommand, hide = true)]
+    Bench(bench::BenchCommand),
     /// Serve a bare axum "hello" endpoint, the yardstick of the benchmarks.
     #[command(hide = true)]
     BenchHello {
@@ -78,6 +86,10 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Err(problem) = settings.check() {
+        eprintln!("distretto: bad configuration: {problem}");
+        return ExitCode::from(2);
+    }
     init_logging(&settings.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -97,6 +109,8 @@ fn main() -> ExitCode {
             Command::Export(args) => transfer::export(&settings, args).await,
             Command::Import(args) => transfer::import(&settings, args).await,
             Command::Admin(cmd) => admin::run(&settings, cmd).await,
+            Command::Ledger(cmd) => ledger::run(&settings, cmd).await,
+            Command::Bench(cmd) => bench::run(&settings, cmd).await,
             Command::BenchHello { bind } => serve::hello(&bind).await,
         }
     });
