@@ -465,18 +465,12 @@ async fn create_transfer(
         currency: input.currency,
     };
     let outcome = service::pay(&state, actor, payment, key).await?;
-    let status = if outcome.replayed {
-        StatusCode::OK
-    } else {
-        StatusCode::CREATED
-    };
+    // A replay answers 201 too: the client sees the same response as for the first request.
     let transfer = outcome
         .transfers
         .into_iter()
         .next()
         .ok_or(AppError::internal())?;
-    // A replay answers 201 too: the client sees the same response as for the first request.
-    let _ = status;
     Ok((StatusCode::CREATED, Json(transfer.into())))
 }
 

@@ -264,8 +264,8 @@ async fn a_new_organisation_is_admitted_with_a_logged_reason(app: TestApp) {
     assert_eq!(me["accounts"][1]["owner_id"].as_str(), Some(org.as_str()));
     assert_eq!(
         app.count("accounts").await,
-        3,
-        "coordinator, person and organisation accounts"
+        5,
+        "the district's fund and fees, coordinator, person and organisation accounts"
     );
 
     let (s, log) = app.get("/api/v1/membership-decisions", Some(&coord)).await;
