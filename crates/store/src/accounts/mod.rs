@@ -114,25 +114,3 @@ pub async fn remove_unused_district_accounts(db: &Db) -> Result<()> {
         .execute(pool).await.map(|r| r.rows_affected()))?;
     Ok(())
 }
-
-/// Gives accounts of a version-1 document (which had no limits yet) their holders' default
-/// limits at two decimals, as migration 0004 did for databases of that version.
-pub async fn apply_default_limits_v1(db: &Db) -> Result<()> {
-    with_pool!(db.write(), pool => {
-        let mut tx = pool.begin().await?;
-        sqlx::query("UPDATE accounts SET credit_limit_minor = 10000, upper_limit_minor = 500000 WHERE owner_kind = 'person'")
-            .execute(&mut *tx).await?;
-        sqlx::query("UPDATE accounts SET credit_limit_minor = 100 * (SELECT CASE o.kind \
-            WHEN 'worker_coop' THEN 5000 WHEN 'producer_coop' THEN 5000 WHEN 'multi_stakeholder_coop' THEN 5000 \
-            WHEN 'farm' THEN 3000 WHEN 'consumer_coop' THEN 3000 WHEN 'social_enterprise' THEN 3000 WHEN 'purchasing_group' THEN 3000 \
-            WHEN 'association' THEN 1000 WHEN 'community_group' THEN 500 ELSE 0 END FROM organizations o WHERE o.id = accounts.owner_id) \
-            WHERE owner_kind = 'organization' AND EXISTS (SELECT 1 FROM organizations o WHERE o.id = accounts.owner_id)")
-            .execute(&mut *tx).await?;
-        sqlx::query("UPDATE accounts SET purpose = 'fund' WHERE id = (SELECT id FROM accounts WHERE owner_kind = 'district' AND purpose IS NULL ORDER BY id LIMIT 1)")
-            .execute(&mut *tx).await?;
-        sqlx::query("UPDATE accounts SET purpose = 'fees' WHERE id = (SELECT id FROM accounts WHERE owner_kind = 'district' AND purpose IS NULL ORDER BY id LIMIT 1)")
-            .execute(&mut *tx).await?;
-        tx.commit().await?;
-        Ok::<_, crate::StoreError>(())
-    })
-}

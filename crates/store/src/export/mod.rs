@@ -106,6 +106,51 @@ pub enum ImportError {
     Store(#[from] StoreError),
 }
 
+/// The accounts of a version-1 document (which had no limits yet) with their holders' default
+/// limits at two decimals (the only scale then), and the district's two accounts told apart as
+/// migration 0004 does: the lower id is the fund.
+fn with_default_limits(doc: &DistrictDocument) -> Vec<AccountRow> {
+    use distretto_domain::directory::OrganizationKind;
+    use distretto_domain::ledger::{LimitHolder, default_limits};
+    let kinds: std::collections::HashMap<uuid::Uuid, Option<OrganizationKind>> = doc
+        .organizations
+        .iter()
+        .map(|o| (o.id, OrganizationKind::parse(&o.kind)))
+        .collect();
+    let mut district: Vec<uuid::Uuid> = doc
+        .accounts
+        .iter()
+        .filter(|a| a.owner_kind == "district")
+        .map(|a| a.id)
+        .collect();
+    district.sort_unstable();
+    doc.accounts
+        .iter()
+        .map(|a| {
+            let holder = match (a.owner_kind.as_str(), a.owner_id) {
+                ("person", _) => LimitHolder::Person,
+                ("organization", Some(id)) => match kinds.get(&id) {
+                    Some(Some(kind)) => LimitHolder::Organization(*kind),
+                    _ => LimitHolder::District,
+                },
+                _ => LimitHolder::District,
+            };
+            let limits = default_limits(holder, 100);
+            let purpose = match district.iter().position(|id| *id == a.id) {
+                Some(0) => Some("fund".to_owned()),
+                Some(1) => Some("fees".to_owned()),
+                _ => a.purpose.clone(),
+            };
+            AccountRow {
+                credit_limit_minor: limits.credit_limit_minor,
+                upper_limit_minor: limits.upper_limit_minor,
+                purpose,
+                ..a.clone()
+            }
+        })
+        .collect()
+}
+
 /// Imports a document into an empty database, in dependency order.
 pub async fn import(db: &Db, doc: &DistrictDocument) -> Result<(), ImportError> {
     if doc.format != FORMAT || doc.version == 0 || doc.version > VERSION {
@@ -122,9 +167,10 @@ pub async fn import(db: &Db, doc: &DistrictDocument) -> Result<(), ImportError> 
     // A server started on the empty database opened the district's fund and fees accounts;
     // the document brings its own.
     crate::accounts::remove_unused_district_accounts(db).await?;
-    crate::accounts::insert_accounts(db, &doc.accounts).await?;
     if doc.version == 1 {
-        crate::accounts::apply_default_limits_v1(db).await?;
+        crate::accounts::insert_accounts(db, &with_default_limits(doc)).await?;
+    } else {
+        crate::accounts::insert_accounts(db, &doc.accounts).await?;
     }
     crate::ledger::bulk::insert_journal(db, &doc.transfers).await?;
     crate::ledger::requests::insert_requests(db, &doc.payment_requests).await?;

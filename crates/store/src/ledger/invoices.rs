@@ -3,6 +3,7 @@
 //! through the ledger writer ([`super::writer::Effect::PayInvoice`]).
 
 use crate::{Db, Result, StoreError, with_pool};
+use distretto_domain::ledger::invoice::{self, InvoiceAmounts, InvoiceStatus};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
@@ -35,9 +36,24 @@ pub struct InvoiceRow {
 }
 
 impl InvoiceRow {
+    /// Its amounts, as the invoice rules take them.
+    pub fn amounts(&self) -> InvoiceAmounts {
+        InvoiceAmounts {
+            amount_minor: self.amount_minor,
+            paid_minor: self.paid_minor,
+            set_off_minor: self.set_off_minor,
+        }
+    }
+
     /// What is still owed.
     pub fn remaining_minor(&self) -> i64 {
-        self.amount_minor - self.paid_minor - self.set_off_minor
+        self.amounts().remaining_minor()
+    }
+
+    /// Whether it is overdue on `today` (open, something remaining, due date passed).
+    pub fn overdue(&self, today: Date) -> bool {
+        InvoiceStatus::parse(&self.status)
+            .is_some_and(|s| invoice::overdue(s, self.amounts(), self.due_on, today))
     }
 }
 

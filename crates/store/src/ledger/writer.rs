@@ -49,6 +49,29 @@ pub struct NewLeg {
     pub reverses: Option<Uuid>,
 }
 
+impl NewLeg {
+    /// A leg with a fresh id and no invoice, request or reversal link.
+    pub fn new(
+        kind: TransferKind,
+        payer: Uuid,
+        payee: Uuid,
+        amount_minor: i64,
+        memo: String,
+    ) -> Self {
+        Self {
+            id: Uuid::now_v7(),
+            kind,
+            payer,
+            payee,
+            amount_minor,
+            memo,
+            invoice_id: None,
+            request_id: None,
+            reverses: None,
+        }
+    }
+}
+
 /// An idempotency key: one person's key and the hash of the request it came with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdempotencyKey {
@@ -82,6 +105,18 @@ pub struct Command {
     pub idempotency: Option<IdempotencyKey>,
     /// Who asked.
     pub created_by: Option<Uuid>,
+}
+
+impl Command {
+    /// One leg with `effect`, asked by `created_by`, without an idempotency key.
+    pub fn single(leg: NewLeg, effect: Effect, created_by: Uuid) -> Self {
+        Self {
+            legs: vec![leg],
+            effect,
+            idempotency: None,
+            created_by: Some(created_by),
+        }
+    }
 }
 
 /// A command's result.
@@ -291,7 +326,6 @@ struct Plan {
     replays: Vec<(usize, Uuid)>,
     transfers: Vec<TransferRow>,
     keys: Vec<(Uuid, String, KeyAnswer)>,
-    touched: HashSet<Uuid>,
     invoices: Vec<InvoicePayment>,
     requests: Vec<(Uuid, Uuid, Uuid)>,
     head: (i64, Hash),
@@ -449,15 +483,12 @@ fn balances_update_sql(n: usize) -> String {
 
 /// Each touched account's balance after the batch, sorted by id.
 fn final_balances(plan: &Plan) -> Vec<(Uuid, i64)> {
-    let mut last: HashMap<Uuid, i64> = HashMap::with_capacity(plan.touched.len());
+    let mut last: HashMap<Uuid, i64> = HashMap::with_capacity(plan.transfers.len() * 2);
     for t in &plan.transfers {
         last.insert(t.payer, t.payer_balance_minor);
         last.insert(t.payee, t.payee_balance_minor);
     }
-    let mut out: Vec<(Uuid, i64)> = last
-        .into_iter()
-        .filter(|(id, _)| plan.touched.contains(id))
-        .collect();
+    let mut out: Vec<(Uuid, i64)> = last.into_iter().collect();
     out.sort_unstable_by_key(|(id, _)| *id);
     out
 }
@@ -586,8 +617,6 @@ fn decide(
             .unwrap_or(GENESIS_HASH);
         row.hash = hash.to_vec();
         plan.head = (row.seq, hash);
-        plan.touched.insert(leg.payer);
-        plan.touched.insert(leg.payee);
         if let Some(original) = leg.reverses
             && let Some(r) = loaded.reversed.get_mut(&original)
         {

@@ -34,7 +34,6 @@ invoice_status_accepted = Accepted
 invoice_status_disputed = Disputed
 invoice_status_paid = Paid
 invoice_status_cancelled = Cancelled
-invoice_account_district = District
 invoice_account_personal = personal account
 
 ## Issuing

@@ -34,7 +34,6 @@ invoice_status_accepted = Acceptée
 invoice_status_disputed = Contestée
 invoice_status_paid = Payée
 invoice_status_cancelled = Annulée
-invoice_account_district = District
 invoice_account_personal = compte personnel
 
 ## Issuing

@@ -34,7 +34,6 @@ invoice_status_accepted = Accettata
 invoice_status_disputed = Contestata
 invoice_status_paid = Pagata
 invoice_status_cancelled = Annullata
-invoice_account_district = Distretto
 invoice_account_personal = conto personale
 
 ## Issuing

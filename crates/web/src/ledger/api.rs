@@ -40,7 +40,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(ledger_summary))
 }
 
-fn unprocessable(code: &'static str, field: &'static str) -> AppError {
+pub(crate) fn unprocessable(code: &'static str, field: &'static str) -> AppError {
     AppError {
         status: StatusCode::UNPROCESSABLE_ENTITY,
         code,
@@ -93,29 +93,52 @@ async fn account_json(
     state: &AppState,
     a: distretto_store::accounts::AccountRow,
 ) -> Result<Account, AppError> {
-    let names = distretto_store::ledger::owner_names(&state.db, &[a.id]).await?;
-    let name = names.into_iter().next().map(|n| n.2).unwrap_or_default();
-    let limits = Limits {
-        credit_limit_minor: a.credit_limit_minor,
-        upper_limit_minor: a.upper_limit_minor,
-    };
-    Ok(Account {
-        id: a.id,
-        owner: AccountOwner {
-            kind: a.owner_kind,
-            id: a.owner_id,
-            name: if name.is_empty() {
-                a.purpose.unwrap_or_default()
-            } else {
-                name
-            },
-        },
-        currency: a.currency,
-        balance: a.balance_minor,
-        credit_limit: a.credit_limit_minor,
-        upper_limit: a.upper_limit_minor,
-        available: limits.spendable_minor(a.balance_minor),
-    })
+    accounts_json(state, vec![a])
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(AppError::internal())
+}
+
+/// Accounts as the API shows them, their owners' names read in one query.
+async fn accounts_json(
+    state: &AppState,
+    rows: Vec<distretto_store::accounts::AccountRow>,
+) -> Result<Vec<Account>, AppError> {
+    let ids: Vec<Uuid> = rows.iter().map(|a| a.id).collect();
+    let names: std::collections::HashMap<Uuid, String> =
+        distretto_store::ledger::owner_names(&state.db, &ids)
+            .await?
+            .into_iter()
+            .map(|(id, _, name, _)| (id, name))
+            .collect();
+    Ok(rows
+        .into_iter()
+        .map(|a| {
+            let name = names.get(&a.id).cloned().unwrap_or_default();
+            let limits = Limits {
+                credit_limit_minor: a.credit_limit_minor,
+                upper_limit_minor: a.upper_limit_minor,
+            };
+            Account {
+                id: a.id,
+                owner: AccountOwner {
+                    kind: a.owner_kind,
+                    id: a.owner_id,
+                    name: if name.is_empty() {
+                        a.purpose.unwrap_or_default()
+                    } else {
+                        name
+                    },
+                },
+                currency: a.currency,
+                balance: a.balance_minor,
+                credit_limit: a.credit_limit_minor,
+                upper_limit: a.upper_limit_minor,
+                available: limits.spendable_minor(a.balance_minor),
+            }
+        })
+        .collect())
 }
 
 /// One account: its owner's side and coordinators.
@@ -744,16 +767,8 @@ impl From<InvoiceEventRow> for InvoiceEvent {
 }
 
 pub(crate) fn invoice_json(inv: InvoiceRow, today: time::Date) -> Invoice {
-    let status = distretto_domain::ledger::InvoiceStatus::parse(&inv.status);
-    let amounts = distretto_domain::ledger::InvoiceAmounts {
-        amount_minor: inv.amount_minor,
-        paid_minor: inv.paid_minor,
-        set_off_minor: inv.set_off_minor,
-    };
     Invoice {
-        overdue: status.is_some_and(|s| {
-            distretto_domain::ledger::invoice::overdue(s, amounts, inv.due_on, today)
-        }),
+        overdue: inv.overdue(today),
         remaining: inv.remaining_minor(),
         id: inv.id,
         number: inv.number,
@@ -1013,10 +1028,7 @@ pub(crate) async fn summary(state: &AppState) -> Result<LedgerSummary, AppError>
     let since = OffsetDateTime::now_utc() - time::Duration::days(365);
     let f = distretto_store::ledger::figures(&state.db, &currency, since).await?;
     let near = distretto_store::ledger::near_limits(&state.db, &currency, 800, 50).await?;
-    let mut near_limit = Vec::with_capacity(near.len());
-    for a in near {
-        near_limit.push(account_json(state, a).await?);
-    }
+    let near_limit = accounts_json(state, near).await?;
     Ok(LedgerSummary {
         velocity_hundredths: if f.circulation_minor > 0 {
             i64::try_from(i128::from(f.recent_volume_minor) * 100 / i128::from(f.circulation_minor))

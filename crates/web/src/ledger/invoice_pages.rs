@@ -14,9 +14,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use distretto_domain::directory::DirectoryQuery;
-use distretto_domain::ledger::invoice::{
-    self, InvoiceAction, InvoiceAmounts, InvoiceSide, InvoiceStatus,
-};
+use distretto_domain::ledger::invoice::{self, InvoiceAction, InvoiceSide, InvoiceStatus};
 use distretto_domain::ledger::{Amount, Currency, EURO};
 use distretto_store::accounts::AccountRow;
 use distretto_store::ledger::invoices::{InvoiceEventRow, InvoiceRow};
@@ -61,20 +59,12 @@ fn currency_of(state: &AppState, code: &str) -> Currency {
 
 /// Minor units as the viewer's language writes them, with the currency's symbol.
 fn money(state: &AppState, lang: Lang, minor: i64, code: &str) -> String {
-    let currency = currency_of(state, code);
-    let separator = if lang == Lang::En { '.' } else { ',' };
-    let symbol = if currency.symbol.is_empty() {
-        currency.code.clone()
-    } else {
-        currency.symbol.clone()
-    };
-    format!("{}\u{a0}{symbol}", currency.format(minor, separator))
+    super::pages::money(lang, &currency_of(state, code), minor)
 }
 
 /// Minor units as a person would type them back into the form (no symbol).
 fn typed_amount(state: &AppState, lang: Lang, minor: i64, code: &str) -> String {
-    let separator = if lang == Lang::En { '.' } else { ',' };
-    currency_of(state, code).format(minor, separator)
+    super::pages::input_amount(lang, &currency_of(state, code), minor)
 }
 
 /// A day as day/month/year, as [`Chrome::date`] writes instants.
@@ -82,51 +72,8 @@ fn day(d: time::Date) -> String {
     format!("{:02}/{:02}/{}", d.day(), u8::from(d.month()), d.year())
 }
 
-/// Display names of accounts' owners (a district account: its purpose).
-async fn account_names(
-    state: &AppState,
-    lang: Lang,
-    ids: &[Uuid],
-) -> Result<HashMap<Uuid, String>, AppError> {
-    let mut unique: Vec<Uuid> = ids.to_vec();
-    unique.sort_unstable();
-    unique.dedup();
-    let rows = distretto_store::ledger::owner_names(&state.db, &unique).await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, kind, name, purpose)| {
-            let label = match (kind.as_str(), purpose) {
-                ("district", Some(p)) => format!("{} ({p})", lang.t("invoice_account_district")),
-                _ => name,
-            };
-            (id, label)
-        })
-        .collect())
-}
-
 fn name_of(names: &HashMap<Uuid, String>, id: Uuid) -> String {
     names.get(&id).cloned().unwrap_or_else(|| "—".to_owned())
-}
-
-fn amounts_of(inv: &InvoiceRow) -> InvoiceAmounts {
-    InvoiceAmounts {
-        amount_minor: inv.amount_minor,
-        paid_minor: inv.paid_minor,
-        set_off_minor: inv.set_off_minor,
-    }
-}
-
-fn is_overdue(inv: &InvoiceRow, today: time::Date) -> bool {
-    InvoiceStatus::parse(&inv.status)
-        .is_some_and(|s| invoice::overdue(s, amounts_of(inv), inv.due_on, today))
-}
-
-fn unprocessable(code: &'static str, field: &'static str) -> AppError {
-    AppError {
-        status: StatusCode::UNPROCESSABLE_ENTITY,
-        code,
-        field: Some(field),
-    }
 }
 
 /// The ids of the accounts the actor can act for.
@@ -313,7 +260,7 @@ fn line_of(
         )
     };
     InvoiceLine {
-        overdue: is_overdue(&inv, today),
+        overdue: inv.overdue(today),
         id: inv.id,
         counterparty,
         direction,
@@ -345,7 +292,7 @@ async fn list_page(
     .await?;
     let mine = my_account_ids(&state, actor).await?;
     let ids: Vec<Uuid> = rows.iter().flat_map(|i| [i.debtor, i.creditor]).collect();
-    let names = account_names(&state, viewer.lang, &ids).await?;
+    let names = super::pages::labels(&state, viewer.lang, &ids).await?;
     let today = today();
     let lines = rows
         .into_iter()
@@ -433,7 +380,7 @@ async fn own_choices(
     accounts: &[AccountRow],
 ) -> Result<Vec<Choice>, AppError> {
     let ids: Vec<Uuid> = accounts.iter().map(|a| a.id).collect();
-    let names = account_names(state, lang, &ids).await?;
+    let names = super::pages::labels(state, lang, &ids).await?;
     Ok(accounts
         .iter()
         .map(|a| {
@@ -511,8 +458,10 @@ async fn recent_choices(
         .filter(|(_, kind, _, _)| !(organizations_listed && kind == "organization"))
         .map(|(id, kind, name, purpose)| Choice {
             value: format!("a:{id}"),
-            label: match (kind.as_str(), purpose) {
-                ("district", Some(p)) => format!("{} ({p})", lang.t("invoice_account_district")),
+            label: match (kind.as_str(), purpose.as_deref()) {
+                ("district", Some("fund")) => lang.t("account_district_fund"),
+                ("district", Some("fees")) => lang.t("account_district_fees"),
+                ("district", _) => lang.t("account_district"),
                 _ => name,
             },
         })
@@ -589,11 +538,11 @@ async fn new_form(
 
 /// The debtor's account: the typed account id, else the select's organisation or account.
 async fn resolve_debtor(state: &AppState, form: &InvoiceForm) -> Result<Uuid, AppError> {
-    let unknown = || unprocessable("unknown_account", "debtor");
+    let unknown = || super::api::unprocessable("unknown_account", "debtor");
     let typed = form.debtor_account.trim();
     if !typed.is_empty() {
         return Uuid::parse_str(typed)
-            .map_err(|_| unprocessable("unknown_account", "debtor_account"));
+            .map_err(|_| super::api::unprocessable("unknown_account", "debtor_account"));
     }
     match form.debtor.split_once(':') {
         Some(("a", id)) => Uuid::parse_str(id).map_err(|_| unknown()),
@@ -607,7 +556,10 @@ async fn resolve_debtor(state: &AppState, form: &InvoiceForm) -> Result<Uuid, Ap
                 .map(|a| a.id)
                 .ok_or_else(unknown)
         }
-        _ => Err(unprocessable("invoice_debtor_required", "debtor")),
+        _ => Err(super::api::unprocessable(
+            "invoice_debtor_required",
+            "debtor",
+        )),
     }
 }
 
@@ -617,11 +569,11 @@ async fn parse_invoice_form(
     form: &InvoiceForm,
 ) -> Result<InvoiceInput, AppError> {
     let creditor = Uuid::parse_str(form.creditor.trim())
-        .map_err(|_| unprocessable("unknown_account", "creditor"))?;
+        .map_err(|_| super::api::unprocessable("unknown_account", "creditor"))?;
     let debtor = resolve_debtor(state, form).await?;
     let currency = form.currency.trim().to_owned();
     if currency != EURO && currency != state.config.currency.code {
-        return Err(unprocessable("currency_mismatch", "currency"));
+        return Err(super::api::unprocessable("currency_mismatch", "currency"));
     }
     let amount: Amount = currency_of(state, &currency).parse(&form.amount)?;
     let description = invoice::parse_description(&form.description)?;
@@ -629,7 +581,7 @@ async fn parse_invoice_form(
         form.due_on.trim(),
         time::macros::format_description!("[year]-[month]-[day]"),
     )
-    .map_err(|_| unprocessable("bad_date", "due_on"))?;
+    .map_err(|_| super::api::unprocessable("bad_date", "due_on"))?;
     Ok(InvoiceInput {
         creditor,
         debtor,
@@ -774,7 +726,7 @@ fn allowed(inv: &InvoiceRow, side: Option<InvoiceSide>) -> Allowed {
     let (Some(side), Some(status)) = (side, InvoiceStatus::parse(&inv.status)) else {
         return Allowed::default();
     };
-    let ok = |a: InvoiceAction| invoice::transition(status, amounts_of(inv), side, a).is_ok();
+    let ok = |a: InvoiceAction| invoice::transition(status, inv.amounts(), side, a).is_ok();
     let debtor = side == InvoiceSide::Debtor;
     let payable = inv.remaining_minor() > 0 && ok(InvoiceAction::Pay(inv.remaining_minor()));
     Allowed {
@@ -804,7 +756,7 @@ fn invoice_view(
         remaining: m(inv.remaining_minor()),
         due: day(inv.due_on),
         due_iso: inv.due_on.to_string(),
-        overdue: is_overdue(&inv, today()),
+        overdue: inv.overdue(today()),
         issued: day(inv.created_at.date()),
         issued_iso: inv.created_at.date().to_string(),
         number: inv.number,
@@ -887,7 +839,7 @@ async fn show_view(
     let allowed = allowed(&inv, side);
     let remaining = typed_amount(state, lang, inv.remaining_minor().max(0), &inv.currency);
     let events = event_lines(state, lang, &inv).await?;
-    let names = account_names(state, lang, &[inv.debtor, inv.creditor]).await?;
+    let names = super::pages::labels(state, lang, &[inv.debtor, inv.creditor]).await?;
     let (failed, form, error) = match attempt {
         Some(a) => (a.action, a.form, Some(a.error)),
         None => (String::new(), ActionForm::default(), None),
@@ -959,7 +911,7 @@ fn step_of(
 ) -> Result<InvoiceStep, AppError> {
     let amount = || -> Result<Amount, AppError> {
         if form.amount.trim().is_empty() {
-            return Err(unprocessable("amount_required", "amount"));
+            return Err(super::api::unprocessable("amount_required", "amount"));
         }
         Ok(currency_of(state, &inv.currency).parse(&form.amount)?)
     };

@@ -116,7 +116,7 @@ pub fn money(lang: Lang, currency: &Currency, minor: i64) -> String {
 }
 
 /// An amount as a form field holds it: no grouping, the language's decimal separator.
-fn input_amount(lang: Lang, currency: &Currency, minor: i64) -> String {
+pub(crate) fn input_amount(lang: Lang, currency: &Currency, minor: i64) -> String {
     currency.format(minor, decimal_separator(lang))
 }
 
@@ -175,7 +175,7 @@ fn notice_of(done: &str) -> Option<&'static str> {
 }
 
 /// Names of accounts' owners (a district account: what it is for), by account id.
-async fn labels(
+pub(crate) async fn labels(
     state: &AppState,
     lang: Lang,
     ids: &[Uuid],
@@ -271,17 +271,9 @@ fn choices(accounts: &[AccountView]) -> Vec<Choice> {
         .collect()
 }
 
-fn unprocessable(code: &'static str, field: &'static str) -> AppError {
-    AppError {
-        status: StatusCode::UNPROCESSABLE_ENTITY,
-        code,
-        field: Some(field),
-    }
-}
-
 /// An account id typed or chosen in a form.
 fn form_account(raw: &str, field: &'static str) -> Result<Uuid, AppError> {
-    Uuid::parse_str(raw.trim()).map_err(|_| unprocessable("unknown_account", field))
+    Uuid::parse_str(raw.trim()).map_err(|_| super::api::unprocessable("unknown_account", field))
 }
 
 /// Which input an error names, for `aria-invalid`.
@@ -1549,7 +1541,7 @@ fn parse_limit(
     currency
         .parse(t)
         .map(|a| a.minor())
-        .map_err(|_| unprocessable(code, field))
+        .map_err(|_| super::api::unprocessable(code, field))
 }
 
 fn limits_of(currency: &Currency, form: &LimitsForm) -> Result<Limits, AppError> {

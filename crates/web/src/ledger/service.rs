@@ -4,9 +4,7 @@
 use crate::auth::viewer::Actor;
 use crate::{AppError, AppState};
 use axum::http::StatusCode;
-use distretto_domain::ledger::invoice::{
-    self, InvoiceAction, InvoiceAmounts, InvoiceSide, InvoiceStatus,
-};
+use distretto_domain::ledger::invoice::{self, InvoiceAction, InvoiceSide, InvoiceStatus};
 use distretto_domain::ledger::{Amount, EURO, Limits, Refusal, TransferKind, parse_memo};
 use distretto_store::StoreError;
 use distretto_store::accounts::AccountRow;
@@ -133,22 +131,18 @@ pub async fn pay(
         key,
         request_hash: request_hash(&input),
     });
-    let command = Command {
-        legs: vec![NewLeg {
-            id: Uuid::now_v7(),
-            kind: TransferKind::Payment,
-            payer: input.payer,
-            payee: input.payee,
-            amount_minor: input.amount.minor(),
-            memo: input.memo,
-            invoice_id: None,
-            request_id: None,
-            reverses: None,
-        }],
-        effect: Effect::None,
-        idempotency,
-        created_by: Some(actor.id),
-    };
+    let mut command = Command::single(
+        NewLeg::new(
+            TransferKind::Payment,
+            input.payer,
+            input.payee,
+            input.amount.minor(),
+            input.memo,
+        ),
+        Effect::None,
+        actor.id,
+    );
+    command.idempotency = idempotency;
     state.ledger.submit(command).await.map_err(command_error)
 }
 
@@ -183,22 +177,20 @@ pub async fn reverse(
     let reason = distretto_domain::membership::parse_reason(reason)?;
     let memo = parse_memo(&reason)?;
     let original = distretto_store::ledger::transfer(&state.db, id).await?;
-    let command = Command {
-        legs: vec![NewLeg {
-            id: Uuid::now_v7(),
-            kind: TransferKind::Reversal,
-            payer: original.payee,
-            payee: original.payer,
-            amount_minor: original.amount_minor,
-            memo,
-            invoice_id: None,
-            request_id: None,
+    let command = Command::single(
+        NewLeg {
             reverses: Some(original.id),
-        }],
-        effect: Effect::None,
-        idempotency: None,
-        created_by: Some(actor.id),
-    };
+            ..NewLeg::new(
+                TransferKind::Reversal,
+                original.payee,
+                original.payer,
+                original.amount_minor,
+                memo,
+            )
+        },
+        Effect::None,
+        actor.id,
+    );
     let outcome = state.ledger.submit(command).await.map_err(command_error)?;
     outcome
         .transfers
@@ -416,22 +408,20 @@ pub async fn accept_request(
     if r.status != "open" || r.payer.is_some_and(|p| p != payer) {
         return Err(AppError::conflict("request_not_open"));
     }
-    let command = Command {
-        legs: vec![NewLeg {
-            id: Uuid::now_v7(),
-            kind: TransferKind::Request,
-            payer,
-            payee: r.payee,
-            amount_minor: r.amount_minor,
-            memo: r.memo.clone(),
-            invoice_id: None,
+    let command = Command::single(
+        NewLeg {
             request_id: Some(r.id),
-            reverses: None,
-        }],
-        effect: Effect::PayRequest(r.id),
-        idempotency: None,
-        created_by: Some(actor.id),
-    };
+            ..NewLeg::new(
+                TransferKind::Request,
+                payer,
+                r.payee,
+                r.amount_minor,
+                r.memo.clone(),
+            )
+        },
+        Effect::PayRequest(r.id),
+        actor.id,
+    );
     let outcome = state.ledger.submit(command).await.map_err(command_error)?;
     outcome
         .transfers
@@ -636,11 +626,7 @@ pub async fn invoice_step(
         .await?
         .ok_or(AppError::forbidden())?;
     let status = InvoiceStatus::parse(&inv.status).ok_or(AppError::internal())?;
-    let amounts = InvoiceAmounts {
-        amount_minor: inv.amount_minor,
-        paid_minor: inv.paid_minor,
-        set_off_minor: inv.set_off_minor,
-    };
+    let amounts = inv.amounts();
     let refuse = |e: distretto_domain::Invalid| AppError {
         status: StatusCode::CONFLICT,
         code: e.code,
@@ -731,22 +717,20 @@ async fn pay_invoice(
         inv.description.chars().take(200).collect::<String>()
     ))
     .unwrap_or_default();
-    let command = Command {
-        legs: vec![NewLeg {
-            id: Uuid::now_v7(),
-            kind: TransferKind::Invoice,
-            payer: inv.debtor,
-            payee: inv.creditor,
-            amount_minor: amount.minor(),
-            memo,
+    let command = Command::single(
+        NewLeg {
             invoice_id: Some(inv.id),
-            request_id: None,
-            reverses: None,
-        }],
-        effect: Effect::PayInvoice(inv.id),
-        idempotency: None,
-        created_by: Some(actor.id),
-    };
+            ..NewLeg::new(
+                TransferKind::Invoice,
+                inv.debtor,
+                inv.creditor,
+                amount.minor(),
+                memo,
+            )
+        },
+        Effect::PayInvoice(inv.id),
+        actor.id,
+    );
     let outcome = state.ledger.submit(command).await.map_err(command_error)?;
     outcome
         .transfers

@@ -267,6 +267,59 @@ impl TestApp {
     }
 }
 
+/// A browser-like client: keeps cookies, does not follow redirects.
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// The CSRF token of the first form of a page.
+pub fn csrf_of(html: &str) -> String {
+    let marker = "name=\"csrf\" value=\"";
+    let start = html.find(marker).expect("a form with a csrf field") + marker.len();
+    html[start..start + 64].to_owned()
+}
+
+/// A browser signed in as `email` through the sign-in form.
+pub async fn signed_in(app: &TestApp, email: &str) -> reqwest::Client {
+    let b = browser();
+    let html = b
+        .get(app.url("/sign-in"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let res = b
+        .post(app.url("/sign-in"))
+        .form(&[
+            ("csrf", csrf_of(&html).as_str()),
+            ("email", email),
+            ("password", PASSWORD),
+            ("next", "/"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    b
+}
+
+/// A page as `b` sees it in `lang`: status and body.
+pub async fn page(b: &reqwest::Client, app: &TestApp, path: &str, lang: &str) -> (u16, String) {
+    let res = b
+        .get(app.url(path))
+        .header("accept-language", lang)
+        .send()
+        .await
+        .unwrap();
+    (res.status().as_u16(), res.text().await.unwrap())
+}
+
 /// Runs each listed test function on SQLite and on PostgreSQL.
 #[macro_export]
 macro_rules! on_both {

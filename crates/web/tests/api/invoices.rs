@@ -1,7 +1,7 @@
 //! Invoices end to end: the JSON API (issue, accept, dispute, cancel, pay by transfer, record a
 //! euro payment, lists, privacy, refusals that write nothing) and the pages' forms.
 
-use crate::harness::{PASSWORD, TestApp};
+use crate::harness::{TestApp, browser, csrf_of, page, signed_in};
 use crate::on_both;
 use serde_json::{Value, json};
 
@@ -472,57 +472,6 @@ async fn bad_input_writes_nothing(app: TestApp) {
 }
 
 // ---------- pages ----------
-
-/// A browser-like client: keeps cookies, does not follow redirects.
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-fn csrf_of(html: &str) -> String {
-    let marker = "name=\"csrf\" value=\"";
-    let start = html.find(marker).expect("a form with a csrf field") + marker.len();
-    html[start..start + 64].to_owned()
-}
-
-/// A browser signed in as `email`, speaking `lang`.
-async fn signed_in(app: &TestApp, email: &str) -> reqwest::Client {
-    let b = browser();
-    let html = b
-        .get(app.url("/sign-in"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let res = b
-        .post(app.url("/sign-in"))
-        .form(&[
-            ("csrf", csrf_of(&html).as_str()),
-            ("email", email),
-            ("password", PASSWORD),
-            ("next", "/invoices"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 303);
-    b
-}
-
-async fn page(b: &reqwest::Client, app: &TestApp, path: &str, lang: &str) -> (u16, String) {
-    let res = b
-        .get(app.url(path))
-        .header("accept-language", lang)
-        .send()
-        .await
-        .unwrap();
-    (res.status().as_u16(), res.text().await.unwrap())
-}
 
 async fn post_form<T: serde::Serialize + ?Sized>(
     b: &reqwest::Client,

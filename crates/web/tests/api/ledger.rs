@@ -764,7 +764,49 @@ async fn the_ledger_round_trips_through_export(app: TestApp) {
     assert!(report.ok(), "{:?}", report.problems);
 }
 
+async fn a_version_1_document_gets_default_limits(app: TestApp) {
+    let d = district(&app).await;
+    let mut doc = distretto_store::export::export(&app.db).await.unwrap();
+    // What version 1 held: accounts without limits, balances or purposes, and no ledger.
+    doc.version = 1;
+    for a in &mut doc.accounts {
+        (a.credit_limit_minor, a.upper_limit_minor, a.purpose) = (0, None, None);
+    }
+    let other = crate::harness::spawn(crate::harness::Backend::Sqlite).await;
+    distretto_store::export::import(&other.db, &doc)
+        .await
+        .unwrap();
+    let again = distretto_store::export::export(&other.db).await.unwrap();
+    let by_id = |id: &str| {
+        again
+            .accounts
+            .iter()
+            .find(|a| a.id.to_string() == id)
+            .unwrap()
+            .clone()
+    };
+    let anna = by_id(&d.anna.2);
+    assert_eq!(
+        (anna.credit_limit_minor, anna.upper_limit_minor),
+        (10_000, Some(500_000))
+    );
+    assert_eq!(
+        by_id(&d.farm_account).credit_limit_minor,
+        300_000,
+        "a farm's line"
+    );
+    let mut purposes: Vec<String> = again
+        .accounts
+        .iter()
+        .filter(|a| a.owner_kind == "district")
+        .filter_map(|a| a.purpose.clone())
+        .collect();
+    purposes.sort();
+    assert_eq!(purposes, ["fees", "fund"]);
+}
+
 on_both!(
+    a_version_1_document_gets_default_limits,
     paying_moves_money_once,
     bad_payments_are_refused_and_write_nothing,
     concurrent_duplicates_post_once,

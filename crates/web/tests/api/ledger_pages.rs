@@ -2,7 +2,7 @@
 //! (once per form, even posted twice), errors in the user's language that write nothing, the
 //! CSV statement, payment requests with their QR code, and the coordinators' pages.
 
-use crate::harness::{PASSWORD, TestApp};
+use crate::harness::{TestApp, browser, page, signed_in};
 use crate::on_both;
 
 /// A coordinator, an admitted member and an admitted farm.
@@ -31,15 +31,6 @@ async fn district(app: &TestApp) -> District {
     }
 }
 
-/// A browser-like client: keeps cookies, does not follow redirects.
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
 /// The value of the first `name="…"` input of a page.
 fn input_value(html: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
@@ -48,41 +39,6 @@ fn input_value(html: &str, name: &str) -> String {
         .unwrap_or_else(|| panic!("no {name} field"))
         + marker.len();
     html[start..].split('"').next().unwrap().to_owned()
-}
-
-async fn signed_in(app: &TestApp, email: &str) -> reqwest::Client {
-    let b = browser();
-    let html = b
-        .get(app.url("/sign-in"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let res = b
-        .post(app.url("/sign-in"))
-        .form(&[
-            ("csrf", input_value(&html, "csrf").as_str()),
-            ("email", email),
-            ("password", PASSWORD),
-            ("next", "/account"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 303);
-    b
-}
-
-async fn page(b: &reqwest::Client, app: &TestApp, path: &str, lang: &str) -> (u16, String) {
-    let res = b
-        .get(app.url(path))
-        .header("accept-language", lang)
-        .send()
-        .await
-        .unwrap();
-    (res.status().as_u16(), res.text().await.unwrap())
 }
 
 /// Posts a form; returns status, `Location` and body.

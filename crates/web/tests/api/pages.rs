@@ -1,23 +1,8 @@
 //! Pages over plain HTTP (no browser): rendering, language, CSRF, sign-in flow.
 //! The browser tests in tests/browser drive the same flows in Chromium.
 
-use crate::harness::{PASSWORD, TestApp};
+use crate::harness::{PASSWORD, TestApp, browser, csrf_of};
 use crate::on_both;
-
-/// A browser-like client: keeps cookies, does not follow redirects.
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-fn csrf_of(html: &str) -> String {
-    let marker = "name=\"csrf\" value=\"";
-    let start = html.find(marker).expect("a form with a csrf field") + marker.len();
-    html[start..start + 64].to_owned()
-}
 
 async fn every_page_speaks_the_negotiated_language(app: TestApp) {
     for (accept, lang, word) in [
