@@ -34,6 +34,9 @@ pub enum StoreError {
     /// Any other database error.
     #[error(transparent)]
     Sqlx(#[from] sqlx::Error),
+    /// A plain SQLite read failed (the ledger replay).
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
     /// A migration failed.
     #[error(transparent)]
     Migrate(#[from] sqlx::migrate::MigrateError),
@@ -199,6 +202,20 @@ impl Db {
         match self {
             Self::Sqlite { write, .. } => PoolRef::Sqlite(write),
             Self::Postgres(p) => PoolRef::Postgres(p),
+        }
+    }
+
+    /// The SQLite database file, for work that reads it without sqlx (the ledger replay);
+    /// `None` on PostgreSQL and for in-memory databases.
+    pub fn sqlite_file(&self) -> Option<std::path::PathBuf> {
+        match self {
+            Self::Sqlite { read, .. } => {
+                let options = read.connect_options();
+                let path = options.get_filename();
+                let name = path.to_string_lossy();
+                (!name.is_empty() && !name.contains(":memory:")).then(|| path.to_path_buf())
+            }
+            Self::Postgres(_) => None,
         }
     }
 

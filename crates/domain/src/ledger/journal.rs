@@ -241,6 +241,20 @@ impl Replay {
 
     /// Replays one entry with the hashes stored beside it.
     pub fn entry(&mut self, e: &JournalEntry, stored_prev: &Hash, stored_hash: &Hash) {
+        let hash_matches = entry_hash(stored_prev, e) == *stored_hash;
+        self.checked_entry(e, stored_prev, stored_hash, hash_matches);
+    }
+
+    /// Replays one entry whose hash was already checked elsewhere: `hash_matches` is whether
+    /// [`entry_hash`]`(stored_prev, e) == stored_hash` (the one check that needs no earlier
+    /// entry, so readers may do it in parallel).
+    pub fn checked_entry(
+        &mut self,
+        e: &JournalEntry,
+        stored_prev: &Hash,
+        stored_hash: &Hash,
+        hash_matches: bool,
+    ) {
         self.report.transfers += 1;
         if e.seq != self.last_seq + 1 {
             self.report.flag(Problem::SequenceGap {
@@ -251,7 +265,7 @@ impl Replay {
         if *stored_prev != self.prev {
             self.report.flag(Problem::BrokenChain { seq: e.seq });
         }
-        if entry_hash(stored_prev, e) != *stored_hash {
+        if !hash_matches {
             self.report.flag(Problem::HashMismatch { seq: e.seq });
         }
         self.prev = *stored_hash;

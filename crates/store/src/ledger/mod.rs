@@ -3,6 +3,7 @@
 
 pub mod bulk;
 pub mod invoices;
+mod replay_sqlite;
 pub mod requests;
 pub mod verify;
 pub mod writer;
