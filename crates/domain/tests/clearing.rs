@@ -83,7 +83,11 @@ fn reference(net: &Network) -> i128 {
                 break;
             }
         }
-        let delta = cycle.iter().map(|&r| arc(r, &flow).unwrap().3).min().unwrap();
+        let delta = cycle
+            .iter()
+            .map(|&r| arc(r, &flow).unwrap().3)
+            .min()
+            .unwrap();
         for &r in &cycle {
             if r % 2 == 0 {
                 flow[r / 2] += delta;
@@ -99,8 +103,10 @@ fn reference(net: &Network) -> i128 {
 fn small_network(amounts: std::ops::RangeInclusive<i64>) -> impl Strategy<Value = Network> {
     (2u32..=7).prop_flat_map(move |p| {
         prop::collection::vec((0..p, 1..p, amounts.clone()), 0..=12).prop_map(move |inv| {
-            let triples: Vec<(u32, u32, i64)> =
-                inv.into_iter().map(|(d, k, a)| (d, (d + k) % p, a)).collect();
+            let triples: Vec<(u32, u32, i64)> = inv
+                .into_iter()
+                .map(|(d, k, a)| (d, (d + k) % p, a))
+                .collect();
             network(p, &triples)
         })
     })
@@ -143,7 +149,15 @@ fn overlapping_cycles_share_an_invoice_optimally() {
     // Cycles 0→1→2→0 and 0→1→3→0 share 0→1 (capacity 10); a third 2→3→2 two-cycle.
     let net = network(
         4,
-        &[(0, 1, 10), (1, 2, 6), (2, 0, 6), (1, 3, 6), (3, 0, 6), (2, 3, 4), (3, 2, 4)],
+        &[
+            (0, 1, 10),
+            (1, 2, 6),
+            (2, 0, 6),
+            (1, 3, 6),
+            (3, 0, 6),
+            (2, 3, 4),
+            (3, 2, 4),
+        ],
     );
     assert_eq!(cleared(&net), reference(&net));
     assert_eq!(cleared(&net), 30 + 8);
@@ -160,7 +174,14 @@ fn a_longer_cycle_beats_a_two_cycle_sharing_its_invoice() {
 fn a_dag_clears_nothing() {
     let net = network(
         5,
-        &[(0, 1, 5), (0, 2, 5), (1, 3, 5), (2, 3, 5), (3, 4, 5), (0, 4, 9)],
+        &[
+            (0, 1, 5),
+            (0, 2, 5),
+            (1, 3, 5),
+            (2, 3, 5),
+            (3, 4, 5),
+            (0, 4, 9),
+        ],
     );
     let r = clearing::clear(&net).unwrap();
     assert!(r.setoff.iter().all(|&s| s == 0));
@@ -182,7 +203,13 @@ fn huge_amounts_sum_beyond_i64() {
     let max = i64::MAX;
     let net = network(
         3,
-        &[(0, 1, max), (1, 2, max), (2, 0, max), (0, 1, max), (1, 0, max - 1)],
+        &[
+            (0, 1, max),
+            (1, 2, max),
+            (2, 0, max),
+            (0, 1, max),
+            (1, 0, max - 1),
+        ],
     );
     let r = clearing::clear(&net).unwrap();
     clearing::check(&net, &r.setoff).unwrap();
@@ -245,12 +272,24 @@ fn csv_round_trip_and_errors_name_the_line() {
         ("", 1, "empty file"),
         ("id,debtor,amount\n", 1, "header"),
         ("id,debtor,creditor,amount\na,X,Y\n", 2, "malformed"),
-        ("id,debtor,creditor,amount\na,X,Y,5\nb,X,Y,-5\n", 3, "negative"),
+        (
+            "id,debtor,creditor,amount\na,X,Y,5\nb,X,Y,-5\n",
+            3,
+            "negative",
+        ),
         ("id,debtor,creditor,amount\na,X,Y,0\n", 2, "zero"),
         ("id,debtor,creditor,amount\na,X,Y,1.5\n", 2, "integer"),
         ("id,debtor,creditor,amount\na,X,X,5\n", 2, "self-invoice"),
-        ("id,debtor,creditor,amount\na,X,Y,5\n\na,Y,X,5\n", 4, "duplicate id"),
-        ("id,debtor,creditor,amount\na,X,Y,99999999999999999999\n", 2, "too large"),
+        (
+            "id,debtor,creditor,amount\na,X,Y,5\n\na,Y,X,5\n",
+            4,
+            "duplicate id",
+        ),
+        (
+            "id,debtor,creditor,amount\na,X,Y,99999999999999999999\n",
+            2,
+            "too large",
+        ),
         ("id,debtor,creditor,amount\na,\"X,Y,5\n", 2, "quote"),
     ];
     for (text, line, word) in cases {

@@ -173,7 +173,11 @@ fn parse_amount(raw: &str) -> Result<i64, String> {
     match s.parse::<i64>() {
         Ok(0) => Err("zero amount: amounts must be positive".to_owned()),
         Ok(a) => Ok(a),
-        Err(_) => Err(format!("amount too large (at most {}): {}", i64::MAX, excerpt(s))),
+        Err(_) => Err(format!(
+            "amount too large (at most {}): {}",
+            i64::MAX,
+            excerpt(s)
+        )),
     }
 }
 

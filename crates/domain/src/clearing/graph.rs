@@ -1,4 +1,4 @@
-//! The graph work before the simplex: prune parties that cannot lie on a cycle, then split the
+//! The graph work before the min-cost flow: prune parties that cannot lie on a cycle, then split the
 //! rest into strongly connected components (iterative Tarjan, no recursion).
 
 /// "No component": a pruned party, or an index not yet assigned.
@@ -132,8 +132,8 @@ pub(crate) fn components(n: usize, tail: &[u32], head: &[u32], alive: &[bool]) -
         counter: 0,
         comps: 0,
     };
-    for root in 0..n {
-        if !alive[root] || t.index[root] != NONE {
+    for (root, &live) in alive.iter().enumerate() {
+        if !live || t.index[root] != NONE {
             continue;
         }
         t.visit(root, out.start[root]);
