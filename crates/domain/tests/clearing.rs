@@ -46,7 +46,7 @@ fn reference(net: &Network) -> i128 {
         let arc = |r: usize, flow: &[i128]| -> Option<(usize, usize, i64, i128)> {
             let e = r / 2;
             let room_fwd = i128::from(a[e]) - flow[e];
-            if r % 2 == 0 {
+            if r.is_multiple_of(2) {
                 (room_fwd > 0).then_some((d[e] as usize, c[e] as usize, -1, room_fwd))
             } else {
                 (flow[e] > 0).then_some((c[e] as usize, d[e] as usize, 1, flow[e]))
@@ -58,12 +58,12 @@ fn reference(net: &Network) -> i128 {
         for _ in 0..n {
             last = None;
             for r in 0..2 * m {
-                if let Some((u, v, cost, _)) = arc(r, &flow) {
-                    if dist[u] + cost < dist[v] {
-                        dist[v] = dist[u] + cost;
-                        pred[v] = r;
-                        last = Some(v);
-                    }
+                if let Some((u, v, cost, _)) = arc(r, &flow)
+                    && dist[u] + cost < dist[v]
+                {
+                    dist[v] = dist[u] + cost;
+                    pred[v] = r;
+                    last = Some(v);
                 }
             }
         }
@@ -89,7 +89,7 @@ fn reference(net: &Network) -> i128 {
             .min()
             .unwrap();
         for &r in &cycle {
-            if r % 2 == 0 {
+            if r.is_multiple_of(2) {
                 flow[r / 2] += delta;
             } else {
                 flow[r / 2] -= delta;
