@@ -47,6 +47,12 @@ pub(crate) struct PrimalDual {
     zero_start: Vec<u32>,
     zero_half: Vec<u32>,
     zero_to: Vec<u32>,
+    /// Room of each zero-cost half-arc, kept in step with `rest` during a phase.
+    zero_room: Vec<i64>,
+    /// Position of each zero-cost half-arc's reverse in the same list.
+    zero_twin: Vec<u32>,
+    /// Position in the zero-cost list of every half-arc that is in it.
+    position: Vec<u32>,
     current: Vec<u32>,
     dist: Vec<i64>,
 }
@@ -75,6 +81,7 @@ impl PrimalDual {
             half[*slot as usize] = (e as u32) << 1 | 1;
             *slot += 1;
         }
+        let half_len = half.len();
         Self {
             rest: vec![0; cap.len()],
             tail,
@@ -89,6 +96,9 @@ impl PrimalDual {
             zero_start: Vec::new(),
             zero_half: Vec::new(),
             zero_to: Vec::new(),
+            zero_room: Vec::new(),
+            zero_twin: Vec::new(),
+            position: vec![0; half_len],
             current: vec![0; n],
             dist: vec![i64::MAX; n],
         }
@@ -217,18 +227,26 @@ impl PrimalDual {
         self.zero_start.clear();
         self.zero_half.clear();
         self.zero_to.clear();
+        self.zero_room.clear();
         for v in 0..n {
             self.zero_start.push(self.zero_half.len() as u32);
             for i in self.start[v]..self.start[v + 1] {
                 let h = self.half[i as usize];
                 let w = self.to(h);
                 if self.reduced(h, v, w) == 0 {
+                    self.position[h as usize] = self.zero_half.len() as u32;
                     self.zero_half.push(h);
                     self.zero_to.push(w as u32);
+                    self.zero_room.push(self.room(h));
                 }
             }
         }
         self.zero_start.push(self.zero_half.len() as u32);
+        // Both halves of an arc have zero reduced cost together, so each has its twin here.
+        self.zero_twin.clear();
+        for &h in &self.zero_half {
+            self.zero_twin.push(self.position[(h ^ 1) as usize]);
+        }
     }
 
     /// BFS levels over zero-cost half-arcs with room, from every node with excess; true if a
@@ -253,7 +271,7 @@ impl PrimalDual {
             let next = self.level[v] + 1;
             for i in self.zero_start[v] as usize..self.zero_start[v + 1] as usize {
                 let w = self.zero_to[i] as usize;
-                if self.level[w] == FAR && self.room(self.zero_half[i]) > 0 {
+                if self.level[w] == FAR && self.zero_room[i] > 0 {
                     self.level[w] = next;
                     if self.excess[w] < 0 {
                         found = next;
@@ -314,7 +332,7 @@ impl PrimalDual {
         while self.current[v] < end {
             let i = self.current[v];
             let w = self.zero_to[i as usize] as usize;
-            if self.level[w] == next && self.room(self.zero_half[i as usize]) > 0 {
+            if self.level[w] == next && self.zero_room[i as usize] > 0 {
                 return Some(i);
             }
             self.current[v] += 1;
@@ -327,7 +345,7 @@ impl PrimalDual {
     fn augment(&mut self, s: usize, t: usize, path: &mut Vec<u32>) -> usize {
         let mut delta = self.excess[s].min(-self.excess[t]);
         for &i in path.iter() {
-            delta = delta.min(i128::from(self.room(self.zero_half[i as usize])));
+            delta = delta.min(i128::from(self.zero_room[i as usize]));
         }
         // delta ≤ the room of an arc, so it fits in i64.
         let d = i64::try_from(delta).unwrap_or(0);
@@ -339,13 +357,12 @@ impl PrimalDual {
             } else {
                 self.rest[e] -= d;
             }
+            self.zero_room[i as usize] -= d;
+            self.zero_room[self.zero_twin[i as usize] as usize] += d;
         }
         self.excess[s] -= i128::from(d);
         self.excess[t] += i128::from(d);
-        match path
-            .iter()
-            .position(|&i| self.room(self.zero_half[i as usize]) == 0)
-        {
+        match path.iter().position(|&i| self.zero_room[i as usize] == 0) {
             Some(k) => {
                 let v = self.from(self.zero_half[path[k] as usize]);
                 path.truncate(k);
