@@ -41,8 +41,10 @@ pub struct GenerateArgs {
 pub fn run(args: ClearArgs) -> Result<(), Failure> {
     let started = Instant::now();
     let book = read_book(&args.invoices)?;
+    let read_ms = started.elapsed().as_millis();
     let result = clearing::clear(&book.network)
         .map_err(|e| Failure::Runtime(anyhow::anyhow!("clearing failed: {e}")))?;
+    let clear_ms = started.elapsed().as_millis() - read_ms;
     match &args.out {
         Some(path) => write_atomically(path, |w| write_result(w, &book, &result.setoff))?,
         None => {
@@ -52,6 +54,12 @@ pub fn run(args: ClearArgs) -> Result<(), Failure> {
             w.flush()?;
         }
     }
+    tracing::debug!(
+        read_ms,
+        clear_ms,
+        write_ms = started.elapsed().as_millis() - read_ms - clear_ms,
+        "clearing phases"
+    );
     let s = result.summary;
     println!(
         r#"{{"invoices":{},"parties":{},"total":{},"cleared":{},"remaining":{},"elapsed_ms":{}}}"#,
