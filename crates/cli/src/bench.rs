@@ -5,6 +5,7 @@
 //!   then with one durable commit per transfer, on a fresh database; the ratio is the gain of
 //!   group commit. `ledger verify` runs on the result.
 //! - `bench ledger-verify`: generates a valid hash-chained journal and times `ledger verify`.
+//! - `bench clearing-generate`: writes a seeded clearing file for `scripts/bench-clearing.sh`.
 
 use crate::config::Settings;
 use crate::{Failure, open_db};
@@ -22,6 +23,8 @@ pub enum BenchCommand {
     Ledger(LedgerArgs),
     /// Generate a hash-chained journal and time `ledger verify` over it.
     LedgerVerify(VerifyArgs),
+    /// Write a seeded synthetic clearing file (heavy-tailed degrees, log-normal amounts).
+    ClearingGenerate(crate::clear::GenerateArgs),
 }
 
 /// Flags of `bench ledger`.
@@ -75,6 +78,7 @@ pub async fn run(settings: &Settings, cmd: BenchCommand) -> Result<(), Failure> 
     match cmd {
         BenchCommand::Ledger(args) => ledger(settings, args).await,
         BenchCommand::LedgerVerify(args) => ledger_verify(settings, args).await,
+        BenchCommand::ClearingGenerate(args) => crate::clear::generate(args),
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod admin;
 mod bench;
+mod clear;
 mod config;
 mod demo;
 mod ledger;
@@ -35,6 +36,8 @@ enum Command {
     Export(transfer::ExportArgs),
     /// Load a district document into an empty database.
     Import(transfer::ImportArgs),
+    /// Multilateral set-off of the invoices in a CSV file (no database needed).
+    Clear(clear::ClearArgs),
     /// Administration tasks.
     #[command(subcommand)]
     Admin(admin::AdminCommand),
@@ -108,6 +111,7 @@ fn main() -> ExitCode {
             Command::Migrate(db) => serve::migrate_only(&settings, db.database.as_deref()).await,
             Command::Export(args) => transfer::export(&settings, args).await,
             Command::Import(args) => transfer::import(&settings, args).await,
+            Command::Clear(args) => clear::run(args),
             Command::Admin(cmd) => admin::run(&settings, cmd).await,
             Command::Ledger(cmd) => ledger::run(&settings, cmd).await,
             Command::Bench(cmd) => bench::run(&settings, cmd).await,
