@@ -46,7 +46,9 @@ pub fn run(args: ClearArgs) -> Result<(), Failure> {
         .map_err(|e| Failure::Runtime(anyhow::anyhow!("clearing failed: {e}")))?;
     let clear_ms = started.elapsed().as_millis() - read_ms;
     match &args.out {
-        Some(path) => write_atomically(path, |w| write_result(w, &book, &result.setoff))?,
+        Some(path) => {
+            crate::files::write_atomically(path, |w| write_result(w, &book, &result.setoff))?
+        }
         None => {
             let stdout = std::io::stdout();
             let mut w = std::io::BufWriter::new(stdout.lock());
@@ -64,7 +66,7 @@ pub fn run(args: ClearArgs) -> Result<(), Failure> {
     println!(
         r#"{{"invoices":{},"parties":{},"total":{},"cleared":{},"remaining":{},"elapsed_ms":{}}}"#,
         s.invoices,
-        book.parties.len(),
+        s.parties,
         s.total,
         s.cleared,
         s.remaining,
@@ -76,7 +78,7 @@ pub fn run(args: ClearArgs) -> Result<(), Failure> {
 /// Writes a generated benchmark network as a clearing file.
 pub fn generate(args: GenerateArgs) -> Result<(), Failure> {
     let net = clearing::generate(args.parties, args.invoices, args.seed);
-    write_atomically(&args.out, |w| {
+    crate::files::write_atomically(&args.out, |w| {
         writeln!(w, "{}", clearing::csv::INPUT_HEADER)?;
         let (d, c, a) = (net.debtors(), net.creditors(), net.amounts());
         for e in 0..net.len() {
@@ -119,36 +121,6 @@ fn write_result(w: &mut impl Write, book: &Book, setoff: &[i64]) -> std::io::Res
         clearing::format_output(book, e, s, &mut line);
         line.push('\n');
         w.write_all(line.as_bytes())?;
-    }
-    Ok(())
-}
-
-/// Writes `path` through a temporary file in the same directory renamed over it, so a
-/// failure leaves nothing behind. A path that cannot be written is a usage error.
-fn write_atomically(
-    path: &Path,
-    fill: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>,
-) -> Result<(), Failure> {
-    let shown = path.display();
-    let name = path
-        .file_name()
-        .ok_or_else(|| Failure::Usage(format!("cannot write {shown}: not a file name")))?;
-    let mut temp_name = std::ffi::OsString::from(".");
-    temp_name.push(name);
-    temp_name.push(format!(".tmp-{}", std::process::id()));
-    let temp = path.with_file_name(temp_name);
-    let file = std::fs::File::create(&temp)
-        .map_err(|e| Failure::Usage(format!("cannot write {shown}: {e}")))?;
-    let mut w = std::io::BufWriter::new(file);
-    let written = fill(&mut w)
-        .and_then(|()| w.flush())
-        .and_then(|()| w.get_ref().sync_all())
-        .and_then(|()| std::fs::rename(&temp, path));
-    if let Err(e) = written {
-        let _ = std::fs::remove_file(&temp);
-        return Err(Failure::Runtime(anyhow::anyhow!(
-            "cannot write {shown}: {e}"
-        )));
     }
     Ok(())
 }

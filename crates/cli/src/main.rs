@@ -5,6 +5,7 @@ mod bench;
 mod clear;
 mod config;
 mod demo;
+mod files;
 mod ledger;
 mod serve;
 mod transfer;

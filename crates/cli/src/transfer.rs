@@ -42,18 +42,11 @@ pub async fn export(settings: &Settings, args: ExportArgs) -> Result<(), Failure
     }
     let db = open_db(settings, args.database.as_deref()).await?;
     let doc = distretto_store::export::export(&db).await?;
-    // Write beside the target and rename, so a crash never leaves half a document.
-    let tmp = args.out.with_extension("partial");
-    let mut file = std::io::BufWriter::new(
-        std::fs::File::create(&tmp)
-            .map_err(|e| Failure::Usage(format!("cannot write {}: {e}", tmp.display())))?,
-    );
-    serde_json::to_writer(&mut file, &doc)?;
-    file.write_all(b"\n")?;
-    file.into_inner()
-        .map_err(|e| anyhow::anyhow!("{e}"))?
-        .sync_all()?;
-    std::fs::rename(&tmp, &args.out)?;
+    // Written beside the target and renamed, so a crash never leaves half a document.
+    crate::files::write_atomically(&args.out, |file| {
+        serde_json::to_writer(&mut *file, &doc)?;
+        file.write_all(b"\n")
+    })?;
     println!(
         "exported {} organisations, {} people to {}",
         doc.organizations.len(),

@@ -2,27 +2,10 @@
 //! `distretto clear` as CONTRACT.md ("Clearing files") describes it.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_distretto"));
-    c.env("DISTRETTO_LOG", "warn")
-        .env_remove("DISTRETTO_DATABASE_URL")
-        .env_remove("DISTRETTO_CONFIG");
-    c
-}
-
-fn run(args: &[&str], dir: &Path) -> Output {
-    bin().args(args).current_dir(dir).output().unwrap()
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("distretto-clear-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use common::{run, temp_dir};
+use std::process::Output;
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
@@ -60,7 +43,7 @@ fn check_output(input: &str, output: &str) -> i128 {
 
 #[test]
 fn a_file_round_trips_with_valid_optimal_set_offs() {
-    let dir = temp_dir("ok");
+    let dir = temp_dir("clear-ok");
     let o = run(
         &[
             "bench",
@@ -106,7 +89,7 @@ fn a_file_round_trips_with_valid_optimal_set_offs() {
 
 #[test]
 fn a_three_cycle_with_quoted_names_clears_exactly() {
-    let dir = temp_dir("cycle");
+    let dir = temp_dir("clear-cycle");
     std::fs::write(
         dir.join("in.csv"),
         "id,debtor,creditor,amount\r\n1,\"Rossi, Srl\",Bianchi,100\r\n2,Bianchi,Verdi,70\r\n3,Verdi,\"Rossi, Srl\",90\r\n",
@@ -133,7 +116,7 @@ fn a_three_cycle_with_quoted_names_clears_exactly() {
 
 #[test]
 fn a_header_alone_clears_nothing() {
-    let dir = temp_dir("header");
+    let dir = temp_dir("clear-header");
     std::fs::write(dir.join("in.csv"), "id,debtor,creditor,amount\n").unwrap();
     let o = run(&["clear", "--invoices", "in.csv", "--out", "out.csv"], &dir);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
@@ -146,7 +129,7 @@ fn a_header_alone_clears_nothing() {
 
 #[test]
 fn bad_input_exits_2_with_one_line_naming_it_and_writes_nothing() {
-    let dir = temp_dir("bad");
+    let dir = temp_dir("clear-bad");
     let h = "id,debtor,creditor,amount\n";
     let cases: &[(&str, &str, &str)] = &[
         ("empty", "", "line 1"),

@@ -1,35 +1,15 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 //! The `distretto` binary as users and scripts call it (CONTRACT.md: command line).
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_distretto"));
-    c.env("DISTRETTO_LOG", "warn")
-        .env_remove("DISTRETTO_DATABASE_URL")
-        .env_remove("DISTRETTO_CONFIG");
-    c
-}
-
-fn run(args: &[&str], dir: &Path) -> Output {
-    bin().args(args).current_dir(dir).output().unwrap()
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("distretto-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use common::{bin, run, stderr, temp_dir};
+use std::path::Path;
+use std::process::Command;
 
 #[test]
 fn bad_arguments_exit_2_with_one_line_and_write_nothing() {
-    let dir = temp_dir("bad");
+    let dir = temp_dir("cli-bad");
     let cases: &[&[&str]] = &[
         &[
             "serve",
@@ -87,7 +67,7 @@ fn bad_arguments_exit_2_with_one_line_and_write_nothing() {
 
 #[test]
 fn export_import_export_gives_the_same_document() {
-    let dir = temp_dir("roundtrip");
+    let dir = temp_dir("cli-roundtrip");
     let o = run(
         &[
             "demo",
@@ -160,7 +140,7 @@ fn export_import_export_gives_the_same_document() {
 
 #[test]
 fn admin_create_user_makes_a_working_administrator() {
-    let dir = temp_dir("admin");
+    let dir = temp_dir("cli-admin");
     let o = bin()
         .args([
             "admin",
@@ -245,7 +225,7 @@ fn admin_create_user_makes_a_working_administrator() {
 
 #[test]
 fn serve_starts_answers_health_and_stops_on_sigterm() {
-    let dir = temp_dir("serve");
+    let dir = temp_dir("cli-serve");
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -370,7 +350,7 @@ async fn tamper_with_one_amount(db_path: &Path) -> i64 {
 
 #[test]
 fn ledger_verify_passes_on_the_demo_and_names_a_tampered_entry() {
-    let dir = temp_dir("verify");
+    let dir = temp_dir("cli-verify");
     let o = run(
         &[
             "demo",
@@ -410,7 +390,7 @@ fn ledger_verify_passes_on_the_demo_and_names_a_tampered_entry() {
 
 #[test]
 fn ledger_verify_refuses_a_bad_database_url_and_writes_nothing() {
-    let dir = temp_dir("verify-bad");
+    let dir = temp_dir("cli-verify-bad");
     for url in [
         "mysql://localhost/x",
         "sqlite:./missing.db",

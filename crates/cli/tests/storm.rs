@@ -13,13 +13,16 @@
 //! without it the PostgreSQL tests fail unless `DISTRETTO_TEST_SKIP_POSTGRES=1` says to skip.
 //! `STORM_SEED=N` replays the random choices of a run (printed in its summary).
 
+mod common;
+
+use common::temp_dir;
 use distretto_store::{ConnectOptions, Db};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::BufRead;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -78,13 +81,6 @@ fn postgres_wanted() -> bool {
     panic!(
         "DISTRETTO_TEST_POSTGRES_URL is not set: run scripts/test (it starts PostgreSQL), or set DISTRETTO_TEST_SKIP_POSTGRES=1 to skip this leg knowingly"
     );
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("distretto-storm-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 /// A fresh, empty database: a new SQLite file in `dir`, or a new PostgreSQL database.
@@ -836,7 +832,7 @@ const PER_CLIENT: usize = 500;
 async fn storm(backend: Backend) {
     let seed = seed();
     let test_started = Instant::now();
-    let dir = temp_dir(&format!("{backend:?}").to_lowercase());
+    let dir = temp_dir(&format!("storm-{backend:?}").to_lowercase());
     let url = fresh_database(backend, &dir).await;
     let server = Server::start(&url, true, &dir);
     println!(
@@ -988,7 +984,7 @@ async fn crash(backend: Backend) {
     let seed = seed();
     let mut rng = StdRng::seed_from_u64(seed);
     let test_started = Instant::now();
-    let dir = temp_dir(&format!("crash-{backend:?}").to_lowercase());
+    let dir = temp_dir(&format!("storm-crash-{backend:?}").to_lowercase());
     let url = fresh_database(backend, &dir).await;
     let mut server = Server::start(&url, true, &dir);
     let client = http_client();
