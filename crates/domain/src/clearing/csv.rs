@@ -7,36 +7,12 @@
 //! Output: `id,debtor,creditor,amount,setoff`, one line per input invoice, in input order.
 
 use super::{ClearingError, Network};
+use rustc_hash::FxHashMap;
 use std::borrow::Cow;
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 
-/// A fast multiplicative hasher for the ids of one file (FxHash's mixing step). A file is
-/// the user's own input, so hash flooding is not a concern here.
-#[derive(Default, Clone, Copy)]
-struct IdHasher(u64);
-
-impl Hasher for IdHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        const K: u64 = 0x517c_c1b7_2722_0a95;
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(c);
-            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(K);
-        }
-        for &b in chunks.remainder() {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
-        }
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-/// A map keyed by ids, with `IdHasher`.
-type IdMap<V> = HashMap<String, V, BuildHasherDefault<IdHasher>>;
+/// A map keyed by ids: FxHash, fast on short strings; a file is the user's own input, so hash
+/// flooding is not a concern here.
+type IdMap<V> = FxHashMap<String, V>;
 
 /// The required input header.
 pub const INPUT_HEADER: &str = "id,debtor,creditor,amount";
