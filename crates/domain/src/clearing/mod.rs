@@ -38,11 +38,15 @@
 //! summed in `i128`, so nothing overflows even near `i64::MAX` per invoice. Memory is flat:
 //! struct-of-arrays with `u32` indices.
 
+pub mod credit;
 pub mod csv;
 pub mod generate;
 mod graph;
 mod primal_dual;
 
+pub use credit::{
+    CreditAssist, CreditTransfer, CreditViolation, Liquidity, check_credit, credit_assist,
+};
 pub use csv::{Book, CsvError, format_output, parse_lines};
 pub use generate::{STANDARD_SIZES, generate};
 
@@ -73,6 +77,23 @@ pub enum ClearingError {
     /// The solver hit its safety bound on phases (a bug if it ever happens).
     #[error("the clearing did not finish within {0} phases")]
     StepLimit(u64),
+    /// A set-off, or a liquidity slice, whose length does not match the network.
+    #[error("{what}: {got} values for {expected}")]
+    Length {
+        /// Which slice.
+        what: &'static str,
+        /// Invoices or parties.
+        expected: usize,
+        /// Values given.
+        got: usize,
+    },
+    /// A set-off below zero or above its invoice.
+    #[error("invoice {0}: set-off out of bounds")]
+    SetoffOutOfBounds(usize),
+    /// The invoices left after a set-off still form a cycle through this party, so the
+    /// set-off was not optimal: clear first, then assist with credit.
+    #[error("party {0} is on a cycle of invoices left after the set-off: clear first")]
+    ResidualCycle(u32),
 }
 
 impl Network {
