@@ -1,5 +1,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
-//! Credit-assisted clearing against an independent solution and on hand-built cases.
+//! Credit-assisted clearing against an independent solution and on hand-built cases, and the
+//! decomposition of a set-off into cycles.
 
 use distretto_domain::clearing::{
     self, ClearingError, CreditAssist, CreditTransfer, CreditViolation, Liquidity, Network,
@@ -394,4 +395,151 @@ proptest! {
         prop_assert_eq!(r.cleared, reference(&net, &setoff, draw, receive));
         prop_assert!(r.liquidity <= r.cleared);
     }
+}
+
+// The decomposition of a set-off into cycles.
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn cycles_rebuild_the_set_off(net in small_network()) {
+        let setoff = clearing::clear(&net).unwrap().setoff;
+        let cycles = clearing::largest_cycles(&net, &setoff, usize::MAX);
+        assert_cycles_valid(&net, &cycles);
+        prop_assert_eq!(through(&net, &cycles), setoff);
+    }
+
+    #[test]
+    fn cycles_of_a_non_circulation_stay_within_it(
+        net in small_network(),
+        seed in prop::collection::vec(0i64..=20, 12),
+    ) {
+        // Any set-off, not a circulation: no panic, and no cycle takes more than there is.
+        let setoff: Vec<i64> = (0..net.len()).map(|e| seed[e].min(net.amounts()[e])).collect();
+        let cycles = clearing::largest_cycles(&net, &setoff, usize::MAX);
+        assert_cycles_valid(&net, &cycles);
+        let used = through(&net, &cycles);
+        prop_assert!(used.iter().zip(&setoff).all(|(u, s)| u <= s));
+    }
+}
+
+/// The sum of the amounts of the cycles through each invoice.
+fn through(net: &Network, cycles: &[clearing::Cycle]) -> Vec<i64> {
+    let mut used = vec![0i64; net.len()];
+    for c in cycles {
+        for &e in &c.invoices {
+            used[e as usize] += c.amount;
+        }
+    }
+    used
+}
+
+/// Every cycle closes, visits distinct parties, starts at its lowest, and they are sorted.
+fn assert_cycles_valid(net: &Network, cycles: &[clearing::Cycle]) {
+    for c in cycles {
+        let k = c.invoices.len();
+        assert!(c.amount > 0 && k >= 2 && c.parties.len() == k);
+        for i in 0..k {
+            let e = c.invoices[i] as usize;
+            assert_eq!(net.debtors()[e], c.parties[i]);
+            assert_eq!(net.creditors()[e], c.parties[(i + 1) % k]);
+        }
+        let mut seen = c.parties.clone();
+        seen.sort_unstable();
+        seen.dedup();
+        assert_eq!(seen.len(), k);
+        assert_eq!(c.parties[0], seen[0]);
+    }
+    for w in cycles.windows(2) {
+        let key = |c: &clearing::Cycle| (-c.amount, -(c.parties.len() as i64), c.parties[0]);
+        assert!(key(&w[0]) <= key(&w[1]));
+    }
+}
+
+#[test]
+fn a_three_cycle_is_one_cycle() {
+    let net = network(3, &[(0, 1, 10), (1, 2, 7), (2, 0, 12)]);
+    let setoff = clearing::clear(&net).unwrap().setoff;
+    let cycles = clearing::largest_cycles(&net, &setoff, 10);
+    assert_eq!(cycles.len(), 1);
+    assert_eq!(cycles[0].parties, [0, 1, 2]);
+    assert_eq!(cycles[0].invoices, [0, 1, 2]);
+    assert_eq!(cycles[0].amount, 7);
+}
+
+#[test]
+fn a_cycle_starts_at_its_lowest_party() {
+    // Invoice 0 leaves party 2; the cycle is still reported from party 0.
+    let net = network(3, &[(2, 0, 4), (1, 2, 4), (0, 1, 4)]);
+    let cycles = clearing::largest_cycles(&net, &[4, 4, 4], 10);
+    assert_eq!(cycles.len(), 1);
+    assert_eq!(cycles[0].parties, [0, 1, 2]);
+    assert_eq!(cycles[0].invoices, [2, 1, 0]);
+}
+
+#[test]
+fn overlapping_cycles_are_split_and_sorted() {
+    // 0 → 1 carries both 0 → 1 → 2 → 0 (6) and 0 → 1 → 3 → 0 (4).
+    let net = network(4, &[(0, 1, 10), (1, 2, 6), (2, 0, 6), (1, 3, 4), (3, 0, 4)]);
+    let setoff = [10, 6, 6, 4, 4];
+    let cycles = clearing::largest_cycles(&net, &setoff, usize::MAX);
+    assert_eq!(cycles.len(), 2);
+    assert_eq!(
+        (cycles[0].parties.clone(), cycles[0].amount),
+        (vec![0, 1, 2], 6)
+    );
+    assert_eq!(
+        (cycles[1].parties.clone(), cycles[1].amount),
+        (vec![0, 1, 3], 4)
+    );
+    assert_eq!(through(&net, &cycles), setoff);
+    let first = clearing::largest_cycles(&net, &setoff, 1);
+    assert_eq!(first, cycles[..1]);
+    assert!(clearing::largest_cycles(&net, &setoff, 0).is_empty());
+}
+
+#[test]
+fn equal_cycles_put_the_longer_first_then_the_lowest_party() {
+    let net = network(
+        7,
+        &[
+            (5, 6, 3),
+            (6, 5, 3),
+            (1, 2, 3),
+            (2, 1, 3),
+            (0, 3, 3),
+            (3, 4, 3),
+            (4, 0, 3),
+        ],
+    );
+    let cycles = clearing::largest_cycles(&net, &[3; 7], usize::MAX);
+    let firsts: Vec<(u32, usize)> = cycles
+        .iter()
+        .map(|c| (c.parties[0], c.parties.len()))
+        .collect();
+    assert_eq!(firsts, [(0, 3), (1, 2), (5, 2)]);
+}
+
+#[test]
+fn a_non_circulation_ends_gracefully() {
+    // A chain is no circulation: no cycle. A cycle with a stray arc: the cycle only.
+    let net = network(4, &[(0, 1, 5), (1, 2, 5), (2, 0, 2), (2, 3, 3)]);
+    assert!(clearing::largest_cycles(&net, &[5, 5, 0, 0], 5).is_empty());
+    let cycles = clearing::largest_cycles(&net, &[5, 5, 2, 3], 5);
+    assert_eq!(cycles.len(), 1);
+    assert_eq!(cycles[0].amount, 2);
+    // Wrong length and negative values count as zero.
+    assert!(clearing::largest_cycles(&net, &[-1], 5).is_empty());
+}
+
+#[test]
+fn a_large_decomposition_is_exact() {
+    let net = clearing::generate(5_000, 50_000, 11);
+    let setoff = clearing::clear(&net).unwrap().setoff;
+    let cycles = clearing::largest_cycles(&net, &setoff, usize::MAX);
+    assert!(cycles.len() <= net.len());
+    assert_eq!(through(&net, &cycles), setoff);
+    let top = clearing::largest_cycles(&net, &setoff, 10);
+    assert_eq!(top, cycles[..top.len().min(10)]);
 }

@@ -37,9 +37,14 @@
 //! Amounts are `i64` minor units; flows on one arc never exceed its capacity and totals are
 //! summed in `i128`, so nothing overflows even near `i64::MAX` per invoice. Memory is flat:
 //! struct-of-arrays with `u32` indices.
+//!
+//! # After the set-off
+//! [`credit`] settles part of what is left with members' unused mutual-credit lines, and
+//! [`cycles`] splits a set-off into the cycles of parties it went round, largest first.
 
 pub mod credit;
 pub mod csv;
+pub mod cycles;
 pub mod generate;
 mod graph;
 mod primal_dual;
@@ -48,6 +53,7 @@ pub use credit::{
     CreditAssist, CreditTransfer, CreditViolation, Liquidity, check_credit, credit_assist,
 };
 pub use csv::{Book, CsvError, format_output, parse_lines};
+pub use cycles::{Cycle, largest_cycles};
 pub use generate::{STANDARD_SIZES, generate};
 
 /// An invoice network: parties `0..parties` and invoices as a struct of arrays.
