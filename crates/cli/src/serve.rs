@@ -46,7 +46,7 @@ pub async fn run(mut settings: Settings, args: ServeArgs) -> Result<(), Failure>
         .await?;
     }
     let state = distretto_web::AppState::new(db.clone(), settings.web()).await?;
-    let app = distretto_web::router(state);
+    let app = distretto_web::router(state.clone());
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| Failure::Usage(format!("cannot listen on {addr}: {e}")))?;
@@ -57,6 +57,7 @@ pub async fn run(mut settings: Settings, args: ServeArgs) -> Result<(), Failure>
         started.elapsed().as_millis()
     );
     tokio::spawn(purge_loop(db.clone()));
+    tokio::spawn(distretto_web::clearing::service::settle_loop(state));
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),

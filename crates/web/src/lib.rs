@@ -6,6 +6,7 @@
 pub mod api;
 pub mod assets;
 pub mod auth;
+pub mod clearing;
 pub mod directory;
 pub mod error;
 pub mod i18n;

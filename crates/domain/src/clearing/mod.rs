@@ -48,6 +48,7 @@ pub mod cycles;
 pub mod generate;
 mod graph;
 mod primal_dual;
+pub mod round;
 
 pub use credit::{
     CreditAssist, CreditTransfer, CreditViolation, Liquidity, check_credit, credit_assist,

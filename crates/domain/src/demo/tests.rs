@@ -476,7 +476,12 @@ mod trade {
         for x in &t.transfers {
             *kinds.entry(x.entry.kind).or_default() += 1;
         }
-        for kind in TransferKind::ALL {
+        // Clearing transfers come from credit-assisted clearing rounds, which the generated
+        // year does not run (coordinators run them on the demo district).
+        for kind in TransferKind::ALL
+            .into_iter()
+            .filter(|k| *k != TransferKind::Clearing)
+        {
             assert!(kinds.get(&kind).is_some_and(|n| *n > 0), "{kinds:?}");
         }
         let mut statuses: HashMap<InvoiceStatus, usize> = HashMap::new();

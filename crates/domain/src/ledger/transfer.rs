@@ -19,11 +19,19 @@ pub enum TransferKind {
     Invoice,
     /// A coordinator's correction, reversing an earlier transfer.
     Reversal,
+    /// Credit-assisted settlement of a clearing round.
+    Clearing,
 }
 
 impl TransferKind {
     /// Every kind.
-    pub const ALL: [Self; 4] = [Self::Payment, Self::Request, Self::Invoice, Self::Reversal];
+    pub const ALL: [Self; 5] = [
+        Self::Payment,
+        Self::Request,
+        Self::Invoice,
+        Self::Reversal,
+        Self::Clearing,
+    ];
 
     /// The stored code.
     pub const fn code(self) -> &'static str {
@@ -32,6 +40,7 @@ impl TransferKind {
             Self::Request => "request",
             Self::Invoice => "invoice",
             Self::Reversal => "reversal",
+            Self::Clearing => "clearing",
         }
     }
 

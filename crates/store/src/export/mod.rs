@@ -2,6 +2,7 @@
 //! empty database, so export → import → export gives the same document.
 
 use crate::accounts::AccountRow;
+use crate::clearing::{ClearingTransferRow, ConsentRow, LineRow, ParticipantRow, RoundRow};
 use crate::directory::OrganizationRow;
 use crate::ledger::invoices::{InvoiceEventRow, InvoiceRow};
 use crate::ledger::requests::PaymentRequestRow;
@@ -12,7 +13,7 @@ use crate::{Db, Result, StoreError, with_pool};
 /// The document's format name.
 pub const FORMAT: &str = "distretto-district";
 /// The document's version; each capability that adds data bumps it and keeps reading older ones.
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
 
 /// Rows read per query while exporting, so memory per query stays bounded.
 const PAGE_ROWS: i64 = 5_000;
@@ -43,11 +44,23 @@ pub struct DistrictDocument {
     pub limit_changes: Vec<LimitChangeRow>,
     #[serde(default)]
     pub account_authorizations: Vec<AuthorizationRow>,
+    /// Clearing (version 3): standing consents, rounds, participants, lines (the set-off
+    /// records) and the transfers of credit-assisted rounds.
+    #[serde(default)]
+    pub clearing_consents: Vec<ConsentRow>,
+    #[serde(default)]
+    pub clearing_rounds: Vec<RoundRow>,
+    #[serde(default)]
+    pub clearing_participants: Vec<ParticipantRow>,
+    #[serde(default)]
+    pub clearing_lines: Vec<LineRow>,
+    #[serde(default)]
+    pub clearing_transfers: Vec<ClearingTransferRow>,
 }
 
 /// Reads a whole table in pages ordered by `order`, keyed by offset (the table does not change
 /// during an export taken from a quiet server; a busy one should be backed up instead).
-async fn read_all<T>(db: &Db, sql_without_paging: &str) -> Result<Vec<T>>
+pub(crate) async fn read_all<T>(db: &Db, sql_without_paging: &str) -> Result<Vec<T>>
 where
     T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
         + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
@@ -74,7 +87,19 @@ where
 
 /// Exports the district.
 pub async fn export(db: &Db) -> Result<DistrictDocument> {
+    let (
+        clearing_consents,
+        clearing_rounds,
+        clearing_participants,
+        clearing_lines,
+        clearing_transfers,
+    ) = crate::clearing::export(db).await?;
     Ok(DistrictDocument {
+        clearing_consents,
+        clearing_rounds,
+        clearing_participants,
+        clearing_lines,
+        clearing_transfers,
         format: FORMAT.into(),
         version: VERSION,
         organizations: read_all(db, "SELECT id, name, kind, legal_form, sector, description, website, contact_email, phone, address, postcode, locality, lat, lon, founded_year, workers_fte_hundredths, volunteers, status, charter_version, charter_signed_at, created_at, updated_at FROM organizations ORDER BY id").await?,
@@ -178,5 +203,10 @@ pub async fn import(db: &Db, doc: &DistrictDocument) -> Result<(), ImportError> 
     crate::ledger::invoices::insert_events(db, &doc.invoice_events).await?;
     crate::ledger::insert_limit_changes(db, &doc.limit_changes).await?;
     crate::ledger::insert_authorizations(db, &doc.account_authorizations).await?;
+    crate::clearing::insert_consents(db, &doc.clearing_consents).await?;
+    crate::clearing::insert_rounds(db, &doc.clearing_rounds).await?;
+    crate::clearing::insert_participants(db, &doc.clearing_participants).await?;
+    crate::clearing::insert_lines(db, &doc.clearing_lines).await?;
+    crate::clearing::insert_transfers(db, &doc.clearing_transfers).await?;
     Ok(())
 }

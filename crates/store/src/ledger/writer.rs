@@ -25,6 +25,8 @@ pub const MAX_BATCH: usize = 512;
 const QUEUE_DEPTH: usize = 8_192;
 /// The most legs one command may have.
 pub const MAX_LEGS: usize = 16;
+/// The most legs of a clearing round's command (its credit-assisted transfers).
+pub const MAX_CLEARING_LEGS: usize = 20_000;
 
 /// One transfer a command asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,6 +94,10 @@ pub enum Effect {
     PayInvoice(Uuid),
     /// The (single) leg settles this payment request.
     PayRequest(Uuid),
+    /// Applies this proposed clearing round: every line's set-off and credit settlement is
+    /// taken off its invoice, and the legs are exactly the round's planned transfers (none in a
+    /// plain round). Refused whole if any invoice no longer allows its line.
+    Clearing(Uuid),
 }
 
 /// A request to the ledger writer.
@@ -146,6 +152,10 @@ pub enum CommandError {
     /// The transfer to reverse does not exist, or was reversed already, or may not be reversed.
     #[error("{0}")]
     Reversal(&'static str),
+    /// The clearing round cannot be applied (code: `clearing_round_not_proposed` or
+    /// `clearing_round_stale`, when an invoice changed since the proposal).
+    #[error("{0}")]
+    Clearing(&'static str),
     /// The command is malformed (no legs, too many).
     #[error("bad_command")]
     BadCommand,
@@ -175,7 +185,11 @@ impl CommandError {
     pub fn is_decision(&self) -> bool {
         matches!(
             self,
-            Self::Refused(_) | Self::Invoice(_) | Self::RequestNotOpen | Self::Reversal(_)
+            Self::Refused(_)
+                | Self::Invoice(_)
+                | Self::RequestNotOpen
+                | Self::Reversal(_)
+                | Self::Clearing(_)
         )
     }
 
@@ -199,7 +213,7 @@ impl CommandError {
         match self {
             Self::Refused(r) => r.code(),
             Self::IdempotencyKeyReused => "idempotency_key_reused",
-            Self::Invoice(code) | Self::Reversal(code) => code,
+            Self::Invoice(code) | Self::Reversal(code) | Self::Clearing(code) => code,
             Self::RequestNotOpen => "request_not_open",
             Self::BadCommand => "bad_command",
             Self::Store(_) => "internal",
@@ -226,7 +240,13 @@ impl LedgerWriter {
 
     /// Posts one command and answers once it is durable (or refused).
     pub async fn submit(&self, command: Command) -> Result<Outcome, CommandError> {
-        if command.legs.is_empty() || command.legs.len() > MAX_LEGS {
+        let clearing = matches!(command.effect, Effect::Clearing(_));
+        let legs_ok = if clearing {
+            command.legs.len() <= MAX_CLEARING_LEGS
+        } else {
+            !command.legs.is_empty() && command.legs.len() <= MAX_LEGS
+        };
+        if !legs_ok {
             return Err(CommandError::BadCommand);
         }
         let (reply, answer) = oneshot::channel();
@@ -299,9 +319,22 @@ struct ReversedState {
     reversed: i64,
 }
 
+/// A clearing round as applying it sees it.
+#[derive(Debug, Clone, Default)]
+struct RoundState {
+    number: i64,
+    currency: String,
+    status: String,
+    /// (invoice, set-off, credit settlement) of every line that takes something.
+    lines: Vec<(Uuid, i64, i64)>,
+    /// (payer, payee, amount) of every planned transfer.
+    transfers: Vec<(Uuid, Uuid, i64)>,
+}
+
 /// What the batch read before planning.
 #[derive(Default)]
 struct Loaded {
+    rounds: HashMap<Uuid, RoundState>,
     head: (i64, Hash),
     keys: HashMap<(Uuid, String), KeyAnswer>,
     book: Book,
@@ -318,6 +351,9 @@ type KeyAnswer = (Vec<u8>, Option<Uuid>, Option<String>);
 /// id, actor).
 type InvoicePayment = (Uuid, i64, InvoiceStatus, Uuid, i64, Uuid, Option<Uuid>);
 
+/// A round applied by the batch: (round, actor, (payer, payee, posted transfer) of each leg).
+type AppliedRound = (Uuid, Option<Uuid>, Vec<(Uuid, Uuid, Uuid)>);
+
 /// What the batch writes.
 #[derive(Default)]
 struct Plan {
@@ -328,6 +364,12 @@ struct Plan {
     keys: Vec<(Uuid, String, KeyAnswer)>,
     invoices: Vec<InvoicePayment>,
     requests: Vec<(Uuid, Uuid, Uuid)>,
+    /// Applied rounds.
+    rounds: Vec<AppliedRound>,
+    /// History entries of set-offs (invoice, action, amount, note, actor).
+    set_off_events: Vec<(Uuid, &'static str, i64, String, Option<Uuid>)>,
+    /// Invoices a round changed: their final (set-off, status) is written after everything else.
+    set_off_invoices: Vec<(Uuid, i64, String)>,
     head: (i64, Hash),
 }
 
@@ -379,6 +421,30 @@ async fn post_batch(
                         loaded.invoices.insert(id, inv);
                     }
                 }
+                Effect::Clearing(id) if !loaded.rounds.contains_key(&id) => {
+                    let lock = if pg { " FOR UPDATE" } else { "" };
+                    let round: Option<(i64, String, String)> = sqlx::query_as(&format!("SELECT number, currency, status FROM clearing_rounds WHERE id = $1{lock}"))
+                        .bind(id).fetch_optional(&mut *tx).await?;
+                    let Some((number, currency, status)) = round else { continue };
+                    let lines: Vec<(Uuid, i64, i64)> = sqlx::query_as(
+                        "SELECT invoice_id, set_off_minor, credit_minor FROM clearing_lines WHERE round_id = $1 AND (set_off_minor > 0 OR credit_minor > 0) ORDER BY invoice_id")
+                        .bind(id).fetch_all(&mut *tx).await?;
+                    let transfers: Vec<(Uuid, Uuid, i64)> = sqlx::query_as(
+                        "SELECT payer, payee, amount_minor FROM clearing_transfers WHERE round_id = $1 ORDER BY payer, payee")
+                        .bind(id).fetch_all(&mut *tx).await?;
+                    let wanted: Vec<Uuid> = lines.iter().map(|l| l.0).filter(|i| !loaded.invoices.contains_key(i)).collect();
+                    for chunk in wanted.chunks(400) {
+                        let sql = format!(
+                            "SELECT id, creditor, debtor, currency, status, amount_minor, paid_minor, set_off_minor FROM invoices WHERE id IN {}{}",
+                            crate::values_placeholders(1, chunk.len()), if pg { " ORDER BY id FOR UPDATE" } else { "" });
+                        let mut q = sqlx::query_as::<_, (Uuid, Uuid, Uuid, String, String, i64, i64, i64)>(&sql);
+                        for i in chunk { q = q.bind(i); }
+                        for (i, creditor, debtor, currency, status, amount_minor, paid_minor, set_off_minor) in q.fetch_all(&mut *tx).await? {
+                            loaded.invoices.insert(i, InvoiceState { creditor, debtor, currency, status, amount_minor, paid_minor, set_off_minor });
+                        }
+                    }
+                    loaded.rounds.insert(id, RoundState { number, currency, status, lines, transfers });
+                }
                 Effect::PayRequest(id) if !loaded.requests.contains_key(&id) => {
                     let sql = if pg { "SELECT payee, payer, amount_minor, status FROM payment_requests WHERE id = $1 FOR UPDATE" }
                               else { "SELECT payee, payer, amount_minor, status FROM payment_requests WHERE id = $1" };
@@ -422,6 +488,23 @@ async fn post_batch(
             // The payer of a request addressed to nobody stays empty: the transfer names who paid.
             sqlx::query("UPDATE payment_requests SET status = 'paid', transfer_id = $2, decided_at = $3 WHERE id = $1")
                 .bind(request_id).bind(transfer_id).bind(now).execute(&mut *tx).await?;
+        }
+        for (invoice_id, set_off_minor, status) in &plan.set_off_invoices {
+            sqlx::query("UPDATE invoices SET set_off_minor = $2, status = $3, updated_at = $4 WHERE id = $1")
+                .bind(invoice_id).bind(set_off_minor).bind(status).bind(now).execute(&mut *tx).await?;
+        }
+        let events: Vec<super::invoices::InvoiceEventRow> = plan.set_off_events.iter().map(|(invoice_id, action, amount, note, actor)| super::invoices::InvoiceEventRow {
+            id: Uuid::now_v7(), invoice_id: *invoice_id, action: (*action).to_owned(), amount_minor: Some(*amount),
+            transfer_id: None, note: note.clone(), actor: *actor, created_at: now,
+        }).collect();
+        crate::insert_rows!(tx, sqlite, &events, 8, super::invoices::events_sql, |q, r| super::invoices::bind_event!(q, r));
+        for (round_id, actor, posted) in &plan.rounds {
+            for (payer, payee, transfer_id) in posted {
+                sqlx::query("UPDATE clearing_transfers SET transfer_id = $4 WHERE round_id = $1 AND payer = $2 AND payee = $3")
+                    .bind(round_id).bind(payer).bind(payee).bind(transfer_id).execute(&mut *tx).await?;
+            }
+            sqlx::query("UPDATE clearing_rounds SET status = 'applied', closed_by = $2, closed_at = $3 WHERE id = $1")
+                .bind(round_id).bind(actor).bind(now).execute(&mut *tx).await?;
         }
         if plan.head.0 != seq {
             sqlx::query("UPDATE ledger_head SET last_seq = $1, last_hash = $2 WHERE id = 1")
@@ -552,6 +635,16 @@ fn plan(commands: &[Command], mut loaded: Loaded, now: OffsetDateTime) -> Plan {
         }
         plan.results.push(Some(result));
     }
+    let mut touched: Vec<Uuid> = plan.set_off_invoices.iter().map(|t| t.0).collect();
+    touched.sort_unstable();
+    touched.dedup();
+    plan.set_off_invoices = touched
+        .into_iter()
+        .filter_map(|id| {
+            let inv = loaded.invoices.get(&id)?;
+            Some((id, inv.set_off_minor, inv.status.clone()))
+        })
+        .collect();
     plan
 }
 
@@ -633,9 +726,14 @@ fn decide(
 }
 
 fn check_effect(command: &Command, loaded: &Loaded) -> Result<(), CommandError> {
-    let leg = &command.legs[0];
+    if let Effect::Clearing(id) = command.effect {
+        return check_clearing(command, id, loaded);
+    }
+    let Some(leg) = command.legs.first() else {
+        return Err(CommandError::BadCommand);
+    };
     match command.effect {
-        Effect::None => Ok(()),
+        Effect::None | Effect::Clearing(_) => Ok(()),
         Effect::PayInvoice(id) => {
             let inv = loaded
                 .invoices
@@ -678,6 +776,79 @@ fn check_effect(command: &Command, loaded: &Loaded) -> Result<(), CommandError> 
     }
 }
 
+/// A round may be applied when it is proposed, every line still fits its invoice (accepted,
+/// same currency, enough remaining) and the legs are exactly its planned transfers.
+fn check_clearing(command: &Command, id: Uuid, loaded: &Loaded) -> Result<(), CommandError> {
+    let round = loaded
+        .rounds
+        .get(&id)
+        .ok_or(CommandError::Clearing("clearing_round_not_proposed"))?;
+    if round.status != "proposed" {
+        return Err(CommandError::Clearing("clearing_round_not_proposed"));
+    }
+    let stale = CommandError::Clearing("clearing_round_stale");
+    for (invoice_id, set_off, credit) in &round.lines {
+        let inv = loaded.invoices.get(invoice_id).ok_or(stale.clone())?;
+        let fits = inv.status == InvoiceStatus::Accepted.code()
+            && inv.currency == round.currency
+            && set_off
+                .checked_add(*credit)
+                .is_some_and(|t| t <= amounts(inv).remaining_minor());
+        if !fits {
+            return Err(stale);
+        }
+    }
+    let mut legs: Vec<(Uuid, Uuid, i64)> = command
+        .legs
+        .iter()
+        .filter(|l| l.kind == TransferKind::Clearing && l.reverses.is_none())
+        .map(|l| (l.payer, l.payee, l.amount_minor))
+        .collect();
+    legs.sort_unstable();
+    if legs.len() != command.legs.len() || legs != round.transfers {
+        return Err(CommandError::BadCommand);
+    }
+    Ok(())
+}
+
+/// Takes a round's lines off its invoices (in `loaded`, written at the end of the batch).
+fn apply_clearing(
+    command: &Command,
+    id: Uuid,
+    loaded: &mut Loaded,
+    plan: &mut Plan,
+    rows: &[TransferRow],
+) {
+    let Some(round) = loaded.rounds.get_mut(&id) else {
+        return;
+    };
+    round.status = "applied".into();
+    let note = format!("#{}", round.number);
+    for (invoice_id, set_off, credit) in &round.lines {
+        let Some(inv) = loaded.invoices.get_mut(invoice_id) else {
+            continue;
+        };
+        inv.set_off_minor += set_off + credit;
+        if amounts(inv).remaining_minor() == 0 {
+            inv.status = InvoiceStatus::Paid.code().into();
+        }
+        plan.set_off_invoices.push((*invoice_id, 0, String::new()));
+        for (action, amount) in [("set_off", *set_off), ("credit_settled", *credit)] {
+            if amount > 0 {
+                plan.set_off_events.push((
+                    *invoice_id,
+                    action,
+                    amount,
+                    note.clone(),
+                    command.created_by,
+                ));
+            }
+        }
+    }
+    let posted = rows.iter().map(|t| (t.payer, t.payee, t.id)).collect();
+    plan.rounds.push((id, command.created_by, posted));
+}
+
 fn amounts(inv: &InvoiceState) -> InvoiceAmounts {
     InvoiceAmounts {
         amount_minor: inv.amount_minor,
@@ -697,7 +868,10 @@ fn check_reversal(leg: &NewLeg, loaded: &Loaded) -> Result<(), CommandError> {
     if r.reversed > 0 {
         return Err(CommandError::Reversal("already_reversed"));
     }
-    if r.kind == TransferKind::Reversal.code() || r.kind == TransferKind::Invoice.code() {
+    if r.kind == TransferKind::Reversal.code()
+        || r.kind == TransferKind::Invoice.code()
+        || r.kind == TransferKind::Clearing.code()
+    {
         return Err(CommandError::Reversal("not_reversible"));
     }
     if r.payer != leg.payee || r.payee != leg.payer || r.amount_minor != leg.amount_minor {
@@ -707,9 +881,13 @@ fn check_reversal(leg: &NewLeg, loaded: &Loaded) -> Result<(), CommandError> {
 }
 
 fn apply_effect(command: &Command, loaded: &mut Loaded, plan: &mut Plan, rows: &[TransferRow]) {
+    if let Effect::Clearing(id) = command.effect {
+        apply_clearing(command, id, loaded, plan, rows);
+        return;
+    }
     let Some(row) = rows.first() else { return };
     match command.effect {
-        Effect::None => {}
+        Effect::None | Effect::Clearing(_) => {}
         Effect::PayInvoice(id) => {
             if let Some(inv) = loaded.invoices.get_mut(&id) {
                 let status = InvoiceStatus::parse(&inv.status)

@@ -144,6 +144,7 @@ fn kind_label(lang: Lang, code: &str) -> String {
         "request" => lang.t("transfer_kind_request"),
         "invoice" => lang.t("transfer_kind_invoice"),
         "reversal" => lang.t("transfer_kind_reversal"),
+        "clearing" => lang.t("transfer_kind_clearing"),
         other => other.to_owned(),
     }
 }

@@ -29,7 +29,8 @@ pub fn command_error(e: CommandError) -> AppError {
         }
         CommandError::IdempotencyKeyReused
         | CommandError::RequestNotOpen
-        | CommandError::Reversal(_) => StatusCode::CONFLICT,
+        | CommandError::Reversal(_)
+        | CommandError::Clearing(_) => StatusCode::CONFLICT,
         CommandError::Store(message) => {
             tracing::error!(%message, "ledger writer failure");
             return AppError::new(StatusCode::SERVICE_UNAVAILABLE, "ledger_unavailable");

@@ -23,6 +23,8 @@ pub(crate) fn router() -> axum::Router<AppState> {
         .merge(crate::membership::pages::router())
         .merge(crate::ledger::pages::router())
         .merge(crate::ledger::invoice_pages::router())
+        .merge(crate::clearing::pages::router())
+        .merge(crate::clearing::coordination::router())
 }
 
 /// What the layout of every page needs: language, district, who is signed in, CSRF token.

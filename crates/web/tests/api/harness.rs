@@ -17,6 +17,8 @@ pub enum Backend {
 pub struct TestApp {
     pub base: String,
     pub db: Db,
+    /// The server's state, for services a test drives directly (e.g. deadlines).
+    pub state: AppState,
     pub client: reqwest::Client,
 }
 
@@ -94,7 +96,7 @@ pub async fn spawn(backend: Backend) -> TestApp {
         ..WebConfig::default()
     };
     let state = AppState::new(db.clone(), config).await.unwrap();
-    let app = distretto_web::router(state);
+    let app = distretto_web::router(state.clone());
     tokio::spawn(async move {
         axum::serve(
             listener,
@@ -107,7 +109,12 @@ pub async fn spawn(backend: Backend) -> TestApp {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    TestApp { base, db, client }
+    TestApp {
+        base,
+        db,
+        state,
+        client,
+    }
 }
 
 impl TestApp {
