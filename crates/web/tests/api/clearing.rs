@@ -215,6 +215,22 @@ async fn assert_verified(app: &TestApp) {
     assert!(report.ok(), "{:?}", report.problems);
 }
 
+/// Export → import into a fresh SQLite district → export gives the same document, clearing
+/// tables included.
+async fn assert_round_trips(app: &TestApp) {
+    let first = distretto_store::export::export(&app.db).await.unwrap();
+    assert!(!first.clearing_rounds.is_empty() && !first.clearing_lines.is_empty());
+    let other = crate::harness::spawn(crate::harness::Backend::Sqlite).await;
+    distretto_store::export::import(&other.db, &first)
+        .await
+        .unwrap();
+    let second = distretto_store::export::export(&other.db).await.unwrap();
+    assert_eq!(
+        serde_json::to_string(&first).unwrap(),
+        serde_json::to_string(&second).unwrap()
+    );
+}
+
 async fn a_triangle_is_cleared_with_consent(app: TestApp) {
     let d = district(&app).await;
     // Bruno owes Anna 100, Carla owes Bruno 70, Anna owes Carla 50: 50 goes round.
@@ -390,6 +406,7 @@ async fn a_triangle_is_cleared_with_consent(app: TestApp) {
     // An applied round takes no more answers.
     let (s, _) = confirm_raw(&app, &d, 1, r).await;
     assert_eq!(s, 409);
+    assert_round_trips(&app).await;
 }
 
 /// A confirm form posted without reading the page (the round is closed: no form to read).
@@ -519,6 +536,7 @@ async fn credit_settles_a_chain_within_limits(app: TestApp) {
     .await;
     assert_eq!(s, 200);
     assert!(html.contains("Settled with credit"));
+    assert_round_trips(&app).await;
 }
 
 async fn deadlines_lapse_without_consent_and_refusals_change_nothing(app: TestApp) {
