@@ -3,36 +3,16 @@
 // 360 px phone), the round applies and each gets a set-off notice. axe on every page.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { COORDINATOR, api, apiToken, axeCheck, launch, newPage, signIn, unique, visit } from './helpers.mjs';
-
-const PHONE = { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
+import {
+  COORDINATOR, PHONE, api, assertNoHorizontalScroll, axeCheck, launch, newPage, organisationAdmins, signIn,
+  submitAndWait as submit, unique, visit,
+} from './helpers.mjs';
 
 let browser;
 test.before(async () => {
   browser = await launch();
 });
 test.after(() => browser?.close());
-
-/** Two admins of different active organisations, further down the demo than other tests look. */
-async function twoAdmins() {
-  const found = [];
-  for (let n = 40; n <= 120 && found.length < 2; n++) {
-    const email = `person-${n}@distretto.example`;
-    const token = await apiToken(email);
-    const me = await api('GET', '/api/v1/me', { token });
-    assert.equal(me.status, 200, me.text);
-    for (const org of me.json.organizations) {
-      if (org.role !== 'admin' || org.status !== 'active') continue;
-      if (found.some((f) => f.orgId === org.id)) continue;
-      const account = me.json.accounts.find((a) => a.owner_kind === 'organization' && a.owner_id === org.id);
-      if (!account) continue;
-      found.push({ email, token, orgId: org.id, orgName: org.name, accountId: account.id });
-      break;
-    }
-  }
-  assert.equal(found.length, 2, 'the demo district has two more organisation admins');
-  return found;
-}
 
 /** `creditor` invoices `debtor` `amount` minor units and the debtor accepts. */
 async function owes(debtor, creditor, amount, number) {
@@ -47,17 +27,9 @@ async function owes(debtor, creditor, amount, number) {
   return r.json.id;
 }
 
-async function submit(page, button) {
-  await Promise.all([page.waitForEvent('load'), button.click()]);
-}
-
-async function assertNoHorizontalScroll(page) {
-  const m = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: window.innerWidth }));
-  assert.ok(m.scroll <= m.width + 1, `${page.url()} scrolls sideways: ${m.scroll} > ${m.width}`);
-}
-
 test('two members clear what they owe each other in a round', async () => {
-  const [anna, bruno] = await twoAdmins();
+  // Further down the demo than the other tests look, so no organisation is shared.
+  const [anna, bruno] = await organisationAdmins(2, 40, 120);
   const tag = unique().slice(-8);
   await owes(bruno, anna, 4000, `CL-A-${tag}`);
   await owes(anna, bruno, 2500, `CL-B-${tag}`);

@@ -243,3 +243,43 @@ export async function invitation(orgId, token) {
   assert.equal(r.status, 201, `POST invitations: ${r.status} ${r.text}`);
   return r.json;
 }
+
+/** A 360 px phone, as the phone tests use it. */
+export const PHONE = { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
+
+/** Fails when the page scrolls sideways. */
+export async function assertNoHorizontalScroll(page) {
+  const m = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: window.innerWidth }));
+  assert.ok(m.scroll <= m.width + 1, `${page.url()} scrolls sideways: ${m.scroll} > ${m.width}`);
+}
+
+/** Clicks `button` (a form's submit) and waits for the page it leads to. */
+export async function submitAndWait(page, button) {
+  await Promise.all([page.waitForEvent('load'), button.click()]);
+}
+
+/**
+ * `count` demo people who administer different active organisations, looking at person-`from`
+ * to person-`to` (the demo makes person-N the founder and admin of organisation N-1; test files
+ * look in different ranges so they never share an organisation), each with the organisation's
+ * account and an API token.
+ */
+export async function organisationAdmins(count, from, to) {
+  const found = [];
+  for (let n = from; n <= to && found.length < count; n++) {
+    const email = `person-${n}@distretto.example`;
+    const token = await apiToken(email);
+    const me = await api('GET', '/api/v1/me', { token });
+    assert.equal(me.status, 200, me.text);
+    for (const org of me.json.organizations) {
+      if (org.role !== 'admin' || org.status !== 'active') continue;
+      if (found.some((f) => f.orgId === org.id)) continue;
+      const account = me.json.accounts.find((a) => a.owner_kind === 'organization' && a.owner_id === org.id);
+      if (!account) continue;
+      found.push({ email, token, orgId: org.id, orgName: org.name, accountId: account.id });
+      break;
+    }
+  }
+  assert.equal(found.length, count, `the demo district has ${count} organisation admins among person-${from}…${to}`);
+  return found;
+}

@@ -3,9 +3,10 @@
 // what remains. axe on every page (light and dark), and the debtor works on a 360 px phone.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { api, apiToken, axeCheck, launch, newPage, signIn, unique, visit } from './helpers.mjs';
-
-const PHONE = { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
+import {
+  PHONE, api, assertNoHorizontalScroll, axeCheck, launch, newPage, organisationAdmins, signIn,
+  submitAndWait as submit, unique, visit,
+} from './helpers.mjs';
 
 let browser;
 test.before(async () => {
@@ -13,46 +14,11 @@ test.before(async () => {
 });
 test.after(() => browser?.close());
 
-/**
- * Two demo people who administer different active organisations (the demo makes person-N the
- * founder and admin of organisation N-1), each with the organisation's account.
- */
-async function twoOrganisationAdmins() {
-  const found = [];
-  for (let n = 1; n <= 30 && found.length < 2; n++) {
-    const email = `person-${n}@distretto.example`;
-    const token = await apiToken(email);
-    const me = await api('GET', '/api/v1/me', { token });
-    assert.equal(me.status, 200, me.text);
-    for (const org of me.json.organizations) {
-      if (org.role !== 'admin' || org.status !== 'active') continue;
-      if (found.some((f) => f.orgId === org.id)) continue;
-      const account = me.json.accounts.find((a) => a.owner_kind === 'organization' && a.owner_id === org.id);
-      if (!account) continue;
-      found.push({ email, token, orgId: org.id, orgName: org.name, accountId: account.id });
-      break;
-    }
-  }
-  assert.equal(found.length, 2, 'the demo district has two organisation admins');
-  return found;
-}
-
-/** Fails when the page scrolls sideways. */
-async function assertNoHorizontalScroll(page) {
-  const m = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: window.innerWidth }));
-  assert.ok(m.scroll <= m.width + 1, `${page.url()} scrolls sideways: ${m.scroll} > ${m.width}`);
-}
-
 /** Signs in and chooses English with the switcher (demo people have their own languages). */
 async function signInInEnglish(page, email) {
   await signIn(page, email);
   await visit(page, '/lang/en?next=/invoices');
   assert.equal(await page.getAttribute('html', 'lang'), 'en');
-}
-
-/** Submits the form holding `button` and waits for the page it leads to. */
-async function submit(page, button) {
-  await Promise.all([page.waitForEvent('load'), button.click()]);
 }
 
 /** The text of the first row of the list's table whose number cell contains `number`. */
@@ -63,7 +29,7 @@ async function rowText(page, number) {
 }
 
 test('an organisation invoices another, which accepts and pays part of it', async () => {
-  const [creditor, debtor] = await twoOrganisationAdmins();
+  const [creditor, debtor] = await organisationAdmins(2, 1, 30);
   const number = `BT-${unique()}`.slice(0, 40);
 
   // The creditor's side, on a desktop screen.

@@ -4,9 +4,11 @@
 // every page (light and dark), and no sideways scrolling at 360 px.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { COORDINATOR, DEMO_PASSWORD, api, apiToken, axeCheck, launch, newPage, organizations, signIn, url, visit } from './helpers.mjs';
+import {
+  COORDINATOR, DEMO_PASSWORD, PHONE, api, apiToken, assertNoHorizontalScroll, axeCheck, launch, newPage, organizations,
+  signIn, url, visit,
+} from './helpers.mjs';
 
-const PHONE = { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
 /** A demo person who founded an organisation: a personal account and the organisation's. */
 const PAYER_EMAIL = 'person-1@distretto.example';
 
@@ -72,12 +74,6 @@ async function submitMainForm(page) {
   ]);
   await page.waitForLoadState('load');
   return response;
-}
-
-/** Fails when the page scrolls sideways. */
-async function assertNoHorizontalScroll(page) {
-  const m = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth }));
-  assert.ok(m.scrollWidth <= m.innerWidth + 1, `${page.url()} scrolls sideways: ${m.scrollWidth} > ${m.innerWidth}`);
 }
 
 test('ledger: the account page shows the balance chart, and paying changes the balance', async () => {

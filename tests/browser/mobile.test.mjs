@@ -1,9 +1,8 @@
 // A 360×740 phone: no horizontal scrolling, the navigation within reach, forms usable by touch.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { COORDINATOR, launch, newPage, organizations, signIn, unique, visit } from './helpers.mjs';
+import { COORDINATOR, PHONE, launch, newPage, organizations, signIn, unique, visit } from './helpers.mjs';
 
-const PHONE = { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
 
 let browser;
 let orgId;

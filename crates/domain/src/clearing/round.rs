@@ -93,6 +93,12 @@ impl Policy {
     }
 }
 
+/// The end of day `d` in UTC (midnight after it): a cut-off takes invoices issued before it, a
+/// deadline chosen as a day runs until it.
+pub fn end_of_day(d: Date) -> OffsetDateTime {
+    d.next_day().unwrap_or(d).midnight().assume_utc()
+}
+
 /// Checks a new round's dates: the cut-off is not in the future and the deadline is after now
 /// and within [`MAX_ROUND_DAYS`].
 pub fn check_dates(

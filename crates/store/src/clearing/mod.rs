@@ -476,6 +476,26 @@ pub async fn lines(db: &Db, round: Uuid) -> Result<Vec<LineRow>> {
     )
 }
 
+/// The lines of a round where `account` owes or is owed, in invoice order (bounded).
+pub async fn lines_of(db: &Db, round: Uuid, account: Uuid) -> Result<Vec<LineRow>> {
+    let sql = format!(
+        "SELECT {LINE_COLUMNS} FROM clearing_lines WHERE round_id = $1 AND (debtor = $2 OR creditor = $2) ORDER BY invoice_id LIMIT $3"
+    );
+    Ok(
+        with_pool!(db.read(), pool => sqlx::query_as::<_, LineRow>(&sql).bind(round).bind(account).bind(MAX_ROWS).fetch_all(pool).await)?,
+    )
+}
+
+/// The planned (or posted) transfers of a round that `account` pays or receives.
+pub async fn transfers_of(db: &Db, round: Uuid, account: Uuid) -> Result<Vec<ClearingTransferRow>> {
+    let sql = format!(
+        "SELECT {TRANSFER_COLUMNS} FROM clearing_transfers WHERE round_id = $1 AND (payer = $2 OR payee = $2) ORDER BY payer, payee LIMIT $3"
+    );
+    Ok(
+        with_pool!(db.read(), pool => sqlx::query_as::<_, ClearingTransferRow>(&sql).bind(round).bind(account).bind(MAX_ROWS).fetch_all(pool).await)?,
+    )
+}
+
 /// A round's planned (or posted) transfers.
 pub async fn transfers(db: &Db, round: Uuid) -> Result<Vec<ClearingTransferRow>> {
     let sql = format!(

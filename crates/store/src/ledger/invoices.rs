@@ -142,6 +142,24 @@ pub async fn get(db: &Db, id: Uuid) -> Result<InvoiceRow> {
         .ok_or(StoreError::NotFound)
 }
 
+/// The creditor's numbers of these invoices (unknown ids are left out).
+pub async fn numbers(db: &Db, ids: &[Uuid]) -> Result<std::collections::HashMap<Uuid, String>> {
+    let mut out = std::collections::HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(400) {
+        let sql = format!(
+            "SELECT id, number FROM invoices WHERE id IN {}",
+            crate::values_placeholders(1, chunk.len())
+        );
+        let rows = with_pool!(db.read(), pool => {
+            let mut q = sqlx::query_as::<_, (Uuid, String)>(&sql);
+            for id in chunk { q = q.bind(id); }
+            q.fetch_all(pool).await
+        })?;
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
 /// Which invoices a list shows.
 #[derive(Debug, Clone, Default)]
 pub struct InvoiceFilter {

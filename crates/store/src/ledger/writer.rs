@@ -368,7 +368,10 @@ struct Plan {
     rounds: Vec<AppliedRound>,
     /// History entries of set-offs (invoice, action, amount, note, actor).
     set_off_events: Vec<(Uuid, &'static str, i64, String, Option<Uuid>)>,
-    /// Invoices a round changed: their final (set-off, status) is written after everything else.
+    /// Invoices the batch's rounds changed (possibly more than once).
+    cleared_invoices: Vec<Uuid>,
+    /// Their final (set-off, status), taken once the whole batch is planned and written after
+    /// the payments, so a payment planned before or after a round in the batch is kept.
     set_off_invoices: Vec<(Uuid, i64, String)>,
     head: (i64, Hash),
 }
@@ -635,14 +638,14 @@ fn plan(commands: &[Command], mut loaded: Loaded, now: OffsetDateTime) -> Plan {
         }
         plan.results.push(Some(result));
     }
-    let mut touched: Vec<Uuid> = plan.set_off_invoices.iter().map(|t| t.0).collect();
-    touched.sort_unstable();
-    touched.dedup();
-    plan.set_off_invoices = touched
-        .into_iter()
+    plan.cleared_invoices.sort_unstable();
+    plan.cleared_invoices.dedup();
+    plan.set_off_invoices = plan
+        .cleared_invoices
+        .iter()
         .filter_map(|id| {
-            let inv = loaded.invoices.get(&id)?;
-            Some((id, inv.set_off_minor, inv.status.clone()))
+            let inv = loaded.invoices.get(id)?;
+            Some((*id, inv.set_off_minor, inv.status.clone()))
         })
         .collect();
     plan
@@ -832,7 +835,7 @@ fn apply_clearing(
         if amounts(inv).remaining_minor() == 0 {
             inv.status = InvoiceStatus::Paid.code().into();
         }
-        plan.set_off_invoices.push((*invoice_id, 0, String::new()));
+        plan.cleared_invoices.push(*invoice_id);
         for (action, amount) in [("set_off", *set_off), ("credit_settled", *credit)] {
             if amount > 0 {
                 plan.set_off_events.push((

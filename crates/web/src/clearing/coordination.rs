@@ -48,13 +48,15 @@ fn coordinator(viewer: &Viewer) -> Result<(), AppError> {
     }
 }
 
-/// A share as a percentage with one decimal, `—` when there is nothing to share.
-fn percent(part: i128, whole: i128) -> String {
+/// A share as a percentage with one decimal in the viewer's writing, `—` when there is
+/// nothing to share.
+fn percent(lang: crate::i18n::Lang, part: i128, whole: i128) -> String {
     if whole <= 0 {
         return "—".into();
     }
     let tenths = part.saturating_mul(1000) / whole;
-    format!("{}.{} %", tenths / 10, tenths % 10)
+    let sep = crate::ledger::pages::decimal_separator(lang);
+    format!("{}{sep}{} %", tenths / 10, tenths % 10)
 }
 
 // ---------- the history and the open form ----------
@@ -104,7 +106,7 @@ fn history_line(state: &AppState, lang: crate::i18n::Lang, r: &RoundRow) -> Hist
         candidates: r.candidates,
         debt_before: money(state, lang, r, i128::from(r.debt_before_minor)),
         cleared: money(state, lang, r, cleared),
-        share: percent(cleared, i128::from(r.debt_before_minor)),
+        share: percent(lang, cleared, i128::from(r.debt_before_minor)),
     }
 }
 
@@ -158,16 +160,10 @@ fn parse_day(text: &str, field: &'static str) -> Result<time::Date, AppError> {
 
 /// The form as the service's input. The deadline is the end of the day chosen (UTC).
 fn parse_open(form: &OpenForm) -> Result<OpenInput, AppError> {
-    let deadline_day = parse_day(&form.deadline, "deadline")?;
-    let deadline = deadline_day
-        .next_day()
-        .unwrap_or(deadline_day)
-        .midnight()
-        .assume_utc();
     Ok(OpenInput {
         currency: form.currency.trim().to_owned(),
         cut_off: parse_day(&form.cut_off, "cut_off")?,
-        deadline,
+        deadline: round::end_of_day(parse_day(&form.deadline, "deadline")?),
         policy: Policy::parse(&form.policy)?,
         credit_assisted: form.credit_assisted == "1",
         note: form.note.clone(),
@@ -333,8 +329,8 @@ async fn report_view(
         credit_transferred: m(moved),
         cleared: m(cleared),
         remaining: m(before - cleared),
-        share: percent(cleared, before),
-        share_set_off: percent(set_off, before),
+        share: percent(lang, cleared, before),
+        share_set_off: percent(lang, set_off, before),
         liquidity_saved: m(cleared - moved),
         cycles: cycle_lines(state, lang, &r, &lines).await?,
         computed: r.proposed_at.is_some(),

@@ -7,6 +7,7 @@ use crate::auth::Viewer;
 use crate::auth::viewer::Actor;
 use crate::directory::pages::parse_id;
 use crate::i18n::Lang;
+use crate::ledger::invoice_pages::{currency_of, day, name_of};
 use crate::pages::{Chrome, PageForm, render_status};
 use crate::{AppError, AppState};
 use askama::Template;
@@ -14,7 +15,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use distretto_domain::clearing::round::{self, RoundStatus};
-use distretto_domain::ledger::{Currency, EURO};
 use distretto_store::accounts::AccountRow;
 use distretto_store::clearing::{self as store, ClearingTransferRow, LineRow, RoundRow};
 use std::collections::HashMap;
@@ -46,25 +46,11 @@ pub(crate) fn router() -> axum::Router<AppState> {
 
 // ---------- shared by the pages ----------
 
-/// The currency of a round.
-pub(crate) fn currency_of(state: &AppState, code: &str) -> Currency {
-    if code == EURO {
-        Currency::euro()
-    } else {
-        state.config.currency.clone()
-    }
-}
-
 /// Minor units of a round's currency as the viewer reads them (i128 sums are clamped: no
 /// district comes near `i64::MAX` minor units).
 pub(crate) fn money(state: &AppState, lang: Lang, r: &RoundRow, minor: i128) -> String {
     let minor = i64::try_from(minor).unwrap_or(if minor < 0 { i64::MIN } else { i64::MAX });
     crate::ledger::pages::money(lang, &currency_of(state, &r.currency), minor)
-}
-
-/// A day as day/month/year.
-pub(crate) fn day(d: time::Date) -> String {
-    format!("{:02}/{:02}/{}", d.day(), u8::from(d.month()), d.year())
 }
 
 /// An instant as day/month/year hh:mm (UTC).
@@ -90,10 +76,6 @@ pub(crate) fn policy_label_id(code: &str) -> &'static str {
     } else {
         "clearing_policy_all_confirm"
     }
-}
-
-fn name_of(names: &HashMap<Uuid, String>, id: Uuid) -> String {
-    names.get(&id).cloned().unwrap_or_else(|| "—".to_owned())
 }
 
 /// The viewer's accounts and their labels.
@@ -142,6 +124,7 @@ struct RoundLink {
     number: i64,
     currency: String,
     status: &'static str,
+    applied: bool,
     deadline: String,
     /// `None` (not in it), `joined`, `confirmed`, `withdrawn`.
     answer: Option<String>,
@@ -169,6 +152,7 @@ fn link_of(r: &RoundRow, answer: Option<String>) -> RoundLink {
         number: r.number,
         currency: r.currency.clone(),
         status: status_label_id(&r.status),
+        applied: r.status == RoundStatus::Applied.code(),
         deadline: instant(r.deadline),
         answer,
     }
@@ -351,18 +335,39 @@ pub(crate) fn round_view(r: &RoundRow) -> RoundView {
     }
 }
 
-/// Invoice numbers of the lines (one bounded query per invoice would be too many: the lines
-/// of one account are few, and they are read together).
-async fn invoice_numbers(
+/// One account's part of a round as stored: its lines (all of them, or only those the round
+/// changes), its transfers, the invoices' numbers, and its position (from all its lines).
+struct AccountRows {
+    lines: Vec<LineRow>,
+    transfers: Vec<ClearingTransferRow>,
+    numbers: HashMap<Uuid, String>,
+    position: round::AccountPosition,
+}
+
+async fn account_rows(
     state: &AppState,
-    lines: &[&LineRow],
-) -> Result<HashMap<Uuid, String>, AppError> {
-    let mut out = HashMap::with_capacity(lines.len());
-    for l in lines.iter().take(2_000) {
-        let inv = distretto_store::ledger::invoices::get(&state.db, l.invoice_id).await?;
-        out.insert(l.invoice_id, inv.number);
+    round_id: Uuid,
+    account: Uuid,
+    only_changed: bool,
+) -> Result<AccountRows, AppError> {
+    let mut lines = store::lines_of(&state.db, round_id, account).await?;
+    let transfers = store::transfers_of(&state.db, round_id, account).await?;
+    let position = round::position(
+        account,
+        &service::domain_lines(&lines),
+        &service::domain_transfers(&transfers),
+    );
+    if only_changed {
+        lines.retain(|l| l.set_off_minor > 0 || l.credit_minor > 0);
     }
-    Ok(out)
+    let ids: Vec<Uuid> = lines.iter().map(|l| l.invoice_id).collect();
+    let numbers = distretto_store::ledger::invoices::numbers(&state.db, &ids).await?;
+    Ok(AccountRows {
+        lines,
+        transfers,
+        numbers,
+        position,
+    })
 }
 
 /// What the account sees of a round: its lines, its transfers, its position.
@@ -379,29 +384,18 @@ async fn account_side(
     account: Uuid,
     only_changed: bool,
 ) -> Result<AccountSide, AppError> {
-    let all_lines = store::lines(&state.db, r.id).await?;
-    let all_transfers = store::transfers(&state.db, r.id).await?;
-    let position = round::position(
-        account,
-        &service::domain_lines(&all_lines),
-        &service::domain_transfers(&all_transfers),
-    );
-    let mine: Vec<&LineRow> = all_lines
-        .iter()
-        .filter(|l| l.debtor == account || l.creditor == account)
-        .filter(|l| !only_changed || l.set_off_minor > 0 || l.credit_minor > 0)
-        .collect();
-    let my_transfers: Vec<&ClearingTransferRow> = all_transfers
-        .iter()
-        .filter(|t| t.payer == account || t.payee == account)
-        .collect();
+    let AccountRows {
+        lines: mine,
+        transfers: my_transfers,
+        numbers,
+        position,
+    } = account_rows(state, r.id, account, only_changed).await?;
     let ids: Vec<Uuid> = mine
         .iter()
         .flat_map(|l| [l.debtor, l.creditor])
         .chain(my_transfers.iter().flat_map(|t| [t.payer, t.payee]))
         .collect();
     let names = crate::ledger::pages::labels(state, lang, &ids).await?;
-    let numbers = invoice_numbers(state, &mine).await?;
     let m = |minor: i64| money(state, lang, r, i128::from(minor));
     let lines = mine
         .iter()
@@ -639,22 +633,18 @@ async fn notice_csv(
     Query(q): Query<NoticeQuery>,
 ) -> Result<Response, AppError> {
     let (r, account, _) = notice_subject(&state, &viewer, &id, &q).await?;
-    let lines = store::lines(&state.db, r.id).await?;
-    let transfers = store::transfers(&state.db, r.id).await?;
-    let mine: Vec<&LineRow> = lines
-        .iter()
-        .filter(|l| {
-            (l.debtor == account || l.creditor == account)
-                && (l.set_off_minor > 0 || l.credit_minor > 0)
-        })
-        .collect();
+    let AccountRows {
+        lines: mine,
+        transfers,
+        numbers,
+        ..
+    } = account_rows(&state, r.id, account, true).await?;
     let ids: Vec<Uuid> = mine
         .iter()
         .flat_map(|l| [l.debtor, l.creditor])
         .chain(transfers.iter().flat_map(|t| [t.payer, t.payee]))
         .collect();
     let names = crate::ledger::pages::labels(&state, Lang::En, &ids).await?;
-    let numbers = invoice_numbers(&state, &mine).await?;
     let mut w = csv::Writer::from_writer(Vec::new());
     let csv_error = |_| AppError::internal();
     w.write_record([
@@ -703,10 +693,7 @@ async fn notice_csv(
         ])
         .map_err(csv_error)?;
     }
-    for t in transfers
-        .iter()
-        .filter(|t| t.payer == account || t.payee == account)
-    {
+    for t in &transfers {
         let pay = t.payer == account;
         let other = if pay { t.payee } else { t.payer };
         w.write_record([

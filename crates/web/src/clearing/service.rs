@@ -230,15 +230,6 @@ async fn answer(
     }
 }
 
-/// The end of the day `cut_off` (UTC): invoices issued before it are candidates.
-fn issued_before(cut_off: Date) -> OffsetDateTime {
-    cut_off
-        .next_day()
-        .unwrap_or(cut_off)
-        .midnight()
-        .assume_utc()
-}
-
 /// Each account's headroom: how far its balance may fall (to its lower limit) and rise (to its
 /// upper limit).
 async fn headroom(state: &AppState, candidates: &[Candidate]) -> Result<Headroom, AppError> {
@@ -272,7 +263,8 @@ pub async fn compute(state: &AppState, round_id: Uuid) -> Result<RoundRow, AppEr
     }
     let now = distretto_store::now();
     store::add_standing(&state.db, r.id, now).await?;
-    let rows = store::candidates(&state.db, r.id, &r.currency, issued_before(r.cut_off)).await?;
+    let rows =
+        store::candidates(&state.db, r.id, &r.currency, round::end_of_day(r.cut_off)).await?;
     let candidates: Vec<Candidate> = rows
         .iter()
         .map(|c| Candidate {

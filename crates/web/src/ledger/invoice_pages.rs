@@ -49,7 +49,7 @@ pub(crate) fn router() -> axum::Router<AppState> {
 // ---------- money, dates and names as the viewer reads them ----------
 
 /// The currency of an invoice: the euro or the district's.
-fn currency_of(state: &AppState, code: &str) -> Currency {
+pub(crate) fn currency_of(state: &AppState, code: &str) -> Currency {
     if code == EURO {
         Currency::euro()
     } else {
@@ -68,11 +68,12 @@ fn typed_amount(state: &AppState, lang: Lang, minor: i64, code: &str) -> String 
 }
 
 /// A day as day/month/year, as [`Chrome::date`] writes instants.
-fn day(d: time::Date) -> String {
+pub(crate) fn day(d: time::Date) -> String {
     format!("{:02}/{:02}/{}", d.day(), u8::from(d.month()), d.year())
 }
 
-fn name_of(names: &HashMap<Uuid, String>, id: Uuid) -> String {
+/// A label from `names`, or a dash for an account without one.
+pub(crate) fn name_of(names: &HashMap<Uuid, String>, id: Uuid) -> String {
     names.get(&id).cloned().unwrap_or_else(|| "—".to_owned())
 }
 

@@ -70,7 +70,7 @@ pub(crate) fn router() -> axum::Router<AppState> {
 // ---------- formatting ----------
 
 /// The decimal separator readers of `lang` expect.
-fn decimal_separator(lang: Lang) -> char {
+pub(crate) fn decimal_separator(lang: Lang) -> char {
     match lang {
         Lang::En => '.',
         Lang::Fr | Lang::It => ',',

@@ -11,7 +11,6 @@ use uuid::Uuid;
 /// Three admitted organisations and the coordinator, each with a signed-in browser.
 struct District {
     coord: reqwest::Client,
-    coord_token: String,
     tokens: [String; 3],
     accounts: [String; 3],
     browsers: [reqwest::Client; 3],
@@ -43,7 +42,6 @@ async fn district(app: &TestApp) -> District {
     }
     District {
         coord: signed_in(app, "coord@test.example").await,
-        coord_token,
         tokens: tokens.try_into().unwrap(),
         accounts: accounts.try_into().unwrap(),
         browsers: browsers.try_into().unwrap(),
@@ -287,7 +285,9 @@ async fn a_triangle_is_cleared_with_consent(app: TestApp) {
     let (s, html) = page(&d.browsers[1], &app, &format!("/clearing/rounds/{r}"), "en").await;
     assert_eq!(s, 200);
     assert!(
-        html.contains("id=\"debt-after\">") && html.contains("50.00"),
+        html.split("id=\"debt-after\">")
+            .nth(1)
+            .is_some_and(|rest| rest.starts_with("50.00")),
         "{html}"
     );
     assert!(
@@ -560,12 +560,70 @@ async fn deadlines_lapse_without_consent_and_refusals_change_nothing(app: TestAp
     )
     .await;
     assert_eq!(s, 403);
-    let (s, _, body) = submit(
+    // Each refusal shows its reason in the viewer's language, marks the field, writes nothing.
+    let refusals = [
+        (
+            "fr",
+            "CRD",
+            in_days(2),
+            in_days(3),
+            "0",
+            "tacit",
+            "ne peut pas être dans le futur",
+        ),
+        (
+            "en",
+            "CRD",
+            today(),
+            in_days(200),
+            "0",
+            "tacit",
+            "The deadline must be within 90 days.",
+        ),
+        (
+            "it",
+            "EUR",
+            today(),
+            in_days(3),
+            "1",
+            "tacit",
+            "solo nella moneta del distretto",
+        ),
+        (
+            "en",
+            "CRD",
+            today(),
+            in_days(3),
+            "0",
+            "whatever",
+            "Choose how consent is given.",
+        ),
+    ];
+    for (lang, currency, cut_off, deadline, credit, policy, message) in &refusals {
+        let (s, _, body) = submit(
+            &d.coord,
+            &app,
+            "/coordination/clearing",
+            "/coordination/clearing",
+            lang,
+            &[
+                ("currency", currency),
+                ("cut_off", cut_off),
+                ("deadline", deadline),
+                ("credit_assisted", credit),
+                ("policy", policy),
+            ],
+        )
+        .await;
+        assert_eq!(s, 422, "{body}");
+        assert!(body.contains(message), "{lang}: {message}");
+    }
+    let (_, _, body) = submit(
         &d.coord,
         &app,
         "/coordination/clearing",
         "/coordination/clearing",
-        "fr",
+        "en",
         &[
             ("currency", "CRD"),
             ("cut_off", &in_days(2)),
@@ -574,57 +632,11 @@ async fn deadlines_lapse_without_consent_and_refusals_change_nothing(app: TestAp
         ],
     )
     .await;
-    assert_eq!(s, 422, "{body}");
     assert!(
-        body.contains("aria-invalid=\"true\""),
+        body.contains("id=\"cut_off\" name=\"cut_off\" type=\"date\" required value=\"")
+            && body.contains("aria-invalid=\"true\""),
         "the field is marked"
     );
-    let (s, _, _) = submit(
-        &d.coord,
-        &app,
-        "/coordination/clearing",
-        "/coordination/clearing",
-        "en",
-        &[
-            ("currency", "CRD"),
-            ("cut_off", &today()),
-            ("deadline", &in_days(200)),
-            ("policy", "tacit"),
-        ],
-    )
-    .await;
-    assert_eq!(s, 422);
-    let (s, _, _) = submit(
-        &d.coord,
-        &app,
-        "/coordination/clearing",
-        "/coordination/clearing",
-        "en",
-        &[
-            ("currency", "EUR"),
-            ("cut_off", &today()),
-            ("deadline", &in_days(3)),
-            ("policy", "tacit"),
-            ("credit_assisted", "1"),
-        ],
-    )
-    .await;
-    assert_eq!(s, 422);
-    let (s, _, _) = submit(
-        &d.coord,
-        &app,
-        "/coordination/clearing",
-        "/coordination/clearing",
-        "en",
-        &[
-            ("currency", "CRD"),
-            ("cut_off", &today()),
-            ("deadline", &in_days(3)),
-            ("policy", "whatever"),
-        ],
-    )
-    .await;
-    assert_eq!(s, 422);
     assert_eq!(app.count("clearing_rounds").await, 0);
 
     let r = open_round(&app, &d, "CRD", "all_confirm", false).await;
@@ -692,7 +704,6 @@ async fn deadlines_lapse_without_consent_and_refusals_change_nothing(app: TestAp
     let (s, html) = page(&d.coord, &app, "/coordination/clearing", "en").await;
     assert_eq!(s, 200);
     assert!(html.contains("Lapsed"));
-    let _ = d.coord_token;
 }
 
 async fn two_applies_at_once_apply_once(app: TestApp) {
@@ -708,8 +719,9 @@ async fn two_applies_at_once_apply_once(app: TestApp) {
         distretto_web::clearing::service::settle_due(&app.state, later),
         distretto_web::clearing::service::settle_due(&app.state, later),
     );
-    let applied = a.unwrap_or(0) + b.unwrap_or(0);
-    assert!(applied >= 1);
+    // One applies; the other finds the round applied, or is refused by the writer (a conflict,
+    // which the deadline check passes over).
+    assert_eq!(a.unwrap() + b.unwrap(), 1, "exactly one application");
     let inv = invoice(&app, ab).await;
     assert_eq!(
         (inv.set_off_minor, inv.status.as_str()),
