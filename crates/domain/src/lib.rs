@@ -7,6 +7,7 @@ pub mod demo;
 pub mod directory;
 pub mod ledger;
 pub mod membership;
+pub mod purchasing;
 pub mod text;
 
 /// A validation failure at the edge, carrying the stable code that is also the Fluent message id.

@@ -114,3 +114,13 @@ mod tests {
         }
     }
 }
+
+/// One line of text as people mean it: control characters dropped, runs of whitespace
+/// collapsed to one space, ends trimmed.
+pub fn clean_line(input: &str) -> String {
+    input
+        .split(|c: char| c.is_whitespace() || c.is_control())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
