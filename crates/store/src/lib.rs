@@ -9,6 +9,7 @@ pub mod directory;
 pub mod export;
 pub mod ledger;
 pub mod membership;
+pub mod purchasing;
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{

@@ -21,16 +21,19 @@ pub enum TransferKind {
     Reversal,
     /// Credit-assisted settlement of a clearing round.
     Clearing,
+    /// The settlement of an order cycle: a household's charge or a producer's payout.
+    Purchase,
 }
 
 impl TransferKind {
     /// Every kind.
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::Payment,
         Self::Request,
         Self::Invoice,
         Self::Reversal,
         Self::Clearing,
+        Self::Purchase,
     ];
 
     /// The stored code.
@@ -41,6 +44,7 @@ impl TransferKind {
             Self::Invoice => "invoice",
             Self::Reversal => "reversal",
             Self::Clearing => "clearing",
+            Self::Purchase => "purchase",
         }
     }
 

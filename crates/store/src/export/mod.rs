@@ -13,7 +13,7 @@ use crate::{Db, Result, StoreError, with_pool};
 /// The document's format name.
 pub const FORMAT: &str = "distretto-district";
 /// The document's version; each capability that adds data bumps it and keeps reading older ones.
-pub const VERSION: u32 = 3;
+pub const VERSION: u32 = 4;
 
 /// Rows read per query while exporting, so memory per query stays bounded.
 const PAGE_ROWS: i64 = 5_000;
@@ -56,6 +56,10 @@ pub struct DistrictDocument {
     pub clearing_lines: Vec<LineRow>,
     #[serde(default)]
     pub clearing_transfers: Vec<ClearingTransferRow>,
+    /// Solidarity purchasing (version 4): catalogues with photos, pickup points, order cycles
+    /// with orders, deliveries and settlements, and seasonal subscriptions.
+    #[serde(default)]
+    pub purchasing: crate::purchasing::PurchasingData,
 }
 
 /// Reads a whole table in pages ordered by `order`, keyed by offset (the table does not change
@@ -100,6 +104,7 @@ pub async fn export(db: &Db) -> Result<DistrictDocument> {
         clearing_participants,
         clearing_lines,
         clearing_transfers,
+        purchasing: crate::purchasing::export(db).await?,
         format: FORMAT.into(),
         version: VERSION,
         organizations: read_all(db, "SELECT id, name, kind, legal_form, sector, description, website, contact_email, phone, address, postcode, locality, lat, lon, founded_year, workers_fte_hundredths, volunteers, status, charter_version, charter_signed_at, created_at, updated_at FROM organizations ORDER BY id").await?,
@@ -208,5 +213,6 @@ pub async fn import(db: &Db, doc: &DistrictDocument) -> Result<(), ImportError> 
     crate::clearing::insert_participants(db, &doc.clearing_participants).await?;
     crate::clearing::insert_lines(db, &doc.clearing_lines).await?;
     crate::clearing::insert_transfers(db, &doc.clearing_transfers).await?;
+    crate::purchasing::import(db, &doc.purchasing).await?;
     Ok(())
 }

@@ -98,6 +98,13 @@ pub enum Effect {
     /// taken off its invoice, and the legs are exactly the round's planned transfers (none in a
     /// plain round). Refused whole if any invoice no longer allows its line.
     Clearing(Uuid),
+    /// Settles this delivered order cycle: the legs are exactly its planned settlement
+    /// (each household's charge to the group, then the group's payout to each producer), and
+    /// the cycle becomes settled. Refused whole otherwise, so a retried settlement posts once.
+    Purchase(Uuid),
+    /// The (single) leg pays this instalment (subscription, number) of a seasonal
+    /// subscription, from the household's account to the farm's; the first one activates it.
+    Instalment(Uuid, i32),
 }
 
 /// A request to the ledger writer.
@@ -156,6 +163,14 @@ pub enum CommandError {
     /// `clearing_round_stale`, when an invoice changed since the proposal).
     #[error("{0}")]
     Clearing(&'static str),
+    /// The order cycle cannot be settled (code: `cycle_not_delivered`, also when it was settled
+    /// already, or `settlement_changed`, when the legs are not its planned settlement).
+    #[error("{0}")]
+    Purchase(&'static str),
+    /// The instalment is unknown, paid already, or the leg does not match it
+    /// (`instalment_not_due`).
+    #[error("instalment_not_due")]
+    InstalmentNotDue,
     /// The command is malformed (no legs, too many).
     #[error("bad_command")]
     BadCommand,
@@ -190,6 +205,8 @@ impl CommandError {
                 | Self::RequestNotOpen
                 | Self::Reversal(_)
                 | Self::Clearing(_)
+                | Self::Purchase(_)
+                | Self::InstalmentNotDue
         )
     }
 
@@ -200,6 +217,9 @@ impl CommandError {
         }
         if code == "request_not_open" {
             return Self::RequestNotOpen;
+        }
+        if code == "instalment_not_due" {
+            return Self::InstalmentNotDue;
         }
         match DECISION_CODES.iter().find(|c| **c == code) {
             Some(c) if c.contains("transfer") || c.contains("revers") => Self::Reversal(c),
@@ -213,8 +233,11 @@ impl CommandError {
         match self {
             Self::Refused(r) => r.code(),
             Self::IdempotencyKeyReused => "idempotency_key_reused",
-            Self::Invoice(code) | Self::Reversal(code) | Self::Clearing(code) => code,
+            Self::Invoice(code) | Self::Reversal(code) | Self::Clearing(code) | Self::Purchase(code) => {
+                code
+            }
             Self::RequestNotOpen => "request_not_open",
+            Self::InstalmentNotDue => "instalment_not_due",
             Self::BadCommand => "bad_command",
             Self::Store(_) => "internal",
         }
@@ -240,7 +263,7 @@ impl LedgerWriter {
 
     /// Posts one command and answers once it is durable (or refused).
     pub async fn submit(&self, command: Command) -> Result<Outcome, CommandError> {
-        let clearing = matches!(command.effect, Effect::Clearing(_));
+        let clearing = matches!(command.effect, Effect::Clearing(_) | Effect::Purchase(_));
         let legs_ok = if clearing {
             command.legs.len() <= MAX_CLEARING_LEGS
         } else {
@@ -331,10 +354,29 @@ struct RoundState {
     transfers: Vec<(Uuid, Uuid, i64)>,
 }
 
+/// An order cycle as settling it sees it.
+#[derive(Debug, Clone, Default)]
+struct CycleState {
+    status: String,
+    /// (payer, payee, amount) of every planned leg, sorted.
+    legs: Vec<(Uuid, Uuid, i64)>,
+}
+
+/// An instalment as paying it sees it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct InstalmentState {
+    amount_minor: i64,
+    paid: bool,
+    payer: Uuid,
+    farm_account: Option<Uuid>,
+}
+
 /// What the batch read before planning.
 #[derive(Default)]
 struct Loaded {
+    instalments: HashMap<(Uuid, i32), InstalmentState>,
     rounds: HashMap<Uuid, RoundState>,
+    cycles: HashMap<Uuid, CycleState>,
     head: (i64, Hash),
     keys: HashMap<(Uuid, String), KeyAnswer>,
     book: Book,
@@ -366,6 +408,10 @@ struct Plan {
     requests: Vec<(Uuid, Uuid, Uuid)>,
     /// Applied rounds.
     rounds: Vec<AppliedRound>,
+    /// Settled order cycles: (cycle, actor, (payer, payee, posted transfer) of each leg).
+    cycles: Vec<AppliedRound>,
+    /// Paid instalments: (subscription, number, transfer).
+    instalments: Vec<(Uuid, i32, Uuid)>,
     /// History entries of set-offs (invoice, action, amount, note, actor).
     set_off_events: Vec<(Uuid, &'static str, i64, String, Option<Uuid>)>,
     /// Invoices the batch's rounds changed (possibly more than once).
@@ -448,6 +494,28 @@ async fn post_batch(
                     }
                     loaded.rounds.insert(id, RoundState { number, currency, status, lines, transfers });
                 }
+                Effect::Purchase(id) if !loaded.cycles.contains_key(&id) => {
+                    let lock = if pg { " FOR UPDATE" } else { "" };
+                    let status: Option<String> = sqlx::query_scalar(&format!("SELECT status FROM order_cycles WHERE id = $1{lock}"))
+                        .bind(id).fetch_optional(&mut *tx).await?;
+                    let Some(status) = status else { continue };
+                    let rows: Vec<(Uuid, String, i64)> = sqlx::query_as(
+                        "SELECT account_id, role, amount_minor FROM cycle_settlements WHERE cycle_id = $1 ORDER BY role, account_id")
+                        .bind(id).fetch_all(&mut *tx).await?;
+                    loaded.cycles.insert(id, CycleState { status, legs: settlement_legs(&rows) });
+                }
+                Effect::Instalment(sub, number) if !loaded.instalments.contains_key(&(sub, number)) => {
+                    let lock = if pg { " FOR UPDATE OF i" } else { "" };
+                    let state: Option<InstalmentState> = sqlx::query_as(&format!(
+                        "SELECT i.amount_minor, i.paid_at IS NOT NULL AS paid, s.account_id AS payer, \
+                         (SELECT a.id FROM accounts a WHERE a.owner_kind = 'organization' AND a.owner_id = p.farm_id AND a.currency = p.currency ORDER BY a.id LIMIT 1) AS farm_account \
+                         FROM csa_instalments i JOIN csa_subscriptions s ON s.id = i.subscription_id JOIN csa_plans p ON p.id = s.plan_id \
+                         WHERE i.subscription_id = $1 AND i.number = $2{lock}"))
+                        .bind(sub).bind(number).fetch_optional(&mut *tx).await?;
+                    if let Some(state) = state {
+                        loaded.instalments.insert((sub, number), state);
+                    }
+                }
                 Effect::PayRequest(id) if !loaded.requests.contains_key(&id) => {
                     let sql = if pg { "SELECT payee, payer, amount_minor, status FROM payment_requests WHERE id = $1 FOR UPDATE" }
                               else { "SELECT payee, payer, amount_minor, status FROM payment_requests WHERE id = $1" };
@@ -508,6 +576,21 @@ async fn post_batch(
             }
             sqlx::query("UPDATE clearing_rounds SET status = 'applied', closed_by = $2, closed_at = $3 WHERE id = $1")
                 .bind(round_id).bind(actor).bind(now).execute(&mut *tx).await?;
+        }
+        for (sub, number, transfer_id) in &plan.instalments {
+            sqlx::query("UPDATE csa_instalments SET paid_at = $3, transfer_id = $4 WHERE subscription_id = $1 AND number = $2")
+                .bind(sub).bind(number).bind(now).bind(transfer_id).execute(&mut *tx).await?;
+            sqlx::query("UPDATE csa_subscriptions SET status = 'active' WHERE id = $1 AND status = 'pending'")
+                .bind(sub).execute(&mut *tx).await?;
+        }
+        for (cycle_id, actor, posted) in &plan.cycles {
+            for (payer, payee, transfer_id) in posted {
+                sqlx::query("UPDATE cycle_settlements SET transfer_id = $4 WHERE cycle_id = $1 \
+                             AND ((role = 'household' AND account_id = $2) OR (role = 'producer' AND account_id = $3))")
+                    .bind(cycle_id).bind(payer).bind(payee).bind(transfer_id).execute(&mut *tx).await?;
+            }
+            sqlx::query("UPDATE order_cycles SET status = 'settled', settled_by = $2, settled_at = $3 WHERE id = $1")
+                .bind(cycle_id).bind(actor).bind(now).execute(&mut *tx).await?;
         }
         if plan.head.0 != seq {
             sqlx::query("UPDATE ledger_head SET last_seq = $1, last_hash = $2 WHERE id = 1")
@@ -732,11 +815,30 @@ fn check_effect(command: &Command, loaded: &Loaded) -> Result<(), CommandError> 
     if let Effect::Clearing(id) = command.effect {
         return check_clearing(command, id, loaded);
     }
+    if let Effect::Purchase(id) = command.effect {
+        return check_purchase(command, id, loaded);
+    }
     let Some(leg) = command.legs.first() else {
         return Err(CommandError::BadCommand);
     };
     match command.effect {
-        Effect::None | Effect::Clearing(_) => Ok(()),
+        Effect::None | Effect::Clearing(_) | Effect::Purchase(_) => Ok(()),
+        Effect::Instalment(sub, number) => {
+            let i = loaded
+                .instalments
+                .get(&(sub, number))
+                .ok_or(CommandError::InstalmentNotDue)?;
+            let matches = !i.paid
+                && command.legs.len() == 1
+                && leg.payer == i.payer
+                && Some(leg.payee) == i.farm_account
+                && leg.amount_minor == i.amount_minor;
+            if matches {
+                Ok(())
+            } else {
+                Err(CommandError::InstalmentNotDue)
+            }
+        }
         Effect::PayInvoice(id) => {
             let inv = loaded
                 .invoices
@@ -852,6 +954,47 @@ fn apply_clearing(
     plan.rounds.push((id, command.created_by, posted));
 }
 
+/// A delivered cycle may be settled when its legs are exactly the planned settlement.
+fn check_purchase(command: &Command, id: Uuid, loaded: &Loaded) -> Result<(), CommandError> {
+    let cycle = loaded
+        .cycles
+        .get(&id)
+        .ok_or(CommandError::Purchase("cycle_not_delivered"))?;
+    if cycle.status != "delivered" {
+        return Err(CommandError::Purchase("cycle_not_delivered"));
+    }
+    let mut legs: Vec<(Uuid, Uuid, i64)> = command
+        .legs
+        .iter()
+        .filter(|l| l.kind == TransferKind::Purchase && l.reverses.is_none())
+        .map(|l| (l.payer, l.payee, l.amount_minor))
+        .collect();
+    legs.sort_unstable();
+    if legs.len() != command.legs.len() || legs != cycle.legs {
+        return Err(CommandError::Purchase("settlement_changed"));
+    }
+    Ok(())
+}
+
+/// The legs a stored settlement plans: each household (credit) pays the group, the group pays
+/// each producer. Sorted, for comparing with a command's legs.
+fn settlement_legs(rows: &[(Uuid, String, i64)]) -> Vec<(Uuid, Uuid, i64)> {
+    let Some(group) = rows.iter().find(|r| r.1 == "group").map(|r| r.0) else {
+        return Vec::new();
+    };
+    let mut legs: Vec<(Uuid, Uuid, i64)> = rows
+        .iter()
+        .filter(|r| r.2 > 0)
+        .filter_map(|(account, role, amount)| match role.as_str() {
+            "household" => Some((*account, group, *amount)),
+            "producer" => Some((group, *account, *amount)),
+            _ => None,
+        })
+        .collect();
+    legs.sort_unstable();
+    legs
+}
+
 fn amounts(inv: &InvoiceState) -> InvoiceAmounts {
     InvoiceAmounts {
         amount_minor: inv.amount_minor,
@@ -888,9 +1031,23 @@ fn apply_effect(command: &Command, loaded: &mut Loaded, plan: &mut Plan, rows: &
         apply_clearing(command, id, loaded, plan, rows);
         return;
     }
+    if let Effect::Purchase(id) = command.effect {
+        if let Some(cycle) = loaded.cycles.get_mut(&id) {
+            cycle.status = "settled".into();
+        }
+        let posted = rows.iter().map(|t| (t.payer, t.payee, t.id)).collect();
+        plan.cycles.push((id, command.created_by, posted));
+        return;
+    }
     let Some(row) = rows.first() else { return };
     match command.effect {
-        Effect::None | Effect::Clearing(_) => {}
+        Effect::None | Effect::Clearing(_) | Effect::Purchase(_) => {}
+        Effect::Instalment(sub, number) => {
+            if let Some(i) = loaded.instalments.get_mut(&(sub, number)) {
+                i.paid = true;
+                plan.instalments.push((sub, number, row.id));
+            }
+        }
         Effect::PayInvoice(id) => {
             if let Some(inv) = loaded.invoices.get_mut(&id) {
                 let status = InvoiceStatus::parse(&inv.status)
