@@ -65,6 +65,16 @@ pub fn like_contains(folded: &str) -> String {
     out
 }
 
+/// One line of text as people mean it: control characters dropped, runs of whitespace
+/// collapsed to one space, ends trimmed.
+pub fn clean_line(input: &str) -> String {
+    input
+        .split(|c: char| c.is_whitespace() || c.is_control())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -113,14 +123,4 @@ mod tests {
             prop_assert_eq!(fold(&s.to_uppercase()), fold(&s.to_lowercase()));
         }
     }
-}
-
-/// One line of text as people mean it: control characters dropped, runs of whitespace
-/// collapsed to one space, ends trimmed.
-pub fn clean_line(input: &str) -> String {
-    input
-        .split(|c: char| c.is_whitespace() || c.is_control())
-        .filter(|w| !w.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
 }

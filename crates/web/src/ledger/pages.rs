@@ -145,6 +145,7 @@ fn kind_label(lang: Lang, code: &str) -> String {
         "invoice" => lang.t("transfer_kind_invoice"),
         "reversal" => lang.t("transfer_kind_reversal"),
         "clearing" => lang.t("transfer_kind_clearing"),
+        "purchase" => lang.t("transfer_kind_purchase"),
         other => other.to_owned(),
     }
 }

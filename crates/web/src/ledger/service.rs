@@ -30,7 +30,9 @@ pub fn command_error(e: CommandError) -> AppError {
         CommandError::IdempotencyKeyReused
         | CommandError::RequestNotOpen
         | CommandError::Reversal(_)
-        | CommandError::Clearing(_) => StatusCode::CONFLICT,
+        | CommandError::Clearing(_)
+        | CommandError::Purchase(_)
+        | CommandError::InstalmentNotDue => StatusCode::CONFLICT,
         CommandError::Store(message) => {
             tracing::error!(%message, "ledger writer failure");
             return AppError::new(StatusCode::SERVICE_UNAVAILABLE, "ledger_unavailable");
