@@ -4,7 +4,7 @@
 //! package_size,price_euro,price_credit,vat_rate,origin,certifications,season,stock`.
 //! - `sku`: the producer's code, may be empty (the caller generates one); non-empty codes are
 //!   unique in a file.
-//! - `unit`: `kg`, `piece`, `l`, `box`.
+//! - `unit`: `kg`, `piece`, `l`, `box` (GDXP names such as `Pezzi` are accepted too).
 //! - `step`, `package_size`, `stock`: quantities in units, up to 3 decimals, `.` or `,`; empty
 //!   step is one unit, empty package size is "not packaged", empty stock is unlimited.
 //! - `price_euro` (2 decimals) and `price_credit` (the credit's decimals): per unit; at least
@@ -20,7 +20,7 @@
 //! `'` so a spreadsheet does not run it as a formula; the `'` is removed on reading.
 
 use super::catalogue::{MAX_CERTIFICATIONS, MAX_PRODUCTS};
-use super::{Product, ProductDraft};
+use super::{Product, ProductDraft, Unit};
 use crate::ledger::money::{MAX_SCALE, format_minor, parse_amount};
 use rustc_hash::FxHashSet;
 
@@ -200,6 +200,9 @@ fn row(
         return Err(bad("sku", "duplicate_sku"));
     }
     let unit = cell(3).to_lowercase();
+    let unit = Unit::parse(&unit)
+        .or_else(|| super::gdxp::unit_from_um(&unit))
+        .map_or(unit, |u| u.code().to_owned());
     let quantity =
         |column, field, code| optional_decimal(cell(column), 3).map_err(|()| bad(field, code));
     let step_milli = quantity(4, "step", "bad_step")?;
@@ -406,8 +409,8 @@ pub fn write(products: &[(String, Product)], credit_scale: u8) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::purchasing::Certification;
     use crate::purchasing::catalogue::ALL_MONTHS;
-    use crate::purchasing::{Certification, Unit};
     use proptest::prelude::*;
 
     const HEAD: &str = "sku,name,description,unit,step,package_size,price_euro,price_credit,vat_rate,origin,certifications,season,stock";
@@ -449,7 +452,7 @@ mod tests {
              \r\n\
              A1;Zucca;;kg;0,5;;2,40;;5,5%;;;11-2;\r\n\
              ;;;;;;;;;;;;\r\n\
-             A2;Miele;\"riga uno\r\nriga due\";piece;1;;9;;;;fair_trade;;0\r\n";
+             A2;Miele;\"riga uno\r\nriga due\";Pezzi;1;;9;;;;fair_trade;;0\r\n";
         let p = parse(text, 2).unwrap();
         assert_eq!(p.len(), 2);
         assert_eq!(p[0].1.step_milli, 500);
