@@ -14,6 +14,7 @@ pub mod ledger;
 pub mod membership;
 pub mod ops;
 pub mod pages;
+pub mod purchasing;
 
 use distretto_store::Db;
 use std::sync::Arc;

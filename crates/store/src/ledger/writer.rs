@@ -233,9 +233,10 @@ impl CommandError {
         match self {
             Self::Refused(r) => r.code(),
             Self::IdempotencyKeyReused => "idempotency_key_reused",
-            Self::Invoice(code) | Self::Reversal(code) | Self::Clearing(code) | Self::Purchase(code) => {
-                code
-            }
+            Self::Invoice(code)
+            | Self::Reversal(code)
+            | Self::Clearing(code)
+            | Self::Purchase(code) => code,
             Self::RequestNotOpen => "request_not_open",
             Self::InstalmentNotDue => "instalment_not_due",
             Self::BadCommand => "bad_command",

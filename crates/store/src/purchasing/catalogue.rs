@@ -224,7 +224,13 @@ pub async fn with_photo(db: &Db, producer: Uuid) -> Result<Vec<Uuid>> {
 
 /// Adds a pickup point.
 pub async fn insert_pickup(db: &Db, row: &PickupRow) -> Result<()> {
-    crate::insert_table!(db, std::slice::from_ref(row), 8, pickups_sql, |q, r| bind_pickup!(q, r))
+    crate::insert_table!(
+        db,
+        std::slice::from_ref(row),
+        8,
+        pickups_sql,
+        |q, r| bind_pickup!(q, r)
+    )
 }
 
 /// A group's pickup points by name (bounded).

@@ -15,7 +15,8 @@ pub const MAX_ORDER_LINES: i64 = 500;
 pub const MAX_CYCLES: i64 = 200;
 
 pub(crate) const CYCLE_COLUMNS: &str = "id, group_id, number, name, currency, opens_at, closes_at, group_fee_basis_points, status, note, created_by, created_at, closed_at, delivered_at, settled_by, settled_at";
-pub(crate) const ORDER_COLUMNS: &str = "id, cycle_id, person_id, account_id, pickup_id, created_at, updated_at";
+pub(crate) const ORDER_COLUMNS: &str =
+    "id, cycle_id, person_id, account_id, pickup_id, created_at, updated_at";
 pub(crate) const LINE_COLUMNS: &str = "order_id, product_id, beneficiary, quantity_milli, tolerance_milli, arrival, allocated_milli, delivered_milli, substitute_for, updated_at";
 
 /// An order cycle.
@@ -389,23 +390,29 @@ fn prefixed(columns: &str, table: &str) -> String {
 
 /// A cycle's producers.
 pub async fn producers(db: &Db, cycle: Uuid) -> Result<Vec<CycleProducerRow>> {
-    Ok(with_pool!(db.read(), pool => sqlx::query_as::<_, CycleProducerRow>(
+    Ok(
+        with_pool!(db.read(), pool => sqlx::query_as::<_, CycleProducerRow>(
         "SELECT cycle_id, producer_id, minimum_minor, transport_basis_points, minimum_met FROM cycle_producers WHERE cycle_id = $1 ORDER BY producer_id LIMIT 500")
-        .bind(cycle).fetch_all(pool).await)?)
+        .bind(cycle).fetch_all(pool).await)?,
+    )
 }
 
 /// A cycle's products.
 pub async fn products(db: &Db, cycle: Uuid) -> Result<Vec<CycleProductRow>> {
-    Ok(with_pool!(db.read(), pool => sqlx::query_as::<_, CycleProductRow>(
+    Ok(
+        with_pool!(db.read(), pool => sqlx::query_as::<_, CycleProductRow>(
         "SELECT cycle_id, product_id, producer_id, price_minor, packages FROM cycle_products WHERE cycle_id = $1 ORDER BY product_id LIMIT $2")
-        .bind(cycle).bind(crate::purchasing::catalogue::MAX_PRODUCTS).fetch_all(pool).await)?)
+        .bind(cycle).bind(crate::purchasing::catalogue::MAX_PRODUCTS).fetch_all(pool).await)?,
+    )
 }
 
 /// A cycle's pickup points.
 pub async fn pickups(db: &Db, cycle: Uuid) -> Result<Vec<CyclePickupRow>> {
-    Ok(with_pool!(db.read(), pool => sqlx::query_as::<_, CyclePickupRow>(
+    Ok(
+        with_pool!(db.read(), pool => sqlx::query_as::<_, CyclePickupRow>(
         "SELECT cycle_id, pickup_id, starts_at, ends_at FROM cycle_pickups WHERE cycle_id = $1 ORDER BY starts_at, pickup_id LIMIT 200")
-        .bind(cycle).fetch_all(pool).await)?)
+        .bind(cycle).fetch_all(pool).await)?,
+    )
 }
 
 /// Cancels a cycle that is open or closed (not delivered): its orders stay on record, limited
@@ -433,8 +440,7 @@ pub async fn cancel(db: &Db, id: Uuid, now: OffsetDateTime) -> Result<()> {
 
 /// A household's order in a cycle, if any.
 pub async fn order_of(db: &Db, cycle: Uuid, person: Uuid) -> Result<Option<OrderRow>> {
-    let sql =
-        format!("SELECT {ORDER_COLUMNS} FROM orders WHERE cycle_id = $1 AND person_id = $2");
+    let sql = format!("SELECT {ORDER_COLUMNS} FROM orders WHERE cycle_id = $1 AND person_id = $2");
     Ok(
         with_pool!(db.read(), pool => sqlx::query_as::<_, OrderRow>(&sql).bind(cycle).bind(person).fetch_optional(pool).await)?,
     )
@@ -740,10 +746,12 @@ pub async fn record_delivery(
 
 /// A cycle's deliveries.
 pub async fn deliveries(db: &Db, cycle: Uuid) -> Result<Vec<DeliveryRow>> {
-    Ok(with_pool!(db.read(), pool => sqlx::query_as::<_, DeliveryRow>(
+    Ok(
+        with_pool!(db.read(), pool => sqlx::query_as::<_, DeliveryRow>(
         "SELECT cycle_id, producer_id, pickup_id, distance_m, weight_g, recorded_by, recorded_at FROM deliveries WHERE cycle_id = $1 \
          ORDER BY producer_id, pickup_id LIMIT 10000")
-        .bind(cycle).fetch_all(pool).await)?)
+        .bind(cycle).fetch_all(pool).await)?,
+    )
 }
 
 // ---------- settlement ----------
@@ -787,8 +795,10 @@ pub async fn settle_outside_ledger(
 
 /// A cycle's settlement rows.
 pub async fn settlement(db: &Db, cycle: Uuid) -> Result<Vec<SettlementRow>> {
-    Ok(with_pool!(db.read(), pool => sqlx::query_as::<_, SettlementRow>(
+    Ok(
+        with_pool!(db.read(), pool => sqlx::query_as::<_, SettlementRow>(
         "SELECT cycle_id, account_id, role, amount_minor, transfer_id FROM cycle_settlements WHERE cycle_id = $1 \
          ORDER BY role, account_id LIMIT $2")
-        .bind(cycle).bind(MAX_LINES).fetch_all(pool).await)?)
+        .bind(cycle).bind(MAX_LINES).fetch_all(pool).await)?,
+    )
 }

@@ -164,7 +164,13 @@ pub(crate) use bind_instalment;
 
 /// Adds a plan.
 pub async fn insert_plan(db: &Db, row: &PlanRow) -> Result<()> {
-    crate::insert_table!(db, std::slice::from_ref(row), 16, plans_sql, |q, r| bind_plan!(q, r))
+    crate::insert_table!(
+        db,
+        std::slice::from_ref(row),
+        16,
+        plans_sql,
+        |q, r| bind_plan!(q, r)
+    )
 }
 
 /// One plan.
@@ -277,16 +283,20 @@ pub async fn subscriptions_of_plan(db: &Db, plan: Uuid) -> Result<Vec<Subscripti
 
 /// A subscription's deliveries by day.
 pub async fn deliveries_of(db: &Db, subscription: Uuid) -> Result<Vec<ShareDeliveryRow>> {
-    Ok(with_pool!(db.read(), pool => sqlx::query_as::<_, ShareDeliveryRow>(
+    Ok(
+        with_pool!(db.read(), pool => sqlx::query_as::<_, ShareDeliveryRow>(
         "SELECT subscription_id, day, status, changed_at FROM csa_deliveries WHERE subscription_id = $1 ORDER BY day LIMIT 200")
-        .bind(subscription).fetch_all(pool).await)?)
+        .bind(subscription).fetch_all(pool).await)?,
+    )
 }
 
 /// A subscription's instalments by number.
 pub async fn instalments_of(db: &Db, subscription: Uuid) -> Result<Vec<InstalmentRow>> {
-    Ok(with_pool!(db.read(), pool => sqlx::query_as::<_, InstalmentRow>(
+    Ok(
+        with_pool!(db.read(), pool => sqlx::query_as::<_, InstalmentRow>(
         "SELECT subscription_id, number, due, amount_minor, paid_at, transfer_id FROM csa_instalments WHERE subscription_id = $1 ORDER BY number LIMIT 100")
-        .bind(subscription).fetch_all(pool).await)?)
+        .bind(subscription).fetch_all(pool).await)?,
+    )
 }
 
 /// The shares a farm delivers on `day` (subscription, household name), for its list.

@@ -25,6 +25,7 @@ pub(crate) fn router() -> axum::Router<AppState> {
         .merge(crate::ledger::invoice_pages::router())
         .merge(crate::clearing::pages::router())
         .merge(crate::clearing::coordination::router())
+        .merge(crate::purchasing::router())
 }
 
 /// What the layout of every page needs: language, district, who is signed in, CSRF token.
