@@ -9,6 +9,7 @@
 pub mod allocation;
 pub mod catalogue;
 pub mod catalogue_csv;
+pub mod close;
 pub mod gdxp;
 pub mod geo;
 pub mod pricing;

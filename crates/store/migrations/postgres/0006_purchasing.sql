@@ -85,12 +85,15 @@ CREATE TABLE cycle_producers (
 );
 CREATE INDEX cycle_producers_producer ON cycle_producers (producer_id, cycle_id);
 
--- The products offered in a cycle, at the price of the cycle's currency when it opened.
+-- The products offered in a cycle, with the price in the cycle's currency, the step and the
+-- package they had when it opened (a catalogue edited meanwhile does not change the cycle).
 CREATE TABLE cycle_products (
     cycle_id UUID NOT NULL REFERENCES order_cycles (id),
     product_id UUID NOT NULL REFERENCES products (id),
     producer_id UUID NOT NULL REFERENCES organizations (id),
     price_minor BIGINT NOT NULL,
+    step_milli BIGINT NOT NULL,
+    package_size_milli BIGINT NOT NULL,
     -- Whole packages ordered from the producer, set at the close.
     packages BIGINT,
     PRIMARY KEY (cycle_id, product_id)

@@ -17,6 +17,8 @@ pub const MAX_CYCLES: i64 = 200;
 pub(crate) const CYCLE_COLUMNS: &str = "id, group_id, number, name, currency, opens_at, closes_at, group_fee_basis_points, status, note, created_by, created_at, closed_at, delivered_at, settled_by, settled_at";
 pub(crate) const ORDER_COLUMNS: &str =
     "id, cycle_id, person_id, account_id, pickup_id, created_at, updated_at";
+pub(crate) const CYCLE_PRODUCT_COLUMNS: &str =
+    "cycle_id, product_id, producer_id, price_minor, step_milli, package_size_milli, packages";
 pub(crate) const LINE_COLUMNS: &str = "order_id, product_id, beneficiary, quantity_milli, tolerance_milli, arrival, allocated_milli, delivered_milli, substitute_for, updated_at";
 
 /// An order cycle.
@@ -64,6 +66,8 @@ pub struct CycleProductRow {
     pub product_id: Uuid,
     pub producer_id: Uuid,
     pub price_minor: i64,
+    pub step_milli: i64,
+    pub package_size_milli: i64,
     pub packages: Option<i64>,
 }
 
@@ -184,8 +188,8 @@ pub(crate) use bind_cycle_producer;
 
 pub(crate) fn cycle_products_sql(rows: usize) -> String {
     format!(
-        "INSERT INTO cycle_products (cycle_id, product_id, producer_id, price_minor, packages) VALUES {}",
-        crate::values_placeholders(rows, 5)
+        "INSERT INTO cycle_products ({CYCLE_PRODUCT_COLUMNS}) VALUES {}",
+        crate::values_placeholders(rows, 7)
     )
 }
 
@@ -196,6 +200,8 @@ macro_rules! bind_cycle_product {
             .bind(r.product_id)
             .bind(r.producer_id)
             .bind(r.price_minor)
+            .bind(r.step_milli)
+            .bind(r.package_size_milli)
             .bind(r.packages)
     }};
 }
@@ -326,7 +332,7 @@ pub async fn open_cycle(db: &Db, cycle: &CycleRow, parts: &NewCycle) -> Result<C
         cycle.number = last.unwrap_or(0) + 1;
         crate::insert_rows!(tx, sqlite, std::slice::from_ref(&cycle), 16, cycles_sql, |q, r| bind_cycle!(q, r));
         crate::insert_rows!(tx, sqlite, &parts.producers, 5, cycle_producers_sql, |q, r| bind_cycle_producer!(q, r));
-        crate::insert_rows!(tx, sqlite, &parts.products, 5, cycle_products_sql, |q, r| bind_cycle_product!(q, r));
+        crate::insert_rows!(tx, sqlite, &parts.products, 7, cycle_products_sql, |q, r| bind_cycle_product!(q, r));
         crate::insert_rows!(tx, sqlite, &parts.pickups, 4, cycle_pickups_sql, |q, r| bind_cycle_pickup!(q, r));
         tx.commit().await?;
         Ok::<_, StoreError>(())
@@ -401,7 +407,7 @@ pub async fn producers(db: &Db, cycle: Uuid) -> Result<Vec<CycleProducerRow>> {
 pub async fn products(db: &Db, cycle: Uuid) -> Result<Vec<CycleProductRow>> {
     Ok(
         with_pool!(db.read(), pool => sqlx::query_as::<_, CycleProductRow>(
-        "SELECT cycle_id, product_id, producer_id, price_minor, packages FROM cycle_products WHERE cycle_id = $1 ORDER BY product_id LIMIT $2")
+        &format!("SELECT {CYCLE_PRODUCT_COLUMNS} FROM cycle_products WHERE cycle_id = $1 ORDER BY product_id LIMIT $2"))
         .bind(cycle).bind(crate::purchasing::catalogue::MAX_PRODUCTS).fetch_all(pool).await)?,
     )
 }
@@ -655,7 +661,7 @@ where
              ORDER BY l.arrival, l.order_id, l.product_id, l.beneficiary LIMIT $2"))
             .bind(id).bind(MAX_LINES).fetch_all(&mut *tx).await?;
         let products: Vec<CycleProductRow> = sqlx::query_as(
-            "SELECT cycle_id, product_id, producer_id, price_minor, packages FROM cycle_products WHERE cycle_id = $1 ORDER BY product_id")
+            &format!("SELECT {CYCLE_PRODUCT_COLUMNS} FROM cycle_products WHERE cycle_id = $1 ORDER BY product_id"))
             .bind(id).fetch_all(&mut *tx).await?;
         let producers: Vec<CycleProducerRow> = sqlx::query_as(
             "SELECT cycle_id, producer_id, minimum_minor, transport_basis_points, minimum_met FROM cycle_producers WHERE cycle_id = $1 ORDER BY producer_id")
@@ -736,7 +742,7 @@ pub async fn record_delivery(
         sqlx::query("DELETE FROM order_lines WHERE order_id IN (SELECT id FROM orders WHERE cycle_id = $1)")
             .bind(cycle).execute(&mut *tx).await?;
         crate::insert_rows!(tx, !pg, lines, 10, lines_sql, |q, r| bind_line!(q, r));
-        crate::insert_rows!(tx, !pg, extra_products, 5, cycle_products_sql, |q, r| bind_cycle_product!(q, r));
+        crate::insert_rows!(tx, !pg, extra_products, 7, cycle_products_sql, |q, r| bind_cycle_product!(q, r));
         sqlx::query("DELETE FROM deliveries WHERE cycle_id = $1").bind(cycle).execute(&mut *tx).await?;
         crate::insert_rows!(tx, !pg, deliveries, 7, deliveries_sql, |q, r| bind_delivery!(q, r));
         tx.commit().await?;

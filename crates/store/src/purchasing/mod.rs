@@ -81,7 +81,7 @@ pub async fn export(db: &Db) -> Result<PurchasingData> {
         pickup_points: read_all(db, "SELECT id, group_id, name, address, lat, lon, active, created_at FROM pickup_points ORDER BY id").await?,
         order_cycles: read_all(db, &format!("SELECT {} FROM order_cycles ORDER BY id", cycles::CYCLE_COLUMNS)).await?,
         cycle_producers: read_all(db, "SELECT cycle_id, producer_id, minimum_minor, transport_basis_points, minimum_met FROM cycle_producers ORDER BY cycle_id, producer_id").await?,
-        cycle_products: read_all(db, "SELECT cycle_id, product_id, producer_id, price_minor, packages FROM cycle_products ORDER BY cycle_id, product_id").await?,
+        cycle_products: read_all(db, &format!("SELECT {} FROM cycle_products ORDER BY cycle_id, product_id", cycles::CYCLE_PRODUCT_COLUMNS)).await?,
         cycle_pickups: read_all(db, "SELECT cycle_id, pickup_id, starts_at, ends_at FROM cycle_pickups ORDER BY cycle_id, pickup_id").await?,
         orders: read_all(db, &format!("SELECT {} FROM orders ORDER BY id", cycles::ORDER_COLUMNS)).await?,
         order_lines: read_all(db, &format!("SELECT {} FROM order_lines ORDER BY order_id, product_id, beneficiary", cycles::LINE_COLUMNS)).await?,
@@ -115,7 +115,7 @@ pub async fn import(db: &Db, d: &PurchasingData) -> Result<()> {
         crate::insert_rows!(tx, sqlite, &d.pickup_points, 8, catalogue::pickups_sql, |q, r| catalogue::bind_pickup!(q, r));
         crate::insert_rows!(tx, sqlite, &d.order_cycles, 16, cycles::cycles_sql, |q, r| cycles::bind_cycle!(q, r));
         crate::insert_rows!(tx, sqlite, &d.cycle_producers, 5, cycles::cycle_producers_sql, |q, r| cycles::bind_cycle_producer!(q, r));
-        crate::insert_rows!(tx, sqlite, &d.cycle_products, 5, cycles::cycle_products_sql, |q, r| cycles::bind_cycle_product!(q, r));
+        crate::insert_rows!(tx, sqlite, &d.cycle_products, 7, cycles::cycle_products_sql, |q, r| cycles::bind_cycle_product!(q, r));
         crate::insert_rows!(tx, sqlite, &d.cycle_pickups, 4, cycles::cycle_pickups_sql, |q, r| cycles::bind_cycle_pickup!(q, r));
         crate::insert_rows!(tx, sqlite, &d.orders, 7, cycles::orders_sql, |q, r| cycles::bind_order!(q, r));
         crate::insert_rows!(tx, sqlite, &d.order_lines, 10, cycles::lines_sql, |q, r| cycles::bind_line!(q, r));
