@@ -57,7 +57,10 @@ pub async fn run(mut settings: Settings, args: ServeArgs) -> Result<(), Failure>
         started.elapsed().as_millis()
     );
     tokio::spawn(purge_loop(db.clone()));
-    tokio::spawn(distretto_web::clearing::service::settle_loop(state));
+    tokio::spawn(distretto_web::clearing::service::settle_loop(state.clone()));
+    tokio::spawn(distretto_web::purchasing::cycles::service::close_loop(
+        state,
+    ));
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),

@@ -249,3 +249,11 @@ pub async fn pickup(db: &Db, id: Uuid) -> Result<PickupRow> {
     with_pool!(db.read(), pool => sqlx::query_as::<_, PickupRow>(&sql).bind(id).fetch_optional(pool).await)?
         .ok_or(StoreError::NotFound)
 }
+
+/// Producers with at least one active product, by name (bounded): (id, name).
+pub async fn producers_with_products(db: &Db) -> Result<Vec<(Uuid, String)>> {
+    Ok(with_pool!(db.read(), pool => sqlx::query_as(
+        "SELECT o.id, o.name FROM organizations o WHERE o.status = 'active' \
+         AND EXISTS (SELECT 1 FROM products p WHERE p.producer_id = o.id AND p.active) ORDER BY o.sort_name, o.id LIMIT 500")
+        .fetch_all(pool).await)?)
+}
