@@ -107,6 +107,9 @@ fn lang_of(code: &str) -> Lang {
     Lang::parse(code).unwrap()
 }
 
+/// A form field and its value.
+type Field = (&'static str, String);
+
 /// A plan's form: eight weekly deliveries from ten days ahead, 7 days' notice, up to 3
 /// instalments, at `price` a share, changed by `extra`.
 fn plan_fields(price: &str, extra: &[(&'static str, String)]) -> Vec<(&'static str, String)> {
@@ -199,7 +202,7 @@ async fn plans_refuse_bad_input_in_each_language(app: TestApp) {
     let s = setup(&app).await;
     let path = format!("/purchasing/producers/{}/csa", s.farm);
     let first = today() + Duration::days(10);
-    let cases: [(&[(&'static str, String)], &str, &str); 8] = [
+    let cases: [(&[Field], &str, &str); 8] = [
         (
             &[("last_delivery", (first - Duration::days(7)).to_string())],
             "csa_bad_season_dates",

@@ -759,10 +759,10 @@ pub async fn charge_due_instalments(state: &AppState, today: Date) -> Result<usi
     let mut paid = 0;
     for (sub_id, number, amount_minor, payer, _farm) in due {
         let sub = store::subscription(&state.db, sub_id).await?;
-        if !plans.contains_key(&sub.plan_id) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = plans.entry(sub.plan_id) {
             let plan = store::plan(&state.db, sub.plan_id).await?;
             let account = store::farm_account(&state.db, plan.farm_id, &plan.currency).await?;
-            plans.insert(sub.plan_id, account.map(|a| (plan, a)));
+            slot.insert(account.map(|a| (plan, a)));
         }
         let Some(Some((plan, farm_account))) = plans.get(&sub.plan_id) else {
             tracing::warn!(subscription = %sub_id, number, "instalment due but the farm has no account");
