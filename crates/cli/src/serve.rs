@@ -57,6 +57,9 @@ pub async fn run(mut settings: Settings, args: ServeArgs) -> Result<(), Failure>
         started.elapsed().as_millis()
     );
     tokio::spawn(purge_loop(db.clone()));
+    tokio::spawn(distretto_web::purchasing::csa::service::charge_loop(
+        state.clone(),
+    ));
     tokio::spawn(distretto_web::clearing::service::settle_loop(state.clone()));
     tokio::spawn(distretto_web::purchasing::cycles::service::close_loop(
         state,

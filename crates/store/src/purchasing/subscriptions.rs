@@ -367,3 +367,85 @@ pub async fn mark_paid_outside_ledger(
     }
     Ok(())
 }
+
+/// Active pickup points of every group, for a plan's form: (pickup, its name, the group's name).
+pub async fn pickup_choices(db: &Db) -> Result<Vec<(Uuid, String, String)>> {
+    Ok(with_pool!(db.read(), pool => sqlx::query_as(
+        "SELECT pp.id, pp.name, o.name FROM pickup_points pp JOIN organizations o ON o.id = pp.group_id \
+         WHERE pp.active AND o.status = 'active' ORDER BY o.name, pp.name, pp.id LIMIT 500")
+        .fetch_all(pool).await)?)
+}
+
+/// Opens or closes a plan to new subscriptions.
+pub async fn set_plan_status(db: &Db, plan: Uuid, status: &str) -> Result<()> {
+    with_pool!(db.write(), pool => sqlx::query("UPDATE csa_plans SET status = $2 WHERE id = $1")
+        .bind(plan).bind(status).execute(pool).await.map(|_| ()).map_err(StoreError::from_write))
+}
+
+/// Cancels a subscription only while it is pending and nothing of it is paid (its first
+/// payment was refused, or never answered). Whether it was cancelled.
+pub async fn cancel_pending(db: &Db, subscription: Uuid) -> Result<bool> {
+    let done = with_pool!(db.write(), pool => sqlx::query(
+        "UPDATE csa_subscriptions SET status = 'cancelled' WHERE id = $1 AND status = 'pending' \
+         AND NOT EXISTS (SELECT 1 FROM csa_instalments i WHERE i.subscription_id = $1 AND i.paid_at IS NOT NULL)")
+        .bind(subscription).execute(pool).await.map(|r| r.rows_affected()))?;
+    Ok(done > 0)
+}
+
+/// The household's subscription to a plan, cancelled or not.
+pub async fn subscription_of(db: &Db, plan: Uuid, person: Uuid) -> Result<Option<SubscriptionRow>> {
+    let sql = format!(
+        "SELECT {SUBSCRIPTION_COLUMNS} FROM csa_subscriptions WHERE plan_id = $1 AND person_id = $2"
+    );
+    Ok(
+        with_pool!(db.read(), pool => sqlx::query_as::<_, SubscriptionRow>(&sql).bind(plan).bind(person).fetch_optional(pool).await)?,
+    )
+}
+
+/// The farm's account an instalment in `currency` is paid to (the one the ledger writer
+/// checks against).
+pub async fn farm_account(db: &Db, farm: Uuid, currency: &str) -> Result<Option<Uuid>> {
+    Ok(with_pool!(db.read(), pool => sqlx::query_scalar(
+        "SELECT id FROM accounts WHERE owner_kind = 'organization' AND owner_id = $1 AND currency = $2 ORDER BY id LIMIT 1")
+        .bind(farm).bind(currency).fetch_optional(pool).await)?)
+}
+
+/// A subscriber of a plan with where its payments stand.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct SubscriberRow {
+    pub subscription_id: Uuid,
+    pub person_name: String,
+    pub status: String,
+    pub instalments: i32,
+    pub paid_count: i64,
+    pub total_minor: i64,
+    pub paid_minor: i64,
+    /// The earliest unpaid instalment's due day, if any is left.
+    pub next_due: Option<Date>,
+    /// The lowest unpaid instalment's number, if any is left.
+    pub next_number: Option<i32>,
+}
+
+/// A plan's subscribers (not cancelled) by name, with their payments.
+pub async fn subscribers(db: &Db, plan: Uuid) -> Result<Vec<SubscriberRow>> {
+    Ok(
+        with_pool!(db.read(), pool => sqlx::query_as::<_, SubscriberRow>(
+        "SELECT s.id AS subscription_id, p.name AS person_name, s.status, s.instalments, \
+         COUNT(i.paid_at) AS paid_count, \
+         CAST(COALESCE(SUM(i.amount_minor), 0) AS BIGINT) AS total_minor, \
+         CAST(COALESCE(SUM(CASE WHEN i.paid_at IS NOT NULL THEN i.amount_minor ELSE 0 END), 0) AS BIGINT) AS paid_minor, \
+         MIN(CASE WHEN i.paid_at IS NULL THEN i.due END) AS next_due, \
+         MIN(CASE WHEN i.paid_at IS NULL THEN i.number END) AS next_number \
+         FROM csa_subscriptions s JOIN people p ON p.id = s.person_id LEFT JOIN csa_instalments i ON i.subscription_id = s.id \
+         WHERE s.plan_id = $1 AND s.status <> 'cancelled' GROUP BY s.id, p.name, s.status, s.instalments ORDER BY p.name, s.id LIMIT $2")
+        .bind(plan).bind(MAX_ROWS).fetch_all(pool).await)?,
+    )
+}
+
+/// The days a plan's active subscriptions have a share on (make-up days included), first first.
+pub async fn delivery_days(db: &Db, plan: Uuid) -> Result<Vec<Date>> {
+    Ok(with_pool!(db.read(), pool => sqlx::query_scalar(
+        "SELECT DISTINCT d.day FROM csa_deliveries d JOIN csa_subscriptions s ON s.id = d.subscription_id \
+         WHERE s.plan_id = $1 AND s.status = 'active' ORDER BY d.day LIMIT 200")
+        .bind(plan).fetch_all(pool).await)?)
+}

@@ -9,5 +9,6 @@ mod ledger;
 mod ledger_pages;
 mod membership;
 mod pages;
+mod purchasing_csa;
 mod purchasing_cycles;
 mod robustness;
