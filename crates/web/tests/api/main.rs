@@ -9,4 +9,5 @@ mod ledger;
 mod ledger_pages;
 mod membership;
 mod pages;
+mod purchasing_catalogue;
 mod robustness;
