@@ -333,7 +333,9 @@ async fn bad_input_is_refused_in_each_language(app: TestApp) {
     let w = world(&app).await;
     let path = catalogue(w.farm);
     let new = format!("{path}/new");
-    let cases: [(&str, Vec<(&str, &str)>, &str, &str); 6] = [
+    // (language, changed fields, message, field marked)
+    type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, &'a str, &'a str);
+    let cases: [Case; 6] = [
         (
             "fr",
             vec![("price_euro", "3,205")],
