@@ -250,10 +250,72 @@ pub async fn pickup(db: &Db, id: Uuid) -> Result<PickupRow> {
         .ok_or(StoreError::NotFound)
 }
 
-/// Producers with at least one active product, by name (bounded): (id, name).
-pub async fn producers_with_products(db: &Db) -> Result<Vec<(Uuid, String)>> {
-    Ok(with_pool!(db.read(), pool => sqlx::query_as(
-        "SELECT o.id, o.name FROM organizations o WHERE o.status = 'active' \
-         AND EXISTS (SELECT 1 FROM products p WHERE p.producer_id = o.id AND p.active) ORDER BY o.sort_name, o.id LIMIT 500")
-        .fetch_all(pool).await)?)
+/// Withdraws (`active = false`) or restores a product of `producer`. `NotFound` when it is not
+/// theirs.
+pub async fn set_product_active(db: &Db, producer: Uuid, id: Uuid, active: bool) -> Result<()> {
+    let done = with_pool!(db.write(), pool => sqlx::query(
+        "UPDATE products SET active = $3, updated_at = $4 WHERE id = $1 AND producer_id = $2")
+        .bind(id).bind(producer).bind(active).bind(crate::now())
+        .execute(pool).await.map(|r| r.rows_affected()))?;
+    if done == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+/// How many products (active or withdrawn) a producer's catalogue holds.
+pub async fn product_count(db: &Db, producer: Uuid) -> Result<i64> {
+    Ok(with_pool!(db.read(), pool => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM products WHERE producer_id = $1")
+        .bind(producer).fetch_one(pool).await)?)
+}
+
+/// A producer whose catalogue has active products, for the purchasing home page.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct ProducerSummary {
+    pub id: Uuid,
+    pub name: String,
+    pub kind: String,
+    pub locality: String,
+    /// Active products in the catalogue.
+    pub products: i64,
+}
+
+/// Active organisations of the given kinds with at least one active product, by name
+/// (at most `limit`).
+pub async fn producers_with_products(
+    db: &Db,
+    kinds: &[&str],
+    limit: i64,
+) -> Result<Vec<ProducerSummary>> {
+    if kinds.is_empty() {
+        return Ok(Vec::new());
+    }
+    let placeholders: Vec<String> = (0..kinds.len()).map(|i| format!("${}", i + 2)).collect();
+    let sql = format!(
+        "SELECT o.id, o.name, o.kind, o.locality, COUNT(p.id) AS products \
+         FROM organizations o JOIN products p ON p.producer_id = o.id AND p.active \
+         WHERE o.status = 'active' AND o.kind IN ({}) \
+         GROUP BY o.id, o.name, o.kind, o.locality, o.sort_name ORDER BY o.sort_name, o.id LIMIT $1",
+        placeholders.join(", ")
+    );
+    with_pool!(db.read(), pool => {
+        let mut q = sqlx::query_as::<_, ProducerSummary>(&sql).bind(limit);
+        for k in kinds {
+            q = q.bind(*k);
+        }
+        Ok(q.fetch_all(pool).await?)
+    })
+}
+
+/// Withdraws a pickup point of `group` (it stays in past cycles). `NotFound` when it is not
+/// theirs.
+pub async fn withdraw_pickup(db: &Db, group: Uuid, id: Uuid) -> Result<()> {
+    let done = with_pool!(db.write(), pool => sqlx::query(
+        "UPDATE pickup_points SET active = $3 WHERE id = $1 AND group_id = $2")
+        .bind(id).bind(group).bind(false).execute(pool).await.map(|r| r.rows_affected()))?;
+    if done == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
 }

@@ -9,6 +9,7 @@ mod ledger;
 mod ledger_pages;
 mod membership;
 mod pages;
+mod purchasing_catalogue;
 mod purchasing_csa;
 mod purchasing_cycles;
 mod robustness;

@@ -211,7 +211,9 @@ async fn render_group(
         .collect();
     let mut producers = Vec::new();
     if runs {
-        for (pid, name) in catalogue_store::producers_with_products(&state.db).await? {
+        let kinds: Vec<&str> = shared::PRODUCER_KINDS.iter().map(|k| k.code()).collect();
+        for producer in catalogue_store::producers_with_products(&state.db, &kinds, 500).await? {
+            let (pid, name) = (producer.id, producer.name);
             producers.push(ProducerChoice {
                 id: pid,
                 name,
