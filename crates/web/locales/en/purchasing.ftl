@@ -147,3 +147,7 @@ producer_orders_none = No group has ordered from you yet.
 cycle_title = Cycle
 cycle_group = Group
 cycle_status = Status
+nav_purchasing = Purchasing
+purchasing_order_now = Order now
+purchasing_subscriptions = Seasonal subscriptions
+purchasing_csa_plans = Subscriptions

@@ -147,3 +147,7 @@ producer_orders_none = Aucun groupement ne vous a encore commandé.
 cycle_title = Cycle
 cycle_group = Groupement
 cycle_status = État
+nav_purchasing = Achats
+purchasing_order_now = Commander
+purchasing_subscriptions = Contrats de saison (AMAP)
+purchasing_csa_plans = Contrats AMAP

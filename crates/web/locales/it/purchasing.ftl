@@ -147,3 +147,7 @@ producer_orders_none = Nessun gruppo ti ha ancora ordinato.
 cycle_title = Ordine
 cycle_group = Gruppo
 cycle_status = Stato
+nav_purchasing = Acquisti
+purchasing_order_now = Ordina ora
+purchasing_subscriptions = Abbonamenti di stagione
+purchasing_csa_plans = Abbonamenti
