@@ -108,6 +108,8 @@ test('an order cycle from opening to settlement, on a phone', async () => {
   await qApples.fill('4');
   await tApples.fill('2');
   await qToma.fill('0,5');
+  // The running total follows the typing before anything is saved.
+  assert.match(await h.page.locator('#order-total').innerText(), /≈ 17[.,]85/);
   await submit(h.page, h.page.getByRole('button', { name: 'Save my order' }));
   assert.match(await h.page.getByRole('status').innerText(), /Your order is saved/);
   // 4 kg × 2.00 × 1.05 = 8.40 and 0.5 kg × 18.00 × 1.05 = 9.45.

@@ -6,6 +6,8 @@
 //!   group commit. `ledger verify` runs on the result.
 //! - `bench ledger-verify`: generates a valid hash-chained journal and times `ledger verify`.
 //! - `bench clearing-generate`: writes a seeded clearing file for `scripts/bench-clearing.sh`.
+//! - `bench purchasing`: closing big order cycles and the ordering page under load
+//!   ([`crate::bench_purchasing`]).
 
 use crate::config::Settings;
 use crate::{Failure, open_db};
@@ -25,6 +27,8 @@ pub enum BenchCommand {
     LedgerVerify(VerifyArgs),
     /// Write a seeded synthetic clearing file (heavy-tailed degrees, log-normal amounts).
     ClearingGenerate(crate::clear::GenerateArgs),
+    /// Close big order cycles, and load the ordering page with concurrent shoppers.
+    Purchasing(crate::bench_purchasing::PurchasingArgs),
 }
 
 /// Flags of `bench ledger`.
@@ -79,11 +83,12 @@ pub async fn run(settings: &Settings, cmd: BenchCommand) -> Result<(), Failure> 
         BenchCommand::Ledger(args) => ledger(settings, args).await,
         BenchCommand::LedgerVerify(args) => ledger_verify(settings, args).await,
         BenchCommand::ClearingGenerate(args) => crate::clear::generate(args),
+        BenchCommand::Purchasing(args) => crate::bench_purchasing::purchasing(settings, args).await,
     }
 }
 
 /// `10s`, `250ms`, `2m` or a bare number of seconds.
-fn parse_duration(s: &str) -> Result<Duration, String> {
+pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
     let (number, unit) = match s.find(|c: char| !c.is_ascii_digit() && c != '.') {
         Some(i) => s.split_at(i),
@@ -105,10 +110,10 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
 }
 
 /// A SQLite file in the temporary directory that is removed (with its WAL) when dropped.
-struct TempSqlite(std::path::PathBuf);
+pub(crate) struct TempSqlite(std::path::PathBuf);
 
 impl TempSqlite {
-    fn new(name: &str) -> Self {
+    pub(crate) fn new(name: &str) -> Self {
         let path = std::env::temp_dir().join(format!(
             "distretto-bench-{name}-{}-{}.db",
             std::process::id(),
@@ -117,7 +122,7 @@ impl TempSqlite {
         Self(path)
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("sqlite:{}", self.0.display())
     }
 }
@@ -133,14 +138,14 @@ impl Drop for TempSqlite {
 }
 
 /// The load average of the machine (1, 5, 15 minutes), as the kernel reports it.
-fn load_average() -> String {
+pub(crate) fn load_average() -> String {
     std::fs::read_to_string("/proc/loadavg")
         .ok()
         .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
         .unwrap_or_else(|| "unknown".into())
 }
 
-fn cores() -> usize {
+pub(crate) fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, usize::from)
 }
 
@@ -160,7 +165,7 @@ fn check_new_sqlite(url: &str) -> Result<(), Failure> {
     Ok(())
 }
 
-async fn open_fresh(settings: &Settings, url: &str) -> Result<Db, Failure> {
+pub(crate) async fn open_fresh(settings: &Settings, url: &str) -> Result<Db, Failure> {
     let db = open_db(settings, Some(url)).await?;
     for warning in db.check_durability().await.map_err(anyhow::Error::from)? {
         println!("   warning: {warning}");
@@ -190,15 +195,19 @@ async fn journal_len(db: &Db, settings: &Settings) -> Result<i64, Failure> {
 // bench ledger
 
 /// The people the clients pay as: one API token and one account each.
-struct Payers {
-    people: Vec<Uuid>,
-    tokens: Vec<String>,
-    accounts: Vec<Uuid>,
+pub(crate) struct Payers {
+    pub(crate) people: Vec<Uuid>,
+    pub(crate) tokens: Vec<String>,
+    pub(crate) accounts: Vec<Uuid>,
 }
 
 /// Creates `n` members with generous limits and an API token each, in bulk (one password hash
 /// shared by all: hashing is not what is measured).
-async fn create_payers(db: &Db, settings: &Settings, n: usize) -> Result<Payers, Failure> {
+pub(crate) async fn create_payers(
+    db: &Db,
+    settings: &Settings,
+    n: usize,
+) -> Result<Payers, Failure> {
     let hash = distretto_web::auth::crypto::hash_password("bench password, never used".into())
         .await
         .map_err(|e| anyhow::anyhow!("hashing failed: {}", e.code))?;

@@ -808,3 +808,49 @@ pub async fn settlement(db: &Db, cycle: Uuid) -> Result<Vec<SettlementRow>> {
         .bind(cycle).bind(MAX_LINES).fetch_all(pool).await)?,
     )
 }
+
+/// A product as a cycle's order page shows it: what the cycle offers and the catalogue's words.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct OfferRow {
+    pub product_id: Uuid,
+    pub producer_id: Uuid,
+    pub price_minor: i64,
+    pub step_milli: i64,
+    pub package_size_milli: i64,
+    pub packages: Option<i64>,
+    pub name: String,
+    pub unit: String,
+    pub stock_milli: Option<i64>,
+    pub certifications: String,
+    pub origin: String,
+    pub has_photo: bool,
+}
+
+/// Everything a cycle offers with the catalogue's words, in one query (the order page is the
+/// busiest page of a cycle: one query per product would cost more than the page).
+pub async fn offer(db: &Db, cycle: Uuid) -> Result<Vec<OfferRow>> {
+    Ok(with_pool!(db.read(), pool => sqlx::query_as::<_, OfferRow>(
+        "SELECT cp.product_id, cp.producer_id, cp.price_minor, cp.step_milli, cp.package_size_milli, cp.packages, \
+         p.name, p.unit, p.stock_milli, p.certifications, p.origin, p.photo IS NOT NULL AS has_photo \
+         FROM cycle_products cp JOIN products p ON p.id = cp.product_id WHERE cp.cycle_id = $1 ORDER BY p.name, cp.product_id LIMIT $2")
+        .bind(cycle).bind(crate::purchasing::catalogue::MAX_PRODUCTS).fetch_all(pool).await)?)
+}
+
+/// The names of a cycle's group and producers: (organisation, name).
+pub async fn names(db: &Db, cycle: Uuid) -> Result<Vec<(Uuid, String)>> {
+    Ok(with_pool!(db.read(), pool => sqlx::query_as(
+        "SELECT o.id, o.name FROM organizations o WHERE o.id IN (SELECT producer_id FROM cycle_producers WHERE cycle_id = $1) \
+         OR o.id = (SELECT group_id FROM order_cycles WHERE id = $1) LIMIT 1000")
+        .bind(cycle).fetch_all(pool).await)?)
+}
+
+/// A cycle's pickup points with their windows: (point, name, address, starts, ends).
+pub async fn pickup_points(
+    db: &Db,
+    cycle: Uuid,
+) -> Result<Vec<(Uuid, String, String, OffsetDateTime, OffsetDateTime)>> {
+    Ok(with_pool!(db.read(), pool => sqlx::query_as(
+        "SELECT p.id, p.name, p.address, c.starts_at, c.ends_at FROM cycle_pickups c JOIN pickup_points p ON p.id = c.pickup_id \
+         WHERE c.cycle_id = $1 ORDER BY c.starts_at, p.name LIMIT 200")
+        .bind(cycle).fetch_all(pool).await)?)
+}

@@ -17,8 +17,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use distretto_domain::purchasing::catalogue::parse_quantity;
 use distretto_domain::purchasing::pricing::{line_parts, unit_parts};
-use distretto_store::purchasing::catalogue as catalogue_store;
-use distretto_store::purchasing::cycles::{self as store, CycleProductRow, CycleRow, LineRow};
+use distretto_store::purchasing::cycles::{self as store, CycleRow, LineRow, OfferRow};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -161,6 +160,10 @@ struct OrderPage {
     pickups: Vec<PickupChoice>,
     producers: Vec<ProducerBlock>,
     total: String,
+    /// The currency's decimals, decimal separator and symbol, for the running total.
+    scale: u8,
+    decimal: char,
+    symbol: String,
     notice: Option<&'static str>,
     error: Option<AppError>,
 }
@@ -219,13 +222,12 @@ fn line_view(
     state: &AppState,
     lang: Lang,
     cycle: &CycleRow,
-    p: &CycleProductRow,
-    row: &catalogue_store::ProductRow,
+    p: &OfferRow,
     markup: distretto_domain::purchasing::pricing::Markup,
     mine: Option<&LineRow>,
     typed: Option<&Typed>,
-    has_photo: bool,
 ) -> Result<(ProductLine, i64), AppError> {
+    let row = p;
     let unit = unit_parts(p.price_minor, markup)?;
     let q = mine.map_or(0, |l| l.quantity_milli);
     let counted = mine
@@ -268,7 +270,7 @@ fn line_view(
                 .map(|c| lang.t(&format!("certification_{c}")))
                 .collect(),
             origin: row.origin.clone(),
-            has_photo,
+            has_photo: p.has_photo,
         },
         amount,
     ))
@@ -297,29 +299,25 @@ async fn render_order(
         .map(|l| (l.product_id, l))
         .collect();
     let producers = store::producers(&state.db, id).await?;
-    let offered = store::products(&state.db, id).await?;
+    let offered = store::offer(&state.db, id).await?;
+    let names: HashMap<Uuid, String> = store::names(&state.db, id).await?.into_iter().collect();
     let mut blocks = Vec::with_capacity(producers.len());
     let mut total: i64 = 0;
     for producer in &producers {
-        let org = distretto_store::directory::get(&state.db, producer.producer_id).await?;
         let markup = service::markup(&cycle, Some(producer));
-        let photos = catalogue_store::with_photo(&state.db, producer.producer_id).await?;
         let mut products = Vec::new();
         for p in offered
             .iter()
             .filter(|p| p.producer_id == producer.producer_id)
         {
-            let row = catalogue_store::product(&state.db, p.product_id).await?;
             let (line, amount) = line_view(
                 state,
                 lang,
                 &cycle,
                 p,
-                &row,
                 markup,
                 mine.get(&p.product_id).copied(),
                 input.typed.get(&p.product_id),
-                photos.contains(&p.product_id),
             )?;
             if !open && line.quantity.is_empty() && line.delivered.is_none() {
                 continue;
@@ -327,9 +325,11 @@ async fn render_order(
             total = total.saturating_add(amount);
             products.push(line);
         }
-        products.sort_by(|a, b| a.name.cmp(&b.name));
         blocks.push(ProducerBlock {
-            name: org.name,
+            name: names
+                .get(&producer.producer_id)
+                .cloned()
+                .unwrap_or_default(),
             minimum: producer
                 .minimum_minor
                 .map(|m| money(state, lang, &cycle, m)),
@@ -337,12 +337,10 @@ async fn render_order(
             products,
         });
     }
+    blocks.sort_by(|a, b| a.name.cmp(&b.name));
     let pickups = pickup_choices(state, id, order.as_ref().map(|o| o.pickup_id)).await?;
     let friends = friends_of(state, lang, &cycle, &lines, &offered, &producers);
-    let group = distretto_store::directory::get(&state.db, cycle.group_id)
-        .await
-        .map(|g| g.name)
-        .unwrap_or_default();
+    let group = names.get(&cycle.group_id).cloned().unwrap_or_default();
     Ok(render_status(
         status,
         &OrderPage {
@@ -360,6 +358,9 @@ async fn render_order(
             pickups,
             producers: blocks,
             total: money(state, lang, &cycle, total),
+            scale: currency_of(state, &cycle.currency).scale,
+            decimal: crate::ledger::pages::decimal_separator(lang),
+            symbol: currency_of(state, &cycle.currency).symbol,
             notice: input.notice,
             error: input.error,
         },
@@ -371,26 +372,20 @@ async fn pickup_choices(
     cycle: Uuid,
     chosen: Option<Uuid>,
 ) -> Result<Vec<PickupChoice>, AppError> {
-    let mut out = Vec::new();
-    for (i, p) in store::pickups(&state.db, cycle)
+    Ok(store::pickup_points(&state.db, cycle)
         .await?
         .into_iter()
         .enumerate()
-    {
-        let point = catalogue_store::pickup(&state.db, p.pickup_id).await?;
-        out.push(PickupChoice {
-            id: p.pickup_id,
+        .map(|(i, (id, name, address, starts, ends))| PickupChoice {
+            id,
             label: format!(
-                "{} — {} ({} → {})",
-                point.name,
-                point.address,
-                instant(p.starts_at),
-                instant(p.ends_at)
+                "{name} — {address} ({} → {})",
+                instant(starts),
+                instant(ends)
             ),
-            chosen: chosen.map_or(i == 0, |c| c == p.pickup_id),
-        });
-    }
-    Ok(out)
+            chosen: chosen.map_or(i == 0, |c| c == id),
+        })
+        .collect())
 }
 
 /// The friends a household orders for: (name, link query, subtotal).
@@ -399,7 +394,7 @@ fn friends_of(
     lang: Lang,
     cycle: &CycleRow,
     lines: &[LineRow],
-    offered: &[CycleProductRow],
+    offered: &[OfferRow],
     producers: &[distretto_store::purchasing::cycles::CycleProducerRow],
 ) -> Vec<(String, String, String)> {
     let mut totals: std::collections::BTreeMap<String, i64> = std::collections::BTreeMap::new();
