@@ -109,17 +109,31 @@ fn read_book(path: &Path) -> Result<Book, Failure> {
             + 1;
         Failure::Usage(format!("{shown}: line {line}: not UTF-8 text"))
     })?;
-    clearing::parse_lines(text.split('\n')).map_err(|e| Failure::Usage(format!("{shown}: {e}")))
+    clearing::parse_text(text).map_err(|e| Failure::Usage(format!("{shown}: {e}")))
 }
 
-/// The output CSV: header, then one line per invoice in input order.
+/// The output CSV: header, then one line per invoice in input order (the same lines as
+/// `clearing::format_output`, with each party's field quoted once rather than per line).
 fn write_result(w: &mut impl Write, book: &Book, setoff: &[i64]) -> std::io::Result<()> {
+    use std::fmt::Write as _;
     writeln!(w, "{}", clearing::csv::OUTPUT_HEADER)?;
+    let names: Vec<_> = book
+        .parties
+        .iter()
+        .map(|p| clearing::csv::quote(p))
+        .collect();
+    let net = &book.network;
+    let (debtors, creditors, amounts) = (net.debtors(), net.creditors(), net.amounts());
     let mut line = String::new();
     for (e, &s) in setoff.iter().enumerate() {
         line.clear();
-        clearing::format_output(book, e, s, &mut line);
-        line.push('\n');
+        line.push_str(&clearing::csv::quote(&book.ids[e]));
+        line.push(',');
+        line.push_str(&names[debtors[e] as usize]);
+        line.push(',');
+        line.push_str(&names[creditors[e] as usize]);
+        // Writing to a String cannot fail.
+        let _ = writeln!(line, ",{},{}", amounts[e], s);
         w.write_all(line.as_bytes())?;
     }
     Ok(())

@@ -7,8 +7,10 @@
 //! Output: `id,debtor,creditor,amount,setoff`, one line per input invoice, in input order.
 
 use super::{ClearingError, Network};
-use rustc_hash::FxHashMap;
+use hashbrown::HashTable;
+use rustc_hash::{FxBuildHasher, FxHashMap};
 use std::borrow::Cow;
+use std::hash::BuildHasher;
 
 /// A map keyed by ids: FxHash, fast on short strings; a file is the user's own input, so hash
 /// flooding is not a concern here.
@@ -47,14 +49,33 @@ pub struct Book {
 pub struct Parser {
     book: Book,
     party_index: IdMap<u32>,
-    id_line: IdMap<usize>,
+    /// The set of invoice ids seen, as indices into `book.ids` (hashed with FxHash), so each
+    /// id is stored once.
+    id_set: HashTable<u32>,
+    /// The line of every invoice, for the message about a duplicate id.
+    id_line: Vec<usize>,
     header_seen: bool,
+}
+
+/// The FxHash of an id.
+fn id_hash(id: &str) -> u64 {
+    FxBuildHasher.hash_one(id)
 }
 
 impl Parser {
     /// A parser expecting the header first.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A parser with room for about `invoices` invoices.
+    pub fn with_capacity(invoices: usize) -> Self {
+        let mut parser = Self::default();
+        parser.book.ids.reserve(invoices);
+        parser.book.network = Network::with_capacity(0, invoices);
+        parser.id_set = HashTable::with_capacity(invoices);
+        parser.id_line.reserve(invoices);
+        parser
     }
 
     /// Reads line number `number` (1-based) of the file.
@@ -86,17 +107,30 @@ impl Parser {
         self.invoice(number, text).map_err(bad)
     }
 
-    /// Parses one invoice line.
+    /// Parses one invoice line; a line without quotes is split without allocating.
     fn invoice(&mut self, number: usize, text: &str) -> Result<(), String> {
-        let fields = split_fields(text).map_err(str::to_owned)?;
-        let [id, debtor, creditor, amount] = fields.as_slice() else {
-            return Err(format!(
-                "malformed line: expected 4 fields ({INPUT_HEADER}), found {}",
-                fields.len()
-            ));
+        let malformed = |found: usize| {
+            format!("malformed line: expected 4 fields ({INPUT_HEADER}), found {found}")
         };
-        let (id, debtor, creditor, amount): (&str, &str, &str, &str) =
-            (id, debtor, creditor, amount);
+        if text.contains('"') {
+            let fields = split_fields(text).map_err(str::to_owned)?;
+            let [id, debtor, creditor, amount] = fields.as_slice() else {
+                return Err(malformed(fields.len()));
+            };
+            return self.record(number, [id, debtor, creditor, amount]);
+        }
+        let mut it = text.split(',');
+        match (it.next(), it.next(), it.next(), it.next(), it.next()) {
+            (Some(id), Some(debtor), Some(creditor), Some(amount), None) => {
+                self.record(number, [id, debtor, creditor, amount])
+            }
+            _ => Err(malformed(text.split(',').count())),
+        }
+    }
+
+    /// Checks and records one invoice's fields: id, debtor, creditor, amount.
+    fn record(&mut self, number: usize, fields: [&str; 4]) -> Result<(), String> {
+        let [id, debtor, creditor, amount] = fields;
         for (name, value) in [("id", id), ("debtor", debtor), ("creditor", creditor)] {
             if value.trim().is_empty() {
                 return Err(format!("empty {name}"));
@@ -109,10 +143,13 @@ impl Parser {
                 excerpt(debtor)
             ));
         }
-        if let Some(first) = self.id_line.get(id) {
+        let hash = id_hash(id);
+        let ids = &self.book.ids;
+        if let Some(&k) = self.id_set.find(hash, |&k| ids[k as usize] == id) {
             return Err(format!(
-                "duplicate id {} (first on line {first})",
-                excerpt(id)
+                "duplicate id {} (first on line {})",
+                excerpt(id),
+                self.id_line[k as usize]
             ));
         }
         let d = self.party(debtor)?;
@@ -121,8 +158,13 @@ impl Parser {
             .network
             .push(d, c, amount)
             .map_err(|e| e.to_string())?;
-        self.id_line.insert(id.to_string(), number);
-        self.book.ids.push(id.to_string());
+        // `push` refuses more than u32::MAX − 1 invoices, so the index fits.
+        let k = self.book.ids.len() as u32;
+        self.book.ids.push(id.to_owned());
+        self.id_line.push(number);
+        let ids = &self.book.ids;
+        self.id_set
+            .insert_unique(hash, k, |&k| id_hash(&ids[k as usize]));
         Ok(())
     }
 
@@ -151,6 +193,16 @@ impl Parser {
         }
         Ok(self.book)
     }
+}
+
+/// Parses a whole file given as text, with room reserved for one invoice per line.
+pub fn parse_text(text: &str) -> Result<Book, CsvError> {
+    let lines = text.bytes().filter(|&b| b == b'\n').count() + 1;
+    let mut parser = Parser::with_capacity(lines);
+    for (i, line) in text.split('\n').enumerate() {
+        parser.line(i + 1, line)?;
+    }
+    parser.finish()
 }
 
 /// Parses a whole file given as lines.
@@ -247,15 +299,19 @@ fn excerpt(s: &str) -> String {
     format!("{short:?}")
 }
 
-/// Appends `field` to `out`, quoted if it holds a comma, a quote or a line break.
-fn push_field(out: &mut String, field: &str) {
+/// `field` as an output CSV field: quoted if it holds a comma, a quote or a line break, or
+/// starts or ends with white space.
+pub fn quote(field: &str) -> Cow<'_, str> {
     if field.contains([',', '"', '\n', '\r']) || field != field.trim() {
-        out.push('"');
-        out.push_str(&field.replace('"', "\"\""));
-        out.push('"');
+        Cow::Owned(format!("\"{}\"", field.replace('"', "\"\"")))
     } else {
-        out.push_str(field);
+        Cow::Borrowed(field)
     }
+}
+
+/// Appends `field` to `out`, quoted if needed (see [`quote`]).
+fn push_field(out: &mut String, field: &str) {
+    out.push_str(&quote(field));
 }
 
 /// Appends the output line of invoice `e` (without line break) to `out`.
