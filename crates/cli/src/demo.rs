@@ -84,7 +84,7 @@ pub async fn fill_if_empty(
         distretto_store::demo::fill(db, &spec, &hash, &settings.currency(), &progress).await?;
     bar.finish_and_clear();
     println!(
-        "demo district ready in {:.1} s: {} organisations, {} people, {} memberships, {} accounts, {} pending applications; a year of trade: {} transfers, {} invoices, {} payment requests",
+        "demo district ready in {:.1} s: {} organisations, {} people, {} memberships, {} accounts, {} pending applications; a year of trade: {} transfers, {} invoices, {} payment requests; solidarity purchasing: {} products, {} order cycles, {} orders, {} subscriptions",
         started.elapsed().as_secs_f64(),
         summary.organizations,
         summary.people,
@@ -93,7 +93,11 @@ pub async fn fill_if_empty(
         summary.applications,
         summary.transfers,
         summary.invoices,
-        summary.payment_requests
+        summary.payment_requests,
+        summary.products,
+        summary.order_cycles,
+        summary.orders,
+        summary.subscriptions
     );
     println!(
         "logins: coordinator@distretto.example (coordinator), person-1@distretto.example … person-N@distretto.example"

@@ -518,6 +518,10 @@ enum Stream {
     InvoiceEvent = 16,
     /// Payment request ids.
     PaymentRequest = 17,
+    /// Planning draws of solidarity purchasing, one stream per producer, group or farm.
+    Purchasing = 18,
+    /// Purchasing ids: products, pickup points, cycles, orders, plans, subscriptions.
+    PurchasingId = 19,
 }
 
 fn stream_rng(seed: u64, stream: Stream, index: u64) -> ChaCha8Rng {

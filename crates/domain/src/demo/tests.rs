@@ -706,6 +706,233 @@ mod trade {
     }
 
     #[test]
+    fn purchase_transfers_are_the_cycles_settlements_and_instalments() {
+        use std::collections::HashSet;
+        let (spec, t) = district();
+        let p = &t.purchasing;
+        let transfers: HashMap<uuid::Uuid, &crate::ledger::JournalEntry> =
+            t.transfers.iter().map(|x| (x.entry.id, &x.entry)).collect();
+        let org_account: HashMap<uuid::Uuid, uuid::Uuid> = spec
+            .batches()
+            .flat_map(|b| b.accounts)
+            .filter_map(|a| match a.owner {
+                DemoOwner::Organization(o) => Some((o, a.id)),
+                _ => None,
+            })
+            .collect();
+        let mut by_cycle: HashMap<
+            uuid::Uuid,
+            Vec<&super::super::trade::purchasing::DemoSettlement>,
+        > = HashMap::new();
+        for s in &p.settlements {
+            by_cycle.entry(s.cycle_id).or_default().push(s);
+        }
+        let mut referenced = HashSet::new();
+        let mut statuses: HashMap<&str, usize> = HashMap::new();
+        let (mut in_credit, mut in_euro, mut households_euro) = (0, 0, 0);
+        for c in &p.cycles {
+            *statuses.entry(c.status).or_default() += 1;
+            let rows = by_cycle.remove(&c.id).unwrap_or_default();
+            assert_eq!(c.status == "settled", !rows.is_empty(), "{c:?}");
+            if rows.is_empty() {
+                continue;
+            }
+            let group = org_account[&c.group_id];
+            let charges: i64 = rows
+                .iter()
+                .filter(|r| r.role.starts_with("household"))
+                .map(|r| r.amount_minor)
+                .sum();
+            let payouts: i64 = rows
+                .iter()
+                .filter(|r| r.role == "producer")
+                .map(|r| r.amount_minor)
+                .sum();
+            let fees: Vec<_> = rows.iter().filter(|r| r.role == "group").collect();
+            assert_eq!(fees.len(), 1);
+            assert_eq!(fees[0].account_id, group);
+            assert!(fees[0].transfer_id.is_none());
+            assert_eq!(charges, payouts + fees[0].amount_minor, "cycle {}", c.id);
+            let euro = c.currency == "EUR";
+            if euro {
+                in_euro += 1;
+            } else {
+                in_credit += 1;
+            }
+            for r in &rows {
+                match (r.role, r.transfer_id) {
+                    ("household_euro", None) => households_euro += usize::from(!euro),
+                    ("household", Some(id)) if !euro => {
+                        let e = transfers[&id];
+                        assert_eq!(e.kind, TransferKind::Purchase);
+                        assert_eq!(
+                            (e.payer, e.payee, e.amount_minor),
+                            (r.account_id, group, r.amount_minor)
+                        );
+                        assert!(referenced.insert(id));
+                    }
+                    ("producer", Some(id)) if !euro => {
+                        let e = transfers[&id];
+                        assert_eq!(e.kind, TransferKind::Purchase);
+                        assert_eq!(
+                            (e.payer, e.payee, e.amount_minor),
+                            (group, r.account_id, r.amount_minor)
+                        );
+                        assert!(referenced.insert(id));
+                    }
+                    ("producer", None) if euro => {}
+                    ("group", None) => {}
+                    other => panic!("settlement {other:?} in cycle {c:?}"),
+                }
+            }
+        }
+        assert!(by_cycle.is_empty(), "settlements of unknown cycles");
+        // Paid instalments are purchases from the household to the farm.
+        let plans: HashMap<uuid::Uuid, &super::super::trade::purchasing::DemoPlan> =
+            p.plans.iter().map(|x| (x.id, x)).collect();
+        let subs: HashMap<uuid::Uuid, &super::super::trade::purchasing::DemoSubscription> =
+            p.subscriptions.iter().map(|x| (x.id, x)).collect();
+        let mut totals: HashMap<uuid::Uuid, i64> = HashMap::new();
+        let mut paid = 0;
+        for i in &p.instalments {
+            *totals.entry(i.subscription_id).or_default() += i.amount_minor;
+            let sub = subs[&i.subscription_id];
+            let plan = plans[&sub.plan_id];
+            assert_eq!(i.paid_at.is_some(), i.transfer_id.is_some());
+            if let Some(id) = i.transfer_id {
+                let e = transfers[&id];
+                assert_eq!(e.kind, TransferKind::Purchase);
+                assert_eq!(
+                    (e.payer, e.payee, e.amount_minor),
+                    (sub.account_id, org_account[&plan.farm_id], i.amount_minor)
+                );
+                assert!(referenced.insert(id));
+                paid += 1;
+            }
+        }
+        for s in &p.subscriptions {
+            let plan = plans[&s.plan_id];
+            let deliveries = p
+                .share_deliveries
+                .iter()
+                .filter(|d| d.subscription_id == s.id)
+                .count() as i64;
+            assert_eq!(totals[&s.id], plan.share_price_minor * deliveries);
+        }
+        // Every purchase transfer is accounted for, once.
+        let purchases = t
+            .transfers
+            .iter()
+            .filter(|x| x.entry.kind == TransferKind::Purchase)
+            .count();
+        assert_eq!(purchases, referenced.len());
+        eprintln!(
+            "{} products, {} pickup points, {} cycles {statuses:?} ({in_credit} settled in credit, {in_euro} in euro, {households_euro} households in euro), {} orders, {} lines, {} deliveries; {} plans, {} subscriptions, {} instalments ({paid} paid); {purchases} purchase transfers",
+            p.products.len(),
+            p.pickup_points.len(),
+            p.cycles.len(),
+            p.orders.len(),
+            p.lines.len(),
+            p.deliveries.len(),
+            p.plans.len(),
+            p.subscriptions.len(),
+            p.instalments.len()
+        );
+        assert!(
+            in_credit >= 100 && in_euro >= 5,
+            "{in_credit} in credit, {in_euro} in euro"
+        );
+        assert!(
+            statuses.get("cancelled").is_some_and(|n| *n >= 1),
+            "{statuses:?}"
+        );
+        assert!(paid >= 20 && p.subscriptions.len() >= 20);
+        assert!(p.products.len() >= 100);
+    }
+
+    #[test]
+    fn every_group_has_a_cycle_open_now_and_orders_hold_together() {
+        use crate::purchasing::catalogue::ProductDraft;
+        let (_, t) = district();
+        let p = &t.purchasing;
+        let mut groups: HashMap<uuid::Uuid, Vec<&super::super::trade::purchasing::DemoCycle>> =
+            HashMap::new();
+        for c in &p.cycles {
+            groups.entry(c.group_id).or_default().push(c);
+            assert!(c.opens_at < c.closes_at && c.created_at < c.opens_at);
+            assert!(c.opens_at >= START && c.opens_at < BASE_DATE);
+        }
+        assert!(groups.len() >= 5, "{} groups", groups.len());
+        assert!(p.cycles.len() >= 200, "{} cycles", p.cycles.len());
+        for (g, cycles) in &groups {
+            let open: Vec<_> = cycles.iter().filter(|c| c.status == "open").collect();
+            assert_eq!(open.len(), 1, "group {g}");
+            let c = open[0];
+            assert!(c.closes_at > BASE_DATE && c.closes_at < BASE_DATE + Duration::days(7));
+            assert!(p.cycle_products.iter().any(|x| x.cycle_id == c.id));
+            assert!(p.cycle_pickups.iter().any(|x| x.cycle_id == c.id));
+            // Weekly or fortnightly, numbered in order.
+            let mut numbers: Vec<i64> = cycles.iter().map(|c| c.number).collect();
+            numbers.sort_unstable();
+            assert_eq!(numbers, (1..=cycles.len() as i64).collect::<Vec<_>>());
+        }
+        assert!(
+            p.cycles
+                .iter()
+                .filter(|c| c.status == "open")
+                .any(|c| p.orders.iter().any(|o| o.cycle_id == c.id)),
+            "someone already ordered in an open cycle"
+        );
+        let products: HashMap<uuid::Uuid, &super::super::trade::purchasing::DemoProduct> =
+            p.products.iter().map(|x| (x.id, x)).collect();
+        for x in &p.products {
+            let draft = ProductDraft {
+                name: x.name.clone(),
+                description: x.description.clone(),
+                unit: x.unit.to_owned(),
+                package_size_milli: Some(x.package_size_milli),
+                step_milli: Some(x.step_milli),
+                price_euro_minor: x.price_euro_minor,
+                price_credit_minor: x.price_credit_minor,
+                vat_basis_points: x.vat_basis_points as u16,
+                origin: x.origin.clone(),
+                certifications: x
+                    .certifications
+                    .split(',')
+                    .filter(|c| !c.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+                season_months: x.season_months as u16,
+                stock_milli: x.stock_milli,
+            };
+            assert!(draft.check().is_ok(), "{x:?}");
+        }
+        assert!(
+            p.products
+                .iter()
+                .any(|x| x.package_size_milli > x.step_milli)
+        );
+        assert!(p.products.iter().any(|x| x.stock_milli.is_some()));
+        let cycles: HashMap<uuid::Uuid, &super::super::trade::purchasing::DemoCycle> =
+            p.cycles.iter().map(|x| (x.id, x)).collect();
+        let orders: HashMap<uuid::Uuid, &super::super::trade::purchasing::DemoOrder> =
+            p.orders.iter().map(|x| (x.id, x)).collect();
+        for l in &p.lines {
+            let product = products[&l.product_id];
+            assert!(l.quantity_milli > 0 && l.quantity_milli % product.step_milli == 0);
+            let c = cycles[&orders[&l.order_id].cycle_id];
+            let closed = matches!(c.status, "delivered" | "settled");
+            assert_eq!(l.allocated_milli.is_some(), closed, "{c:?}");
+            assert_eq!(l.delivered_milli.is_some(), closed);
+        }
+        assert!(!p.deliveries.is_empty());
+        for d in &p.deliveries {
+            assert!(d.weight_g > 0);
+            assert!(d.distance_m.is_some_and(|m| m < 150_000), "{d:?}");
+        }
+    }
+
+    #[test]
     fn larger_scales_trade_among_a_bounded_community() {
         for scale in [Scale::Region, Scale::National] {
             let spec = DemoSpec::new(scale, 1);

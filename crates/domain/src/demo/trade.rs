@@ -37,6 +37,8 @@ use std::collections::{BinaryHeap, HashMap};
 use time::{Date, Duration, OffsetDateTime};
 use uuid::Uuid;
 
+pub mod purchasing;
+
 /// The most organisations that trade: at district scale all 160 do; larger scales trade among
 /// their first 500 (their loads measure the directory and membership at size, and a year of
 /// payments of everyone would add minutes of journal writes to them).
@@ -153,6 +155,9 @@ pub struct DemoTrade {
     pub invoice_events: Vec<DemoInvoiceEvent>,
     /// Payment requests.
     pub requests: Vec<DemoRequest>,
+    /// Solidarity purchasing: catalogues, pickup points, order cycles with their orders and
+    /// settlements, seasonal subscriptions.
+    pub purchasing: purchasing::DemoPurchasing,
 }
 
 impl DemoSpec {
@@ -170,9 +175,11 @@ impl DemoSpec {
     pub fn trade(&self, currency: &Currency) -> DemoTrade {
         let world = World::new(*self, currency);
         let mut plan = Plan::new(&world, currency.unit_minor());
+        plan.currency.clone_from(&currency.code);
         plan.people();
         plan.organizations();
         plan.district();
+        plan.purchasing();
         Ledger::new(&world, currency).run(plan)
     }
 }
@@ -223,6 +230,8 @@ struct Party {
     french: bool,
     town: &'static str,
     limits: Limits,
+    /// The organisation's index in the generator, for organisations.
+    org: Option<u32>,
 }
 
 /// Every trading account and who belongs where.
@@ -276,6 +285,7 @@ impl World {
                 french: false,
                 town: TOWNS[0].name,
                 limits: default_limits(a.limit_holder, unit),
+                org: None,
             });
             match role {
                 Role::Fund => w.fund = Some(i),
@@ -304,6 +314,7 @@ impl World {
                 french,
                 town: sk.town.name,
                 limits: default_limits(account.limit_holder, unit),
+                org: Some(o),
             });
             w.by_kind[sk.kind as usize].push(i);
             w.by_town.entry(sk.town.name).or_default().push(i);
@@ -348,6 +359,7 @@ impl World {
                 french,
                 town: town.name,
                 limits: default_limits(account.limit_holder, unit),
+                org: None,
             });
             w.people.push(i);
             person_party.insert(p.id, i);
@@ -481,6 +493,10 @@ enum Action {
     },
     Invoice(usize, Step),
     Request(usize, RequestStep),
+    /// A purchasing group settles delivered cycle `n` of the purchasing plan.
+    Settle(usize),
+    /// A household pays instalment `n` of the purchasing plan.
+    Instalment(usize),
 }
 
 #[derive(Debug)]
@@ -518,6 +534,14 @@ struct Plan<'w> {
     requests: Vec<RequestPlan>,
     /// Invoices numbered so far per (creditor, year).
     numbers: HashMap<(usize, i32), usize>,
+    purchasing: purchasing::Builder,
+    /// Purchasing records numbered so far, per table (for their ids).
+    purchasing_counts: [u64; 6],
+    /// The district currency's code.
+    currency: String,
+    /// Purchasing groups that run order cycles: their households buy through the cycles, and
+    /// the cycles' settlements pay their farms.
+    cycling: Vec<usize>,
 }
 
 /// Minor units between `lo` and `hi` whole units: the smaller of two draws, since most
@@ -641,6 +665,10 @@ impl<'w> Plan<'w> {
             invoices: Vec::new(),
             requests: Vec::new(),
             numbers: HashMap::new(),
+            purchasing: purchasing::Builder::default(),
+            purchasing_counts: [0; 6],
+            currency: String::new(),
+            cycling: w.cycling_groups(),
         }
     }
 
@@ -746,10 +774,11 @@ impl<'w> Plan<'w> {
                         })
                         .flatten()
                 });
+            // Groups running order cycles live on their fees: they pay no expenses.
             let volunteers_at = orgs.iter().copied().find(|&o| {
                 w.kind(o).is_some_and(|k| {
                     matches!(k, K::Association | K::CommunityGroup | K::PurchasingGroup)
-                })
+                }) && !self.cycling.contains(&o)
             });
             let wage = draw(&mut rng, self.unit, 150, 600, self.unit);
             let payday = rng.random_range(0..28) * DAY;
@@ -776,6 +805,10 @@ impl<'w> Plan<'w> {
                     let Some(shop) = self.shop(&mut rng, &shops, visit, town, t) else {
                         continue;
                     };
+                    // A group running order cycles is paid through their settlements.
+                    if self.cycling.contains(&shop) {
+                        continue;
+                    }
                     let (it, fr) = shop_memos(w.kind(shop));
                     let memo = say(&mut rng, french, it, fr, t);
                     let amount = scaled(self.capped(&mut rng, 12, 85, 10), means);
@@ -792,7 +825,10 @@ impl<'w> Plan<'w> {
                     }
                     let t = moment(&mut rng, start, 0..7);
                     let visit = rng.random_range(0..2);
-                    if let Some(shop) = self.shop(&mut rng, &shops, visit, town, t) {
+                    if let Some(shop) = self
+                        .shop(&mut rng, &shops, visit, town, t)
+                        .filter(|s| !self.cycling.contains(s))
+                    {
                         let memo = say(&mut rng, french, EXTRA_IT, EXTRA_FR, t);
                         let amount = scaled(self.capped(&mut rng, 3, 25, 10), means);
                         self.pay(t, p, shop, amount, memo);
@@ -838,6 +874,7 @@ impl<'w> Plan<'w> {
                 if employer.is_none()
                     && rng.random_bool(0.85)
                     && let Some(o) = w.org_of(&mut rng, SELLS_TO_KINDS, town, usize::MAX, t)
+                    && !self.cycling.contains(&o)
                 {
                     let t = t + rng.random_range(0..10) * DAY;
                     let memo = say(&mut rng, w.parties[o].french, SOLD_IT, SOLD_FR, t);
@@ -984,7 +1021,10 @@ impl<'w> Plan<'w> {
                 // Invoices to customers.
                 if !invoiced_by(kind).is_empty() && rng.random_bool(0.2) {
                     let t = moment(&mut rng, start, 0..7);
-                    if let Some(d) = w.org_of(&mut rng, invoiced_by(kind), town, p, t) {
+                    // Groups running order cycles pay their farms through the cycles.
+                    if let Some(d) = w.org_of(&mut rng, invoiced_by(kind), town, p, t)
+                        && !self.cycling.contains(&d)
+                    {
                         self.invoice(&mut rng, t, p, d);
                     }
                 }
@@ -1039,7 +1079,9 @@ impl<'w> Plan<'w> {
             max: unit * 4_000,
         };
         let (amount, it, fr) = match kind {
-            // Groups pass their members' money on to the farms they order from.
+            // Groups pass their members' money on to the farms they order from (those running
+            // order cycles pay their farms when a cycle is settled).
+            K::PurchasingGroup if self.cycling.contains(&p) => return,
             K::PurchasingGroup => (share(850), ORDER_IT, ORDER_FR),
             K::ConsumerCoop | K::MultiStakeholderCoop => (share(600), ORDER_IT, ORDER_FR),
             K::ProducerCoop if week % 2 == 0 => (share(500), DELIVERY_IT, DELIVERY_FR),
@@ -1411,6 +1453,29 @@ impl<'w> Ledger<'w> {
             }])
             .ok()?;
         let after = posted.first()?;
+        self.append(
+            at,
+            kind,
+            (from, to, amount_minor),
+            after,
+            memo,
+            links,
+            created_by,
+        )
+    }
+
+    /// Appends one posted leg to the journal, chained to the entry before.
+    #[allow(clippy::too_many_arguments)]
+    fn append(
+        &mut self,
+        at: i64,
+        kind: TransferKind,
+        (from, to, amount_minor): (Uuid, Uuid, i64),
+        after: &crate::ledger::Posted,
+        memo: &str,
+        links: (Option<Uuid>, Option<Uuid>, Option<Uuid>),
+        created_by: Uuid,
+    ) -> Option<Uuid> {
         let seq = i64::try_from(self.transfers.len()).ok()? + 1;
         let entry = JournalEntry {
             seq,
@@ -1470,8 +1535,10 @@ impl<'w> Ledger<'w> {
             mut intents,
             invoices,
             requests,
+            purchasing,
             ..
         } = plan;
+        let mut purchasing = purchasing;
         intents.sort_unstable_by_key(|i| (i.at, i.order));
         let seed = self.seed();
         let invoice_ids: Vec<Uuid> = (0..invoices.len() as u64)
@@ -1562,6 +1629,8 @@ impl<'w> Ledger<'w> {
                         self.request_step(at, id, plan, state, step);
                     }
                 }
+                Action::Settle(n) => self.settle_cycle(at, &mut purchasing, n),
+                Action::Instalment(n) => self.pay_instalment(at, &mut purchasing, n),
             }
         }
 
@@ -1627,6 +1696,7 @@ impl<'w> Ledger<'w> {
             invoices,
             invoice_events: self.events,
             requests,
+            purchasing: purchasing.finish(),
         }
     }
 

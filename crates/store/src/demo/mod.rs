@@ -9,7 +9,8 @@
 //! The year of trade ([`DemoSpec::trade`]: transfers, invoices, payment requests) is computed on
 //! another blocking thread from the start, and written after the last batch: the journal in
 //! chunks, then the accounts' final balances, the journal head, the invoices with their history
-//! and the requests.
+//! and the requests, then solidarity purchasing (catalogues, pickup points, order cycles with
+//! their orders and settlements, seasonal subscriptions) through [`crate::purchasing::import`].
 
 use crate::accounts::AccountRow;
 use crate::directory::OrganizationRow;
@@ -17,8 +18,10 @@ use crate::ledger::TransferRow;
 use crate::ledger::invoices::{InvoiceEventRow, InvoiceRow};
 use crate::ledger::requests::PaymentRequestRow;
 use crate::membership::{ApplicationRow, DecisionRow, MembershipRow, PersonRow};
+use crate::purchasing::PurchasingData;
 use crate::{Db, Result, StoreError, with_pool};
 use distretto_domain::demo::trade::DemoTrade;
+use distretto_domain::demo::trade::purchasing::DemoPurchasing;
 use distretto_domain::demo::{DemoBatch, DemoOwner, DemoSpec};
 use distretto_domain::ledger::{Currency, default_limits};
 use std::sync::Arc;
@@ -44,6 +47,14 @@ pub struct DemoSummary {
     pub invoices: u64,
     /// Payment requests.
     pub payment_requests: u64,
+    /// Products of producers' catalogues.
+    pub products: u64,
+    /// Order cycles of purchasing groups (one open per group).
+    pub order_cycles: u64,
+    /// Households' orders in those cycles.
+    pub orders: u64,
+    /// Seasonal subscriptions to farms.
+    pub subscriptions: u64,
 }
 
 /// One batch mapped to store rows.
@@ -327,6 +338,10 @@ async fn fill_batches(
     summary.transfers = trade.transfers.len() as u64;
     summary.invoices = trade.invoices.len() as u64;
     summary.payment_requests = trade.requests.len() as u64;
+    summary.products = trade.purchasing.products.len() as u64;
+    summary.order_cycles = trade.purchasing.cycles.len() as u64;
+    summary.orders = trade.purchasing.orders.len() as u64;
+    summary.subscriptions = trade.purchasing.subscriptions.len() as u64;
     Ok(summary)
 }
 
@@ -440,6 +455,7 @@ async fn write_trade(db: &Db, trade: &DemoTrade, progress: &(dyn Fn(u64) + Sync)
         tx.commit().await?;
         Ok::<_, StoreError>(())
     })?;
+    crate::purchasing::import(db, &purchasing_rows(&trade.purchasing)).await?;
     progress(1000);
     Ok(())
 }
@@ -505,4 +521,223 @@ async fn write(db: &Db, rows: &Rows) -> Result<()> {
         tx.commit().await?;
         Ok::<_, StoreError>(())
     })
+}
+
+/// The demo's purchasing records as the export document's rows, for [`crate::purchasing::import`].
+fn purchasing_rows(p: &DemoPurchasing) -> PurchasingData {
+    use crate::purchasing::catalogue::{PickupRow, ProductRow};
+    use crate::purchasing::cycles::{
+        CyclePickupRow, CycleProducerRow, CycleProductRow, CycleRow, DeliveryRow, LineRow,
+        OrderRow, SettlementRow,
+    };
+    use crate::purchasing::subscriptions::{
+        InstalmentRow, PlanRow, ShareDeliveryRow, SubscriptionRow,
+    };
+    PurchasingData {
+        products: p
+            .products
+            .iter()
+            .map(|x| ProductRow {
+                id: x.id,
+                producer_id: x.producer_id,
+                sku: x.sku.clone(),
+                name: x.name.clone(),
+                description: x.description.clone(),
+                unit: x.unit.to_owned(),
+                step_milli: x.step_milli,
+                package_size_milli: x.package_size_milli,
+                price_euro_minor: x.price_euro_minor,
+                price_credit_minor: x.price_credit_minor,
+                vat_basis_points: x.vat_basis_points,
+                origin: x.origin.clone(),
+                certifications: x.certifications.clone(),
+                season_months: x.season_months,
+                stock_milli: x.stock_milli,
+                active: x.active,
+                created_at: x.created_at,
+                updated_at: x.updated_at,
+            })
+            .collect(),
+        product_photos: Vec::new(),
+        pickup_points: p
+            .pickup_points
+            .iter()
+            .map(|x| PickupRow {
+                id: x.id,
+                group_id: x.group_id,
+                name: x.name.clone(),
+                address: x.address.clone(),
+                lat: x.lat,
+                lon: x.lon,
+                active: x.active,
+                created_at: x.created_at,
+            })
+            .collect(),
+        order_cycles: p
+            .cycles
+            .iter()
+            .map(|x| CycleRow {
+                id: x.id,
+                group_id: x.group_id,
+                number: x.number,
+                name: x.name.clone(),
+                currency: x.currency.clone(),
+                opens_at: x.opens_at,
+                closes_at: x.closes_at,
+                group_fee_basis_points: x.group_fee_basis_points,
+                status: x.status.to_owned(),
+                note: x.note.clone(),
+                created_by: x.created_by,
+                created_at: x.created_at,
+                closed_at: x.closed_at,
+                delivered_at: x.delivered_at,
+                settled_by: x.settled_by,
+                settled_at: x.settled_at,
+            })
+            .collect(),
+        cycle_producers: p
+            .cycle_producers
+            .iter()
+            .map(|x| CycleProducerRow {
+                cycle_id: x.cycle_id,
+                producer_id: x.producer_id,
+                minimum_minor: x.minimum_minor,
+                transport_basis_points: x.transport_basis_points,
+                minimum_met: x.minimum_met,
+            })
+            .collect(),
+        cycle_products: p
+            .cycle_products
+            .iter()
+            .map(|x| CycleProductRow {
+                cycle_id: x.cycle_id,
+                product_id: x.product_id,
+                producer_id: x.producer_id,
+                price_minor: x.price_minor,
+                step_milli: x.step_milli,
+                package_size_milli: x.package_size_milli,
+                packages: x.packages,
+            })
+            .collect(),
+        cycle_pickups: p
+            .cycle_pickups
+            .iter()
+            .map(|x| CyclePickupRow {
+                cycle_id: x.cycle_id,
+                pickup_id: x.pickup_id,
+                starts_at: x.starts_at,
+                ends_at: x.ends_at,
+            })
+            .collect(),
+        orders: p
+            .orders
+            .iter()
+            .map(|x| OrderRow {
+                id: x.id,
+                cycle_id: x.cycle_id,
+                person_id: x.person_id,
+                account_id: x.account_id,
+                pickup_id: x.pickup_id,
+                created_at: x.created_at,
+                updated_at: x.updated_at,
+            })
+            .collect(),
+        order_lines: p
+            .lines
+            .iter()
+            .map(|x| LineRow {
+                order_id: x.order_id,
+                product_id: x.product_id,
+                beneficiary: x.beneficiary.clone(),
+                quantity_milli: x.quantity_milli,
+                tolerance_milli: x.tolerance_milli,
+                arrival: x.arrival,
+                allocated_milli: x.allocated_milli,
+                delivered_milli: x.delivered_milli,
+                substitute_for: x.substitute_for,
+                updated_at: x.updated_at,
+            })
+            .collect(),
+        deliveries: p
+            .deliveries
+            .iter()
+            .map(|x| DeliveryRow {
+                cycle_id: x.cycle_id,
+                producer_id: x.producer_id,
+                pickup_id: x.pickup_id,
+                distance_m: x.distance_m,
+                weight_g: x.weight_g,
+                recorded_by: x.recorded_by,
+                recorded_at: x.recorded_at,
+            })
+            .collect(),
+        cycle_settlements: p
+            .settlements
+            .iter()
+            .map(|x| SettlementRow {
+                cycle_id: x.cycle_id,
+                account_id: x.account_id,
+                role: x.role.to_owned(),
+                amount_minor: x.amount_minor,
+                transfer_id: x.transfer_id,
+            })
+            .collect(),
+        csa_plans: p
+            .plans
+            .iter()
+            .map(|x| PlanRow {
+                id: x.id,
+                farm_id: x.farm_id,
+                name: x.name.clone(),
+                description: x.description.clone(),
+                currency: x.currency.clone(),
+                share_price_minor: x.share_price_minor,
+                first_delivery: x.first_delivery,
+                last_delivery: x.last_delivery,
+                every_weeks: x.every_weeks,
+                notice_days: x.notice_days,
+                instalments: x.instalments,
+                pickup_id: x.pickup_id,
+                capacity: x.capacity,
+                status: x.status.to_owned(),
+                created_by: x.created_by,
+                created_at: x.created_at,
+            })
+            .collect(),
+        csa_subscriptions: p
+            .subscriptions
+            .iter()
+            .map(|x| SubscriptionRow {
+                id: x.id,
+                plan_id: x.plan_id,
+                person_id: x.person_id,
+                account_id: x.account_id,
+                instalments: x.instalments,
+                status: x.status.to_owned(),
+                created_at: x.created_at,
+            })
+            .collect(),
+        csa_deliveries: p
+            .share_deliveries
+            .iter()
+            .map(|x| ShareDeliveryRow {
+                subscription_id: x.subscription_id,
+                day: x.day,
+                status: x.status.to_owned(),
+                changed_at: x.changed_at,
+            })
+            .collect(),
+        csa_instalments: p
+            .instalments
+            .iter()
+            .map(|x| InstalmentRow {
+                subscription_id: x.subscription_id,
+                number: x.number,
+                due: x.due,
+                amount_minor: x.amount_minor,
+                paid_at: x.paid_at,
+                transfer_id: x.transfer_id,
+            })
+            .collect(),
+    }
 }
