@@ -44,13 +44,13 @@ async fn admitted(
     Uuid::parse_str(a["organization_id"].as_str().unwrap()).unwrap()
 }
 
+/// A product of `farm`: `size` is (step, package) in thousandths of the unit.
 fn product(
     farm: Uuid,
     sku: &str,
     name: &str,
     unit: &str,
-    step: i64,
-    package: i64,
+    size: (i64, i64),
     price_credit: i64,
     stock: Option<i64>,
 ) -> ProductRow {
@@ -62,8 +62,8 @@ fn product(
         name: name.into(),
         description: String::new(),
         unit: unit.into(),
-        step_milli: step,
-        package_size_milli: package,
+        step_milli: size.0,
+        package_size_milli: size.1,
         price_euro_minor: Some(price_credit),
         price_credit_minor: Some(price_credit),
         vat_basis_points: 400,
@@ -110,19 +110,18 @@ async fn setup(app: &TestApp) -> (Setup, String) {
         "7.30",
     )
     .await;
-    let apples = product(farm, "APL", "Apples", "kg", 1_000, 6_000, 200, None);
-    let cheese = product(farm, "CHS", "Toma", "kg", 250, 250, 1_800, None);
+    let apples = product(farm, "APL", "Apples", "kg", (1_000, 6_000), 200, None);
+    let cheese = product(farm, "CHS", "Toma", "kg", (250, 250), 1_800, None);
     let honey = product(
         farm,
         "HNY",
         "Honey",
         "piece",
-        1_000,
-        1_000,
+        (1_000, 1_000),
         900,
         Some(3_000),
     );
-    let butter = product(farm, "BTR", "Butter", "piece", 1_000, 1_000, 400, None);
+    let butter = product(farm, "BTR", "Butter", "piece", (1_000, 1_000), 400, None);
     catalogue_store::insert_products(
         &app.db,
         &[

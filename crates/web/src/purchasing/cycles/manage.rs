@@ -905,16 +905,16 @@ async fn distribution(
         if q == 0 {
             continue;
         }
-        if !names.contains_key(&order.person_id) {
+        if let std::collections::hash_map::Entry::Vacant(e) = names.entry(order.person_id) {
             let name = distretto_store::membership::person(&state.db, order.person_id)
                 .await
                 .map(|p| p.name)
                 .unwrap_or_default();
-            names.insert(order.person_id, name);
+            e.insert(name);
         }
-        if !catalogue.contains_key(&l.product_id) {
+        if let std::collections::hash_map::Entry::Vacant(e) = catalogue.entry(l.product_id) {
             let row = catalogue_store::product(&state.db, l.product_id).await?;
-            catalogue.insert(l.product_id, (row.name, row.unit));
+            e.insert((row.name, row.unit));
         }
         let markup = service::markup(
             &cycle,
