@@ -136,7 +136,7 @@ test('an order cycle from opening to settlement, on a phone', async () => {
   // Delivery: the toma weighed 0,6 kg; then settlement.
   await visit(g.page, `${cycle}/delivery`);
   await check(g.page, 'delivery form');
-  const tomaInput = g.page.locator(`xpath=//tr[td[contains(., "Toma ${tag}")] and not(td[contains(., "Giulia")])]//input`);
+  const tomaInput = g.page.locator(`xpath=//tr[td[contains(., "Toma ${tag}")] and not(td[contains(., "(for Giulia)")])]//input`);
   await tomaInput.fill('0,6');
   await submit(g.page, g.page.getByRole('button', { name: 'Save the delivery' }));
   assert.match(await g.page.getByRole('status').innerText(), /The delivery is recorded/);
