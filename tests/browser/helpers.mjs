@@ -283,3 +283,22 @@ export async function organisationAdmins(count, from, to) {
   assert.equal(found.length, count, `the demo district has ${count} organisation admins among person-${from}…${to}`);
   return found;
 }
+
+/**
+ * A demo person among person-`from`…`to` who administers an active organisation of `kind`
+ * (the demo makes person-N the admin of organisation N-1; clearing and invoices look below 121).
+ */
+export async function adminOf(kind, from, to) {
+  for (let n = from; n <= to; n++) {
+    const email = `person-${n}@distretto.example`;
+    const token = await apiToken(email);
+    const me = await api('GET', '/api/v1/me', { token });
+    if (me.status !== 200) continue;
+    for (const org of me.json.organizations) {
+      if (org.role !== 'admin' || org.status !== 'active') continue;
+      const o = await api('GET', `/api/v1/organizations/${org.id}`);
+      if (o.status === 200 && o.json.kind === kind) return { email, orgId: org.id, orgName: org.name };
+    }
+  }
+  assert.fail(`no admin of a ${kind} among person-${from}…${to}`);
+}

@@ -5,7 +5,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  PHONE, api, apiToken, assertNoHorizontalScroll, axeCheck, launch, newPage, signIn,
+  PHONE, adminOf, assertNoHorizontalScroll, axeCheck, launch, newPage, signIn,
   submitAndWait as submit, unique, visit,
 } from './helpers.mjs';
 
@@ -14,25 +14,6 @@ test.before(async () => {
   browser = await launch();
 });
 test.after(() => browser?.close());
-
-/**
- * A demo person among person-`from`…`to` who administers an active organisation of `kind`
- * (the demo makes person-N the admin of organisation N-1; clearing and invoices look below 121).
- */
-async function adminOf(kind, from, to) {
-  for (let n = from; n <= to; n++) {
-    const email = `person-${n}@distretto.example`;
-    const token = await apiToken(email);
-    const me = await api('GET', '/api/v1/me', { token });
-    if (me.status !== 200) continue;
-    for (const org of me.json.organizations) {
-      if (org.role !== 'admin' || org.status !== 'active') continue;
-      const o = await api('GET', `/api/v1/organizations/${org.id}`);
-      if (o.status === 200 && o.json.kind === kind) return { email, orgId: org.id, orgName: org.name };
-    }
-  }
-  assert.fail(`no admin of a ${kind} among person-${from}…${to}`);
-}
 
 test('a farm keeps its catalogue and a household browses it, on a phone', async () => {
   const farm = await adminOf('farm', 121, 161);

@@ -6,7 +6,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  PHONE, api, apiToken, assertNoHorizontalScroll, axeCheck, launch, newPage, signIn,
+  PHONE, adminOf, api, apiToken, assertNoHorizontalScroll, axeCheck, launch, newPage, signIn,
   submitAndWait as submit, unique, visit,
 } from './helpers.mjs';
 
@@ -15,22 +15,6 @@ test.before(async () => {
   browser = await launch();
 });
 test.after(() => browser?.close());
-
-/** A demo person among person-`from`…`to` who administers an active organisation of `kind`. */
-async function adminOf(kind, from, to) {
-  for (let n = from; n <= to; n++) {
-    const email = `person-${n}@distretto.example`;
-    const token = await apiToken(email);
-    const me = await api('GET', '/api/v1/me', { token });
-    if (me.status !== 200) continue;
-    for (const org of me.json.organizations) {
-      if (org.role !== 'admin' || org.status !== 'active') continue;
-      const o = await api('GET', `/api/v1/organizations/${org.id}`);
-      if (o.status === 200 && o.json.kind === kind) return { email, orgId: org.id, orgName: org.name };
-    }
-  }
-  assert.fail(`no admin of a ${kind} among person-${from}…${to}`);
-}
 
 /** A demo person among person-`from`…`to` whose own account can pay `minor`. */
 async function householdWithCredit(from, to, minor) {

@@ -641,10 +641,11 @@ pub struct ClosePlan {
 /// Closes an open cycle: reads its lines, products and producers inside the closing
 /// transaction, lets `decide` plan the allocation, writes it, gives limited stock back for
 /// what was not allocated, and marks the cycle closed. Returns `false` (nothing changed) when
-/// the cycle was not open: a retried close is harmless.
+/// the cycle was not open, so a retried close is harmless, or when `decide` returns no plan
+/// (the transaction is rolled back and the cycle stays open).
 pub async fn close<F>(db: &Db, id: Uuid, now: OffsetDateTime, decide: F) -> Result<bool>
 where
-    F: FnOnce(&[LineRow], &[CycleProductRow], &[CycleProducerRow]) -> ClosePlan,
+    F: FnOnce(&[LineRow], &[CycleProductRow], &[CycleProducerRow]) -> Option<ClosePlan>,
 {
     let pg = db.backend() == "postgres";
     with_pool!(db.write(), pool => {
@@ -666,7 +667,9 @@ where
         let producers: Vec<CycleProducerRow> = sqlx::query_as(
             "SELECT cycle_id, producer_id, minimum_minor, transport_basis_points, minimum_met FROM cycle_producers WHERE cycle_id = $1 ORDER BY producer_id")
             .bind(id).fetch_all(&mut *tx).await?;
-        let plan = decide(&lines, &products, &producers);
+        let Some(plan) = decide(&lines, &products, &producers) else {
+            return Ok(false);
+        };
         let (allocated, given_back) = allocate_lines(&lines, &plan);
         // Deleting and inserting the lines in multi-row statements takes a few dozen
         // statements where one update per line would take 20,000 (the close of a big cycle).
@@ -819,6 +822,7 @@ pub struct OfferRow {
     pub package_size_milli: i64,
     pub packages: Option<i64>,
     pub name: String,
+    pub sku: String,
     pub unit: String,
     pub stock_milli: Option<i64>,
     pub certifications: String,
@@ -831,7 +835,7 @@ pub struct OfferRow {
 pub async fn offer(db: &Db, cycle: Uuid) -> Result<Vec<OfferRow>> {
     Ok(with_pool!(db.read(), pool => sqlx::query_as::<_, OfferRow>(
         "SELECT cp.product_id, cp.producer_id, cp.price_minor, cp.step_milli, cp.package_size_milli, cp.packages, \
-         p.name, p.unit, p.stock_milli, p.certifications, p.origin, p.photo IS NOT NULL AS has_photo \
+         p.name, p.sku, p.unit, p.stock_milli, p.certifications, p.origin, p.photo IS NOT NULL AS has_photo \
          FROM cycle_products cp JOIN products p ON p.id = cp.product_id WHERE cp.cycle_id = $1 ORDER BY p.name, cp.product_id LIMIT $2")
         .bind(cycle).bind(crate::purchasing::catalogue::MAX_PRODUCTS).fetch_all(pool).await)?)
 }
@@ -842,6 +846,13 @@ pub async fn names(db: &Db, cycle: Uuid) -> Result<Vec<(Uuid, String)>> {
         "SELECT o.id, o.name FROM organizations o WHERE o.id IN (SELECT producer_id FROM cycle_producers WHERE cycle_id = $1) \
          OR o.id = (SELECT group_id FROM order_cycles WHERE id = $1) LIMIT 1000")
         .bind(cycle).fetch_all(pool).await)?)
+}
+
+/// The names of the people who ordered in a cycle: (person, name), in one query.
+pub async fn household_names(db: &Db, cycle: Uuid) -> Result<Vec<(Uuid, String)>> {
+    Ok(with_pool!(db.read(), pool => sqlx::query_as(
+        "SELECT p.id, p.name FROM people p WHERE p.id IN (SELECT person_id FROM orders WHERE cycle_id = $1) LIMIT $2")
+        .bind(cycle).bind(MAX_LINES).fetch_all(pool).await)?)
 }
 
 /// A cycle's pickup points with their windows: (point, name, address, starts, ends).

@@ -2,7 +2,7 @@
 //! atomic application with set-off records and notices, stale proposals, credit-assisted
 //! rounds within limits, deadlines, and refusals that change nothing.
 
-use crate::harness::{TestApp, csrf_of, page, signed_in};
+use crate::harness::{TestApp, page, signed_in, submit};
 use crate::on_both;
 use distretto_store::clearing as store;
 use serde_json::json;
@@ -82,35 +82,6 @@ async fn owes(
         .await;
     assert_eq!(s, 200, "{v}");
     Uuid::parse_str(&id).unwrap()
-}
-
-/// Posts a form from `b` with the CSRF token of `form_page`; (status, location, body).
-async fn submit(
-    b: &reqwest::Client,
-    app: &TestApp,
-    form_page: &str,
-    action: &str,
-    lang: &str,
-    fields: &[(&str, &str)],
-) -> (u16, String, String) {
-    let (_, html) = page(b, app, form_page, lang).await;
-    let csrf = csrf_of(&html);
-    let mut form: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
-    form.extend_from_slice(fields);
-    let res = b
-        .post(app.url(action))
-        .header("accept-language", lang)
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status().as_u16();
-    let location = res
-        .headers()
-        .get("location")
-        .map(|l| l.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    (status, location, res.text().await.unwrap())
 }
 
 fn today() -> String {

@@ -200,7 +200,7 @@ impl TestApp {
         (id.to_string(), self.token("coord@test.example").await)
     }
 
-    /// An admitted organisation, applied for by a new person who becomes its admin.
+    /// An admitted farm, applied for by a new person who becomes its admin.
     /// Returns (org id, admin token).
     pub async fn admitted_org(
         &self,
@@ -208,11 +208,27 @@ impl TestApp {
         admin_email: &str,
         name: &str,
     ) -> (String, String) {
+        let place = ("Aosta", "45.73", "7.32");
+        self.admitted_org_of(coord, admin_email, name, "farm", place)
+            .await
+    }
+
+    /// An admitted organisation of `kind` at `place` (locality, latitude, longitude), applied
+    /// for by a new person who becomes its admin. Returns (org id, admin token).
+    pub async fn admitted_org_of(
+        &self,
+        coord: &str,
+        admin_email: &str,
+        name: &str,
+        kind: &str,
+        place: (&str, &str, &str),
+    ) -> (String, String) {
         let (_, token) = self.person(admin_email, "Org Admin").await;
+        let (locality, lat, lon) = place;
         let (s, app) = self.post("/api/v1/applications", Some(&token), &json!({
             "kind": "new_organization",
-            "message": "We grow vegetables",
-            "organization": {"name": name, "kind": "farm", "sector": "agriculture", "locality": "Aosta", "lat": "45.73", "lon": "7.32", "description": "Orto biologico"}
+            "message": "We work locally",
+            "organization": {"name": name, "kind": kind, "sector": "agriculture", "locality": locality, "lat": lat, "lon": lon, "description": "Local food"}
         })).await;
         assert_eq!(s, 201, "{app}");
         let org = app["organization_id"].as_str().unwrap().to_owned();
@@ -346,4 +362,39 @@ macro_rules! on_both {
             }
         )*
     };
+}
+
+/// Posts a form from `b` to `action` with the CSRF token of the page `form_page`:
+/// (status, `Location`, body).
+pub async fn submit(
+    b: &reqwest::Client,
+    app: &TestApp,
+    form_page: &str,
+    action: &str,
+    lang: &str,
+    fields: &[(&str, &str)],
+) -> (u16, String, String) {
+    let (_, html) = page(b, app, form_page, lang).await;
+    let csrf = csrf_of(&html);
+    let mut form: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
+    form.extend_from_slice(fields);
+    let res = b
+        .post(app.url(action))
+        .header("accept-language", lang)
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    answer(res).await
+}
+
+/// A response's (status, `Location`, body).
+pub async fn answer(res: reqwest::Response) -> (u16, String, String) {
+    let status = res.status().as_u16();
+    let location = res
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (status, location, res.text().await.unwrap())
 }

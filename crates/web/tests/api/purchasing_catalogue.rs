@@ -3,7 +3,7 @@
 //! language, photos, CSV and GDXP import (all or nothing, every bad line reported), export
 //! round trips, pickup points, and the purchasing entry page.
 
-use crate::harness::{TestApp, csrf_of, page, signed_in};
+use crate::harness::{TestApp, answer, csrf_of, page, signed_in, submit};
 use crate::on_both;
 use distretto_store::purchasing::catalogue as store;
 use serde_json::json;
@@ -67,39 +67,6 @@ async fn world(app: &TestApp) -> World {
         household: signed_in(app, "house@home.example").await,
         stranger: signed_in(app, "bruno@farm.example").await,
     }
-}
-
-/// Posts a form from `b` with the CSRF token of `form_page`: (status, location, body).
-async fn submit(
-    b: &reqwest::Client,
-    app: &TestApp,
-    form_page: &str,
-    action: &str,
-    lang: &str,
-    fields: &[(&str, &str)],
-) -> (u16, String, String) {
-    let (_, html) = page(b, app, form_page, lang).await;
-    let csrf = csrf_of(&html);
-    let mut form: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
-    form.extend_from_slice(fields);
-    let res = b
-        .post(app.url(action))
-        .header("accept-language", lang)
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    answer(res).await
-}
-
-async fn answer(res: reqwest::Response) -> (u16, String, String) {
-    let status = res.status().as_u16();
-    let location = res
-        .headers()
-        .get("location")
-        .map(|l| l.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    (status, location, res.text().await.unwrap())
 }
 
 /// Posts a file as a multipart form (the CSRF token first, as the page's form does).

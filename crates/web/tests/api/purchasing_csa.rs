@@ -4,7 +4,7 @@
 //! once, skipping with and without notice (a make-up week, no money), euro plans, and
 //! strangers who change nothing.
 
-use crate::harness::{TestApp, csrf_of, page, signed_in};
+use crate::harness::{TestApp, page, signed_in, submit};
 use crate::on_both;
 use distretto_domain::membership::Role;
 use distretto_store::purchasing::subscriptions as store;
@@ -63,35 +63,6 @@ async fn setup(app: &TestApp) -> Setup {
 
 fn today() -> Date {
     time::OffsetDateTime::now_utc().date()
-}
-
-/// Posts a form from `b` with the CSRF token of `form_page`; (status, location, body).
-async fn submit(
-    b: &reqwest::Client,
-    app: &TestApp,
-    form_page: &str,
-    action: &str,
-    lang: &str,
-    fields: &[(&str, &str)],
-) -> (u16, String, String) {
-    let (_, html) = page(b, app, form_page, lang).await;
-    let csrf = csrf_of(&html);
-    let mut form: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
-    form.extend_from_slice(fields);
-    let res = b
-        .post(app.url(action))
-        .header("accept-language", lang)
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status().as_u16();
-    let location = res
-        .headers()
-        .get("location")
-        .map(|l| l.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    (status, location, res.text().await.unwrap())
 }
 
 /// The text of a page without askama's escapes, to look for messages.

@@ -7,11 +7,10 @@ use crate::harness::{PASSWORD, TestApp, csrf_of, page, signed_in};
 use crate::on_both;
 use distretto_store::purchasing::catalogue::{self as catalogue_store, PickupRow, ProductRow};
 use distretto_store::purchasing::cycles as store;
-use serde_json::json;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-/// An admitted organisation of `kind` whose admin is a new person. Returns (org, admin token).
+/// An admitted organisation of `kind` whose admin is a new person.
 async fn admitted(
     app: &TestApp,
     coord: &str,
@@ -21,27 +20,9 @@ async fn admitted(
     lat: &str,
     lon: &str,
 ) -> Uuid {
-    let (_, token) = app.person(email, "Org Admin").await;
-    let (s, a) = app
-        .post("/api/v1/applications", Some(&token), &json!({
-            "kind": "new_organization",
-            "message": "We buy together",
-            "organization": {"name": name, "kind": kind, "sector": "agriculture", "locality": "Torino", "lat": lat, "lon": lon, "description": "Local food"}
-        }))
-        .await;
-    assert_eq!(s, 201, "{a}");
-    let (s, v) = app
-        .post(
-            &format!(
-                "/api/v1/applications/{}/decision",
-                a["id"].as_str().unwrap()
-            ),
-            Some(coord),
-            &json!({"decision": "admit", "reason": "Charter signed"}),
-        )
-        .await;
-    assert_eq!(s, 200, "{v}");
-    Uuid::parse_str(a["organization_id"].as_str().unwrap()).unwrap()
+    let place = ("Torino", lat, lon);
+    let (org, _) = app.admitted_org_of(coord, email, name, kind, place).await;
+    Uuid::parse_str(&org).unwrap()
 }
 
 /// A product of `farm`: `size` is (step, package) in thousandths of the unit.
@@ -173,7 +154,7 @@ fn local(t: OffsetDateTime) -> String {
     )
 }
 
-/// Posts a form taken from `path` (for its CSRF token) to `action`.
+/// Posts a form taken from `path` (for its CSRF token) to `action`, in English.
 async fn submit(
     b: &reqwest::Client,
     app: &TestApp,
@@ -181,23 +162,11 @@ async fn submit(
     action: &str,
     fields: &[(String, String)],
 ) -> (u16, String, String) {
-    let (_, html) = page(b, app, path, "en").await;
-    let mut form = vec![("csrf".to_owned(), csrf_of(&html))];
-    form.extend(fields.iter().cloned());
-    let res = b
-        .post(app.url(action))
-        .header("accept-language", "en")
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status().as_u16();
-    let location = res
-        .headers()
-        .get("location")
-        .map(|l| l.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    (status, location, res.text().await.unwrap())
+    let fields: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    crate::harness::submit(b, app, path, action, "en", &fields).await
 }
 
 fn f(k: &str, v: impl ToString) -> (String, String) {
@@ -809,6 +778,24 @@ async fn storm_never_oversells(app: TestApp) {
     let lines = store::lines(&app.db, cycle).await.unwrap();
     assert_eq!(lines.len(), 50);
     assert_eq!(lines.iter().map(|l| l.quantity_milli).sum::<i64>(), 50_000);
+    // A close whose plan the rules refuse writes nothing: the cycle stays open, its lines and
+    // the stock as they were.
+    assert!(
+        !store::close(&app.db, cycle, distretto_store::now(), |_, _, _| None)
+            .await
+            .unwrap()
+    );
+    assert_eq!(store::cycle(&app.db, cycle).await.unwrap().status, "open");
+    let kept = store::lines(&app.db, cycle).await.unwrap();
+    assert_eq!(kept.len(), 50);
+    assert!(kept.iter().all(|l| l.allocated_milli.is_none()));
+    assert_eq!(
+        catalogue_store::product(&app.db, s.honey)
+            .await
+            .unwrap()
+            .stock_milli,
+        Some(0)
+    );
     // The close honours every accepted order.
     assert!(
         distretto_web::purchasing::cycles::service::close(&app.state, cycle)

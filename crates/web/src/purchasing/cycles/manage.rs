@@ -454,11 +454,53 @@ async fn org_name(state: &AppState, id: Uuid) -> String {
         .unwrap_or_default()
 }
 
+/// What a cycle's pages name, each kind read in one query: the products it offers (substitutes
+/// included), its group and producers, and the households that ordered.
+struct CycleNames {
+    products: HashMap<Uuid, store::OfferRow>,
+    organisations: HashMap<Uuid, String>,
+    households: HashMap<Uuid, String>,
+}
+
+impl CycleNames {
+    async fn of(state: &AppState, cycle: Uuid) -> Result<Self, AppError> {
+        Ok(Self {
+            products: store::offer(&state.db, cycle)
+                .await?
+                .into_iter()
+                .map(|p| (p.product_id, p))
+                .collect(),
+            organisations: store::names(&state.db, cycle).await?.into_iter().collect(),
+            households: store::household_names(&state.db, cycle)
+                .await?
+                .into_iter()
+                .collect(),
+        })
+    }
+
+    fn organisation(&self, id: Uuid) -> String {
+        self.organisations.get(&id).cloned().unwrap_or_default()
+    }
+
+    fn household(&self, person: Uuid) -> String {
+        self.households.get(&person).cloned().unwrap_or_default()
+    }
+
+    /// The product's (name, sku, unit); empty for a product the cycle does not offer.
+    fn product(&self, id: Uuid) -> (String, String, String) {
+        self.products
+            .get(&id)
+            .map(|p| (p.name.clone(), p.sku.clone(), p.unit.clone()))
+            .unwrap_or_default()
+    }
+}
+
 async fn product_totals(
     state: &AppState,
     lang: Lang,
     cycle: &CycleRow,
     lines: &[LineRow],
+    names: &CycleNames,
 ) -> Result<Vec<ProductTotal>, AppError> {
     let mut out = Vec::new();
     for p in store::products(&state.db, cycle.id).await? {
@@ -469,13 +511,13 @@ async fn product_totals(
         if of.is_empty() {
             continue;
         }
-        let row = catalogue_store::product(&state.db, p.product_id).await?;
+        let (name, _, unit) = names.product(p.product_id);
         let sum = |f: &dyn Fn(&LineRow) -> i64| of.iter().map(|l| f(l)).sum::<i64>();
         let closed = cycle.status != "open";
         out.push(ProductTotal {
-            name: row.name,
-            producer: org_name(state, p.producer_id).await,
-            unit: shared::unit_label(lang, &row.unit),
+            name,
+            producer: names.organisation(p.producer_id),
+            unit: shared::unit_label(lang, &unit),
             ordered: shared::quantity(lang, sum(&|l| l.quantity_milli)),
             tolerance: shared::quantity(lang, sum(&|l| l.tolerance_milli)),
             packages: p.packages.filter(|_| p.package_size_milli > p.step_milli),
@@ -496,6 +538,7 @@ async fn producer_totals(
     lang: Lang,
     cycle: &CycleRow,
     lines: &[LineRow],
+    names: &CycleNames,
 ) -> Result<Vec<ProducerTotal>, AppError> {
     let products: HashMap<Uuid, (Uuid, i64)> = store::products(&state.db, cycle.id)
         .await?
@@ -522,7 +565,7 @@ async fn producer_totals(
             .sum();
         out.push(ProducerTotal {
             id: p.producer_id,
-            name: org_name(state, p.producer_id).await,
+            name: names.organisation(p.producer_id),
             total: money(state, lang, cycle, total),
             minimum: p.minimum_minor.map(|m| money(state, lang, cycle, m)),
             met: p.minimum_met,
@@ -548,6 +591,7 @@ async fn render_report(
     let (charges, payouts, group_fee, total_charged) =
         settlement_view(state, lang, &cycle, shortfalls.as_ref()).await?;
     let food_km = food_km(state, id).await?;
+    let names = CycleNames::of(state, id).await?;
     let status = if error.is_some() {
         StatusCode::CONFLICT
     } else {
@@ -564,8 +608,8 @@ async fn render_report(
             status_code: cycle.status.clone(),
             closes: instant(cycle.closes_at),
             households: orders.len(),
-            products: product_totals(state, lang, &cycle, &lines).await?,
-            producers: producer_totals(state, lang, &cycle, &lines).await?,
+            products: product_totals(state, lang, &cycle, &lines, &names).await?,
+            producers: producer_totals(state, lang, &cycle, &lines, &names).await?,
             charges,
             payouts,
             group_fee,
@@ -618,15 +662,20 @@ async fn settlement_view(
             short: short.get(account).map(|a| money(state, lang, cycle, *a)),
         })
         .collect();
-    let mut payouts = Vec::new();
-    for (producer, amount) in &s.payouts {
-        payouts.push(SettlementLine {
+    let organisations: HashMap<Uuid, String> = store::names(&state.db, cycle.id)
+        .await?
+        .into_iter()
+        .collect();
+    let payouts = s
+        .payouts
+        .iter()
+        .map(|(producer, amount)| SettlementLine {
             account: *producer,
-            name: org_name(state, *producer).await,
+            name: organisations.get(producer).cloned().unwrap_or_default(),
             amount: money(state, lang, cycle, *amount),
             short: None,
-        });
-    }
+        })
+        .collect();
     let total: i64 = s.charges.iter().map(|c| c.1).sum();
     Ok((
         charges,
@@ -727,6 +776,7 @@ async fn purchase_order(
         return Err(AppError::conflict("cycle_not_closed"));
     }
     let lines = store::lines(&state.db, id).await?;
+    let names = CycleNames::of(state, id).await?;
     let mut rows = Vec::new();
     for p in store::products(&state.db, id)
         .await?
@@ -741,19 +791,11 @@ async fn purchase_order(
         if quantity == 0 {
             continue;
         }
-        let row = catalogue_store::product(&state.db, p.product_id).await?;
+        let (name, sku, unit) = names.product(p.product_id);
         let packages = p.packages.filter(|_| p.package_size_milli > p.step_milli);
         let amount =
             distretto_domain::purchasing::catalogue::line_amount_minor(p.price_minor, quantity);
-        rows.push((
-            row.sku,
-            row.name,
-            row.unit,
-            quantity,
-            packages,
-            p.price_minor,
-            amount,
-        ));
+        rows.push((sku, name, unit, quantity, packages, p.price_minor, amount));
     }
     rows.sort_by(|a, b| a.1.cmp(&b.1));
     Ok((cycle, rows))
@@ -888,8 +930,7 @@ async fn distribution(
         .collect();
     let products = store::products(&state.db, id).await?;
     let producers = store::producers(&state.db, id).await?;
-    let mut names: HashMap<Uuid, String> = HashMap::new();
-    let mut catalogue: HashMap<Uuid, (String, String)> = HashMap::new();
+    let names = CycleNames::of(state, id).await?;
     let mut rows = Vec::new();
     for l in store::lines(&state.db, id).await? {
         let (Some(order), Some(p)) = (
@@ -905,24 +946,13 @@ async fn distribution(
         if q == 0 {
             continue;
         }
-        if let std::collections::hash_map::Entry::Vacant(e) = names.entry(order.person_id) {
-            let name = distretto_store::membership::person(&state.db, order.person_id)
-                .await
-                .map(|p| p.name)
-                .unwrap_or_default();
-            e.insert(name);
-        }
-        if let std::collections::hash_map::Entry::Vacant(e) = catalogue.entry(l.product_id) {
-            let row = catalogue_store::product(&state.db, l.product_id).await?;
-            e.insert((row.name, row.unit));
-        }
         let markup = service::markup(
             &cycle,
             producers.iter().find(|x| x.producer_id == p.producer_id),
         );
         let amount = line_parts(p.price_minor, q, markup)?.total_minor;
-        let (product, unit) = catalogue.get(&l.product_id).cloned().unwrap_or_default();
-        let household = names.get(&order.person_id).cloned().unwrap_or_default();
+        let (product, _, unit) = names.product(l.product_id);
+        let household = names.household(order.person_id);
         rows.push((
             order.pickup_id,
             household,
@@ -1137,6 +1167,7 @@ async fn render_delivery(
         }
     }
     substitutes.sort_by(|a, b| a.1.cmp(&b.1));
+    let names = CycleNames::of(state, id).await?;
     for l in store::lines(&state.db, id).await? {
         let Some(order) = orders.get(&l.order_id) else {
             continue;
@@ -1144,11 +1175,8 @@ async fn render_delivery(
         if l.allocated_milli.unwrap_or(0) == 0 && l.delivered_milli.is_none() {
             continue;
         }
-        let row = catalogue_store::product(&state.db, l.product_id).await?;
-        let household = distretto_store::membership::person(&state.db, order.person_id)
-            .await
-            .map(|p| p.name)
-            .unwrap_or_default();
+        let (product, _, unit) = names.product(l.product_id);
+        let household = names.household(order.person_id);
         let field = line_field(&l);
         let delivered = typed.get(&field).cloned().unwrap_or_else(|| {
             shared::quantity(lang, l.delivered_milli.or(l.allocated_milli).unwrap_or(0))
@@ -1157,8 +1185,8 @@ async fn render_delivery(
             field,
             household,
             beneficiary: l.beneficiary.clone(),
-            product: row.name,
-            unit: shared::unit_label(lang, &row.unit),
+            product,
+            unit: shared::unit_label(lang, &unit),
             allocated: shared::quantity(lang, l.allocated_milli.unwrap_or(0)),
             delivered,
         });

@@ -8,7 +8,7 @@ use crate::{AppError, AppState};
 use axum::http::StatusCode;
 use distretto_domain::Invalid;
 use distretto_domain::ledger::TransferKind;
-use distretto_domain::purchasing::catalogue::{MAX_QUANTITY_MILLI, MILLI_PER_UNIT, check_quantity};
+use distretto_domain::purchasing::catalogue::{MAX_QUANTITY_MILLI, check_quantity};
 use distretto_domain::purchasing::close::{self, OfferedProduct, OrderedLine};
 use distretto_domain::purchasing::geo::{LatLon, distance_m};
 use distretto_domain::purchasing::pricing::{self, DeliveredLine, Markup};
@@ -389,26 +389,20 @@ fn check_line(p: &CycleProductRow, l: &LineInput) -> Result<(), &'static str> {
 // ---------- the close ----------
 
 /// Closes a cycle: every product rounded to whole packages with tolerances filled, producers
-/// below their minimum cut. `Ok(false)` when it was not open (a retried close does nothing).
+/// below their minimum cut. `Ok(false)` when it was not open (a retried close does nothing), or
+/// when the rules refuse one of its lines: then nothing is written, the cycle stays open and
+/// the refusal is logged (closing it with nothing allocated would lose every order).
 pub async fn close(state: &AppState, cycle_id: Uuid) -> Result<bool, AppError> {
     let now = distretto_store::now();
     let mut failure = None;
-    let closed =
-        store::close(
-            &state.db,
-            cycle_id,
-            now,
-            |lines, products, producers| match plan_close(lines, products, producers) {
-                Ok(plan) => plan,
-                Err(e) => {
-                    failure = Some(e);
-                    store::ClosePlan::default()
-                }
-            },
-        )
-        .await?;
+    let closed = store::close(&state.db, cycle_id, now, |lines, products, producers| {
+        plan_close(lines, products, producers)
+            .map_err(|e| failure = Some(e))
+            .ok()
+    })
+    .await?;
     if let Some(e) = failure {
-        tracing::error!(code = e.code, field = e.field, %cycle_id, "close planned on a line the rules refuse");
+        tracing::error!(code = e.code, field = e.field, %cycle_id, "close refused by the rules: the cycle stays open");
     }
     Ok(closed)
 }
@@ -642,6 +636,11 @@ async fn deliveries_of(
         .iter()
         .map(|p| (p.product_id, p.producer_id))
         .collect();
+    let mut units: HashMap<Uuid, String> = store::offer(&state.db, c.id)
+        .await?
+        .into_iter()
+        .map(|p| (p.product_id, p.unit))
+        .collect();
     let mut weight: HashMap<(Uuid, Uuid), i64> = HashMap::new();
     for l in lines.iter().filter(|l| l.delivered_milli.unwrap_or(0) > 0) {
         let (Some(order), Some(producer)) =
@@ -649,10 +648,15 @@ async fn deliveries_of(
         else {
             continue;
         };
-        let unit = catalogue_store::product(&state.db, l.product_id)
-            .await
-            .map(|p| p.unit)
-            .unwrap_or_default();
+        if let std::collections::hash_map::Entry::Vacant(e) = units.entry(l.product_id) {
+            // A substitute added in this same delivery is not in the cycle's offer yet.
+            let unit = catalogue_store::product(&state.db, l.product_id)
+                .await
+                .map(|p| p.unit)
+                .unwrap_or_default();
+            e.insert(unit);
+        }
+        let unit = units.get(&l.product_id).map_or("", String::as_str);
         // A kilogram is 1,000 g and a litre weighs about as much; pieces and boxes are unknown.
         let grams = if unit == "kg" || unit == "l" {
             l.delivered_milli.unwrap_or(0)
@@ -707,8 +711,6 @@ pub struct SettlementView {
     pub charges: Vec<(Uuid, i64)>,
     pub payouts: Vec<(Uuid, i64)>,
     pub group_fee_minor: i64,
-    /// Producers without an account in the cycle's currency.
-    pub producers_without_account: Vec<Uuid>,
 }
 
 /// Computes a cycle's settlement from its delivered lines (households by account, producers by
@@ -756,7 +758,6 @@ pub async fn compute_settlement(
         charges: s.charges.clone(),
         payouts: s.payouts.clone(),
         group_fee_minor: s.group_fee_minor,
-        producers_without_account: Vec::new(),
     })
 }
 
@@ -863,8 +864,9 @@ pub async fn settle(
         )
         .await
         {
-            Ok(()) => Ok(None),
-            Err(_) => Ok(None),
+            // Conflict: settled meanwhile by a concurrent request, which is the same outcome.
+            Ok(()) | Err(distretto_store::StoreError::Conflict) => Ok(None),
+            Err(e) => Err(e.into()),
         };
     }
     post_settlement(
@@ -956,11 +958,6 @@ async fn post_settlement(
 /// A refusal of the wrong kind for a page: 422 and 409 re-render the form.
 pub fn is_form_error(e: &AppError) -> bool {
     e.status == StatusCode::UNPROCESSABLE_ENTITY || e.status == StatusCode::CONFLICT
-}
-
-/// Whole units of thousandths, for sums shown in whole kilograms.
-pub const fn whole_units(milli: i64) -> i64 {
-    milli / MILLI_PER_UNIT
 }
 
 /// How often `serve` closes cycles whose closing time passed.
