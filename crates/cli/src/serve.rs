@@ -61,6 +61,9 @@ pub async fn run(mut settings: Settings, args: ServeArgs) -> Result<(), Failure>
         state.clone(),
     ));
     tokio::spawn(distretto_web::clearing::service::settle_loop(state.clone()));
+    tokio::spawn(distretto_web::governance::service::close_loop(
+        state.clone(),
+    ));
     tokio::spawn(distretto_web::purchasing::cycles::service::close_loop(
         state,
     ));

@@ -13,7 +13,7 @@ use crate::{Db, Result, StoreError, with_pool};
 /// The document's format name.
 pub const FORMAT: &str = "distretto-district";
 /// The document's version; each capability that adds data bumps it and keeps reading older ones.
-pub const VERSION: u32 = 4;
+pub const VERSION: u32 = 5;
 
 /// Rows read per query while exporting, so memory per query stays bounded.
 const PAGE_ROWS: i64 = 5_000;
@@ -60,6 +60,11 @@ pub struct DistrictDocument {
     /// with orders, deliveries and settlements, and seasonal subscriptions.
     #[serde(default)]
     pub purchasing: crate::purchasing::PurchasingData,
+    /// Democratic governance (version 5): bodies, colleges, proposals with comments, frozen
+    /// electorates, proxies and ballots (open ballots with voters; secret ones split into a
+    /// register and a ballot box that nothing joins).
+    #[serde(default)]
+    pub governance: crate::governance::GovernanceData,
 }
 
 /// Reads a whole table in pages ordered by `order`, keyed by offset (the table does not change
@@ -105,6 +110,7 @@ pub async fn export(db: &Db) -> Result<DistrictDocument> {
         clearing_lines,
         clearing_transfers,
         purchasing: crate::purchasing::export(db).await?,
+        governance: crate::governance::export(db).await?,
         format: FORMAT.into(),
         version: VERSION,
         organizations: read_all(db, "SELECT id, name, kind, legal_form, sector, description, website, contact_email, phone, address, postcode, locality, lat, lon, founded_year, workers_fte_hundredths, volunteers, status, charter_version, charter_signed_at, created_at, updated_at FROM organizations ORDER BY id").await?,
@@ -214,5 +220,6 @@ pub async fn import(db: &Db, doc: &DistrictDocument) -> Result<(), ImportError> 
     crate::clearing::insert_lines(db, &doc.clearing_lines).await?;
     crate::clearing::insert_transfers(db, &doc.clearing_transfers).await?;
     crate::purchasing::import(db, &doc.purchasing).await?;
+    crate::governance::import(db, &doc.governance).await?;
     Ok(())
 }

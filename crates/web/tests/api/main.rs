@@ -3,6 +3,7 @@
 
 mod clearing;
 mod directory;
+mod governance;
 mod harness;
 mod invoices;
 mod ledger;

@@ -157,7 +157,7 @@ async fn group_page(
 }
 
 /// `YYYY-MM-DDTHH:MM` for a datetime-local input (UTC).
-fn local(t: OffsetDateTime) -> String {
+pub(crate) fn local(t: OffsetDateTime) -> String {
     format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}",
         t.year(),
@@ -168,7 +168,7 @@ fn local(t: OffsetDateTime) -> String {
     )
 }
 
-fn parse_local(text: &str, field: &'static str) -> Result<OffsetDateTime, AppError> {
+pub(crate) fn parse_local(text: &str, field: &'static str) -> Result<OffsetDateTime, AppError> {
     let text = text.trim();
     let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");
     time::PrimitiveDateTime::parse(text, format)
