@@ -70,7 +70,7 @@ pub fn print_summary(report: &VerifyReport, elapsed: std::time::Duration) {
 
 /// Connects to an existing database without creating or migrating anything: `verify` only
 /// reads. A missing SQLite file or a URL of another form is a usage error (exit 2).
-async fn open_existing_db(
+pub async fn open_existing_db(
     settings: &Settings,
     flag: Option<&str>,
 ) -> Result<distretto_store::Db, Failure> {

@@ -7,6 +7,7 @@ mod clear;
 mod config;
 mod demo;
 mod files;
+mod governance;
 mod ledger;
 mod serve;
 mod transfer;
@@ -46,6 +47,9 @@ enum Command {
     /// The mutual-credit ledger.
     #[command(subcommand)]
     Ledger(ledger::LedgerCommand),
+    /// Democratic governance.
+    #[command(subcommand)]
+    Governance(governance::GovernanceCommand),
     /// Benchmarks behind the README's performance figures.
     #[command(subcommand, hide = true)]
     Bench(bench::BenchCommand),
@@ -116,6 +120,7 @@ fn main() -> ExitCode {
             Command::Clear(args) => clear::run(args),
             Command::Admin(cmd) => admin::run(&settings, cmd).await,
             Command::Ledger(cmd) => ledger::run(&settings, cmd).await,
+            Command::Governance(cmd) => governance::run(&settings, cmd).await,
             Command::Bench(cmd) => bench::run(&settings, cmd).await,
             Command::BenchHello { bind } => serve::hello(&bind).await,
         }

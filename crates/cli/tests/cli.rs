@@ -386,6 +386,63 @@ fn ledger_verify_passes_on_the_demo_and_names_a_tampered_entry() {
         stderr(&o)
     );
     assert!(!String::from_utf8_lossy(&o.stdout).contains("ledger ok"));
+
+    // The demo's votes recount to their recorded results; an altered ballot is caught.
+    let o = run(
+        &["governance", "recount", "--database", "sqlite:./v.db"],
+        &dir,
+    );
+    let stdout = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert_eq!(o.status.code(), Some(0), "{stdout}\n{}", stderr(&o));
+    assert!(
+        stdout.contains("14 proposal(s) recounted, all equal"),
+        "{stdout}"
+    );
+    let altered = rt.block_on(alter_one_ballot(&db_path));
+    let o = run(
+        &["governance", "recount", "--database", "sqlite:./v.db"],
+        &dir,
+    );
+    let stdout = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert_eq!(o.status.code(), Some(1), "{stdout}\n{}", stderr(&o));
+    assert!(
+        stdout.contains(&format!("{altered}: ")) && stdout.contains("DIFFERS"),
+        "{stdout}"
+    );
+    let o = run(
+        &[
+            "governance",
+            "recount",
+            "not-an-id",
+            "--database",
+            "sqlite:./v.db",
+        ],
+        &dir,
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
+
+/// Turns one open "yes" ballot of a closed majority vote into "no" behind the platform's back;
+/// returns the proposal's id.
+async fn alter_one_ballot(db_path: &Path) -> String {
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", db_path.display()))
+        .await
+        .unwrap();
+    let (proposal, voter): (uuid::Uuid, uuid::Uuid) = sqlx::query_as(
+        "SELECT b.proposal_id, b.voter_id FROM gov_ballots b JOIN gov_proposals p ON p.id = b.proposal_id \
+         WHERE p.status = 'closed' AND p.method = 'majority' AND b.choice = '{\"majority\":\"yes\"}' ORDER BY p.number LIMIT 1",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    sqlx::query("UPDATE gov_ballots SET choice = '{\"majority\":\"no\"}' WHERE proposal_id = $1 AND voter_id = $2")
+        .bind(proposal)
+        .bind(voter)
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    proposal.to_string()
 }
 
 #[test]

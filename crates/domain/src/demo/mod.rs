@@ -9,6 +9,7 @@
 //! Timestamps fall in the year before [`BASE_DATE`], a fixed instant rather than the wall clock,
 //! so two runs agree to the microsecond.
 
+pub mod governance;
 mod places;
 pub mod trade;
 mod words;
@@ -522,6 +523,10 @@ enum Stream {
     Purchasing = 18,
     /// Purchasing ids: products, pickup points, cycles, orders, plans, subscriptions.
     PurchasingId = 19,
+    /// Planning draws of governance: turnout and choices, one stream per proposal.
+    Governance = 20,
+    /// Governance ids: bodies, colleges, proposals, comments.
+    GovernanceId = 21,
 }
 
 fn stream_rng(seed: u64, stream: Stream, index: u64) -> ChaCha8Rng {

@@ -342,7 +342,29 @@ async fn fill_batches(
     summary.order_cycles = trade.purchasing.cycles.len() as u64;
     summary.orders = trade.purchasing.orders.len() as u64;
     summary.subscriptions = trade.purchasing.subscriptions.len() as u64;
+    write_governance(db, &spec).await?;
     Ok(summary)
+}
+
+/// The most voters of one body the demo lists (individual members of a national district).
+const DEMO_MAX_VOTERS: i64 = 5_000;
+
+/// The demo's bodies and a year of votes, over the members and organisations just written.
+async fn write_governance(db: &Db, spec: &DemoSpec) -> Result<()> {
+    let people: Vec<uuid::Uuid> = with_pool!(db.read(), pool => sqlx::query_scalar(
+        "SELECT id FROM people WHERE membership_status = 'member' AND role = 'person' ORDER BY id LIMIT $1")
+        .bind(DEMO_MAX_VOTERS).fetch_all(pool).await)?;
+    let orgs: Vec<(uuid::Uuid, uuid::Uuid)> = with_pool!(db.read(), pool => sqlx::query_as(
+        "SELECT m.organization_id, MIN(m.person_id) FROM memberships m JOIN organizations o ON o.id = m.organization_id \
+         WHERE o.status = 'active' AND m.role = 'admin' GROUP BY m.organization_id ORDER BY m.organization_id LIMIT $1")
+        .bind(DEMO_MAX_VOTERS).fetch_all(pool).await)?;
+    let demo = distretto_domain::demo::governance::governance(
+        spec.seed,
+        spec.coordinator_id(),
+        &people,
+        &orgs,
+    );
+    crate::governance::import(db, &crate::governance::demo_rows(&demo)).await
 }
 
 /// Journal entries written per transaction.

@@ -805,6 +805,143 @@ pub async fn import(db: &Db, d: &GovernanceData) -> Result<()> {
     })
 }
 
+/// The demo's governance records as the district document's rows.
+pub fn demo_rows(demo: &distretto_domain::demo::governance::DemoGovernance) -> GovernanceData {
+    let mut d = GovernanceData::default();
+    let created = distretto_domain::demo::BASE_DATE - time::Duration::days(365);
+    for b in &demo.bodies {
+        d.bodies.push(BodyRow {
+            id: b.id,
+            name: b.name.into(),
+            description: b.description.into(),
+            electorate: b.electorate.into(),
+            max_proxies: b.max_proxies,
+            created_by: demo.proposals.first().map_or(b.id, |p| p.author),
+            created_at: created,
+        });
+        d.colleges
+            .extend(b.colleges.iter().map(|(id, name, weight)| CollegeRow {
+                id: *id,
+                body_id: b.id,
+                name: (*name).into(),
+                weight: i32::try_from(*weight).unwrap_or(i32::MAX),
+            }));
+        d.body_voters
+            .extend(b.voters.iter().map(|(v, kind, college)| BodyVoterRow {
+                body_id: b.id,
+                voter_id: *v,
+                voter_kind: (*kind).into(),
+                college_id: b.colleges.get(*college).map_or(b.id, |c| c.0),
+            }));
+    }
+    for p in &demo.proposals {
+        demo_proposal(&mut d, demo, p);
+    }
+    d
+}
+
+fn demo_proposal(
+    d: &mut GovernanceData,
+    demo: &distretto_domain::demo::governance::DemoGovernance,
+    p: &distretto_domain::demo::governance::DemoProposal,
+) {
+    use distretto_domain::governance::{Method, ThresholdRule};
+    let method = match p.rules.method {
+        Method::Majority => "majority",
+        Method::Consent => "consent",
+        Method::Approval => "approval",
+        Method::Score => "score",
+        Method::Schulze => "schulze",
+        Method::InstantRunoff => "instant_runoff",
+    };
+    let threshold = match p.rules.threshold {
+        ThresholdRule::MoreThanHalf => "more_than_half".to_owned(),
+        ThresholdRule::AtLeastPercent(n) => format!("at_least:{n}"),
+    };
+    let closed = p.status == "closed";
+    let outcome = p.tally.as_ref().and_then(|t| {
+        serde_json::to_value(&t.outcome).ok().map(|v| match v {
+            serde_json::Value::String(s) => s,
+            serde_json::Value::Object(o) => o.keys().next().cloned().unwrap_or_default(),
+            _ => String::new(),
+        })
+    });
+    d.proposals.push(ProposalRow {
+        id: p.id,
+        body_id: demo.bodies[p.body].id,
+        number: p.number,
+        title: p.title.into(),
+        text: p.text.into(),
+        author_id: p.author,
+        status: p.status.into(),
+        method: method.into(),
+        options: serde_json::to_string(&p.options).unwrap_or_else(|_| "[]".into()),
+        threshold,
+        quorum_percent: i32::from(p.rules.quorum_percent),
+        seats: i32::from(p.rules.seats),
+        max_approvals: p.rules.max_approvals.map(i32::from),
+        max_score: i32::from(p.rules.max_score),
+        secret: p.secret,
+        opens_at: p.opens_at,
+        closes_at: p.closes_at,
+        created_at: p.created_at,
+        updated_at: p.closes_at.filter(|_| closed).unwrap_or(p.created_at),
+        outcome: outcome.filter(|_| closed),
+        tally: p
+            .tally
+            .as_ref()
+            .filter(|_| closed)
+            .and_then(|t| serde_json::to_string(t).ok()),
+        closed_at: p.closes_at.filter(|_| closed),
+        minutes: String::new(),
+    });
+    d.comments.extend(
+        p.comments
+            .iter()
+            .map(|(id, parent, author, text, at)| CommentRow {
+                id: *id,
+                proposal_id: p.id,
+                parent_id: *parent,
+                author_id: *author,
+                text: (*text).into(),
+                created_at: *at,
+            }),
+    );
+    d.electorate
+        .extend(p.electorate.iter().map(|(v, kind, college)| ElectorRow {
+            proposal_id: p.id,
+            voter_id: *v,
+            voter_kind: (*kind).into(),
+            college: i32::try_from(*college).unwrap_or(0),
+        }));
+    for b in &p.ballots {
+        let choice = serde_json::to_string(&b.choice).unwrap_or_default();
+        let college = i32::try_from(b.college).unwrap_or(0);
+        if p.secret {
+            d.register.push(RegisterRow {
+                proposal_id: p.id,
+                voter_id: b.voter,
+                cast_by: b.cast_by,
+            });
+            d.secret_ballots.push(SecretBallotRow {
+                proposal_id: p.id,
+                receipt: b.receipt.clone(),
+                college,
+                choice,
+            });
+        } else {
+            d.ballots.push(BallotRow {
+                proposal_id: p.id,
+                voter_id: b.voter,
+                college,
+                choice,
+                cast_by: b.cast_by,
+                cast_at: b.cast_at,
+            });
+        }
+    }
+}
+
 fn insert_sql(table: &str, columns: &str, rows: usize, width: usize) -> String {
     format!(
         "INSERT INTO {table} ({columns}) VALUES {}",

@@ -527,6 +527,34 @@ async fn secret_ballots_and_proxies(app: TestApp) {
         .await
         .unwrap_err();
     assert_eq!(gone.code, "forbidden");
+
+    // Export → import → export gives the same document, threaded comments included.
+    service::comment(&app.state, &people[2], open.id, None, "Which van?")
+        .await
+        .unwrap();
+    let question = store::comments(&app.db, open.id).await.unwrap()[0].id;
+    service::comment(
+        &app.state,
+        &people[0],
+        open.id,
+        Some(question),
+        "An electric one.",
+    )
+    .await
+    .unwrap();
+    let first = distretto_store::export::export(&app.db).await.unwrap();
+    let g = &first.governance;
+    assert!(!g.register.is_empty() && !g.secret_ballots.is_empty() && !g.proxies.is_empty());
+    assert!(!g.electorate.is_empty() && g.comments.len() == 2 && !g.ballots.is_empty());
+    let other = crate::harness::spawn(crate::harness::Backend::Sqlite).await;
+    distretto_store::export::import(&other.db, &first)
+        .await
+        .unwrap();
+    let second = distretto_store::export::export(&other.db).await.unwrap();
+    assert_eq!(
+        serde_json::to_string(&first).unwrap(),
+        serde_json::to_string(&second).unwrap()
+    );
 }
 
 /// 200 voters submit their ballot twice at once, 20 of them through proxy holders, on an open
