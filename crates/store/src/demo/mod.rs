@@ -354,10 +354,13 @@ async fn write_governance(db: &Db, spec: &DemoSpec) -> Result<()> {
     let people: Vec<uuid::Uuid> = with_pool!(db.read(), pool => sqlx::query_scalar(
         "SELECT id FROM people WHERE membership_status = 'member' AND role = 'person' ORDER BY id LIMIT $1")
         .bind(DEMO_MAX_VOTERS).fetch_all(pool).await)?;
-    let orgs: Vec<(uuid::Uuid, uuid::Uuid)> = with_pool!(db.read(), pool => sqlx::query_as(
-        "SELECT m.organization_id, MIN(m.person_id) FROM memberships m JOIN organizations o ON o.id = m.organization_id \
-         WHERE o.status = 'active' AND m.role = 'admin' GROUP BY m.organization_id ORDER BY m.organization_id LIMIT $1")
-        .bind(DEMO_MAX_VOTERS).fetch_all(pool).await)?;
+    let mut orgs: Vec<(uuid::Uuid, uuid::Uuid)> = with_pool!(db.read(), pool => sqlx::query_as(
+        "SELECT m.organization_id, m.person_id FROM memberships m JOIN organizations o ON o.id = m.organization_id \
+         WHERE o.status = 'active' AND m.role = 'admin' ORDER BY m.organization_id, m.person_id LIMIT $1")
+        .bind(DEMO_MAX_VOTERS * 4).fetch_all(pool).await)?;
+    // One admin per organisation (the first by id) casts its vote.
+    orgs.dedup_by_key(|o| o.0);
+    orgs.truncate(usize::try_from(DEMO_MAX_VOTERS).unwrap_or(usize::MAX));
     let demo = distretto_domain::demo::governance::governance(
         spec.seed,
         spec.coordinator_id(),
