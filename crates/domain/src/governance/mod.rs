@@ -44,6 +44,7 @@
 //! | `governance_approvals_too_many` | more than 10,000,000 approvals in total |
 //! | `governance_project_unknown` | an approval names a project index out of range |
 
+pub mod effect;
 pub mod equal_shares;
 pub mod runoff;
 pub mod schulze;

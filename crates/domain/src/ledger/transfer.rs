@@ -23,17 +23,20 @@ pub enum TransferKind {
     Clearing,
     /// The settlement of an order cycle: a household's charge or a producer's payout.
     Purchase,
+    /// A grant from the district fund that an assembly's decision made.
+    Grant,
 }
 
 impl TransferKind {
     /// Every kind.
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::Payment,
         Self::Request,
         Self::Invoice,
         Self::Reversal,
         Self::Clearing,
         Self::Purchase,
+        Self::Grant,
     ];
 
     /// The stored code.
@@ -45,6 +48,7 @@ impl TransferKind {
             Self::Reversal => "reversal",
             Self::Clearing => "clearing",
             Self::Purchase => "purchase",
+            Self::Grant => "grant",
         }
     }
 

@@ -71,7 +71,16 @@ CREATE TABLE gov_proposals (
     outcome TEXT,
     tally TEXT,
     closed_at TIMESTAMPTZ,
-    minutes TEXT NOT NULL
+    minutes TEXT NOT NULL,
+    -- A decision's effect as JSON (admit a member, set an account's limits, a grant from the
+    -- district fund), applied once when the proposal passes; NULL for none.
+    effect TEXT,
+    -- 'none', 'pending' (passed, not applied yet), 'applied', 'failed' (with a note), 'void'
+    -- (the proposal did not pass).
+    effect_status TEXT NOT NULL,
+    effect_note TEXT NOT NULL,
+    -- Participatory budgeting (method 'equal_shares'): the budget shared among the projects.
+    budget_minor BIGINT
 );
 CREATE INDEX gov_proposals_body ON gov_proposals (body_id, status, number);
 CREATE INDEX gov_proposals_closing ON gov_proposals (status, closes_at);
@@ -139,3 +148,39 @@ CREATE TABLE gov_secret_ballots (
     choice TEXT NOT NULL,
     PRIMARY KEY (proposal_id, receipt)
 ) WITHOUT ROWID;
+
+-- Participatory budgeting: the projects submitted to a call ('equal_shares' proposal), their
+-- review, their option number once voting opens, and whether the Method of Equal Shares (and,
+-- shown beside it, the greedy rule) selected them.
+CREATE TABLE gov_projects (
+    id UUID PRIMARY KEY,
+    proposal_id UUID NOT NULL REFERENCES gov_proposals (id),
+    title TEXT NOT NULL,
+    description TEXT NOT NULL,
+    cost_minor BIGINT NOT NULL,
+    -- The account the grant goes to.
+    account_id UUID NOT NULL REFERENCES accounts (id),
+    submitted_by UUID NOT NULL REFERENCES people (id),
+    submitted_at TIMESTAMPTZ NOT NULL,
+    -- 'submitted', 'eligible' or 'ineligible'.
+    status TEXT NOT NULL,
+    review_note TEXT NOT NULL,
+    option_index INTEGER,
+    selected BOOLEAN NOT NULL,
+    greedy_selected BOOLEAN NOT NULL
+);
+CREATE INDEX gov_projects_proposal ON gov_projects (proposal_id, submitted_at);
+
+-- The grants a passed decision makes from the district fund (a grant effect, or the selected
+-- projects of a participatory budget): planned at the close, posted by the ledger writer in
+-- one transaction that also marks the decision's effect applied, so they are paid once.
+CREATE TABLE gov_grants (
+    id UUID PRIMARY KEY,
+    proposal_id UUID NOT NULL REFERENCES gov_proposals (id),
+    account_id UUID NOT NULL REFERENCES accounts (id),
+    amount_minor BIGINT NOT NULL,
+    project_id UUID REFERENCES gov_projects (id),
+    memo TEXT NOT NULL,
+    transfer_id UUID
+);
+CREATE INDEX gov_grants_proposal ON gov_grants (proposal_id);

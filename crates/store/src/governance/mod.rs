@@ -13,7 +13,7 @@ use uuid::Uuid;
 pub const MAX_ROWS: i64 = 100_000;
 
 const BODY_COLUMNS: &str = "id, name, description, electorate, max_proxies, created_by, created_at";
-pub(crate) const PROPOSAL_COLUMNS: &str = "id, body_id, number, title, text, author_id, status, method, options, threshold, quorum_percent, seats, max_approvals, max_score, secret, opens_at, closes_at, created_at, updated_at, outcome, tally, closed_at, minutes";
+pub(crate) const PROPOSAL_COLUMNS: &str = "id, body_id, number, title, text, author_id, status, method, options, threshold, quorum_percent, seats, max_approvals, max_score, secret, opens_at, closes_at, created_at, updated_at, outcome, tally, closed_at, minutes, effect, effect_status, effect_note, budget_minor";
 const COMMENT_COLUMNS: &str = "id, proposal_id, parent_id, author_id, text, created_at";
 const PROXY_COLUMNS: &str = "id, body_id, proposal_id, giver_id, holder_id, created_at, revoked_at";
 
@@ -91,7 +91,51 @@ pub struct ProposalRow {
     #[serde(with = "time::serde::rfc3339::option")]
     pub closed_at: Option<OffsetDateTime>,
     pub minutes: String,
+    /// The decision's effect as JSON, applied once if it passes.
+    pub effect: Option<String>,
+    /// `none`, `pending`, `applying`, `applied`, `failed` or `void`.
+    pub effect_status: String,
+    /// Why an effect failed (an error code).
+    pub effect_note: String,
+    /// A participatory budget's amount.
+    pub budget_minor: Option<i64>,
 }
+
+/// A project submitted to a participatory budget.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
+pub struct ProjectRow {
+    pub id: Uuid,
+    pub proposal_id: Uuid,
+    pub title: String,
+    pub description: String,
+    pub cost_minor: i64,
+    pub account_id: Uuid,
+    pub submitted_by: Uuid,
+    #[serde(with = "time::serde::rfc3339")]
+    pub submitted_at: OffsetDateTime,
+    /// `submitted`, `eligible` or `ineligible`.
+    pub status: String,
+    pub review_note: String,
+    pub option_index: Option<i32>,
+    pub selected: bool,
+    pub greedy_selected: bool,
+}
+
+/// A grant from the district fund that a passed decision makes.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
+pub struct GrantRow {
+    pub id: Uuid,
+    pub proposal_id: Uuid,
+    pub account_id: Uuid,
+    pub amount_minor: i64,
+    pub project_id: Option<Uuid>,
+    pub memo: String,
+    pub transfer_id: Option<Uuid>,
+}
+
+const PROJECT_COLUMNS: &str = "id, proposal_id, title, description, cost_minor, account_id, submitted_by, submitted_at, status, review_note, option_index, selected, greedy_selected";
+const GRANT_COLUMNS: &str =
+    "id, proposal_id, account_id, amount_minor, project_id, memo, transfer_id";
 
 /// A comment of the deliberation, possibly answering another.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
@@ -303,7 +347,7 @@ pub async fn create_proposal(db: &Db, p: &ProposalRow) -> Result<ProposalRow> {
         let next: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(number), 0) + 1 FROM gov_proposals")
             .fetch_one(&mut *tx).await?;
         let row = ProposalRow { number: next, ..p.clone() };
-        crate::insert_rows!(tx, sqlite, std::slice::from_ref(&row), 23, proposals_sql, |q, r| bind_proposal!(q, r));
+        crate::insert_rows!(tx, sqlite, std::slice::from_ref(&row), 27, proposals_sql, |q, r| bind_proposal!(q, r));
         tx.commit().await?;
         Ok::<_, StoreError>(row)
     })
@@ -332,11 +376,13 @@ pub async fn proposals(db: &Db, body: Option<Uuid>, limit: i64) -> Result<Vec<Pr
 pub async fn update_unopened(db: &Db, p: &ProposalRow) -> Result<()> {
     let n = with_pool!(db.write(), pool => sqlx::query(
         "UPDATE gov_proposals SET title = $2, text = $3, method = $4, options = $5, threshold = $6, quorum_percent = $7, \
-         seats = $8, max_approvals = $9, max_score = $10, secret = $11, opens_at = $12, closes_at = $13, status = $14, updated_at = $15 \
+         seats = $8, max_approvals = $9, max_score = $10, secret = $11, opens_at = $12, closes_at = $13, status = $14, updated_at = $15, \
+         effect = $16, effect_status = $17, budget_minor = $18 \
          WHERE id = $1 AND status IN ('draft', 'deliberation')")
         .bind(p.id).bind(&p.title).bind(&p.text).bind(&p.method).bind(&p.options).bind(&p.threshold)
         .bind(p.quorum_percent).bind(p.seats).bind(p.max_approvals).bind(p.max_score).bind(p.secret)
         .bind(p.opens_at).bind(p.closes_at).bind(&p.status).bind(p.updated_at)
+        .bind(&p.effect).bind(&p.effect_status).bind(p.budget_minor)
         .execute(pool).await.map(|r| r.rows_affected()))?;
     if n == 0 {
         return Err(StoreError::Conflict);
@@ -364,6 +410,22 @@ pub async fn open_voting(
         };
         let body: BodyRow = sqlx::query_as(&format!("SELECT {BODY_COLUMNS} FROM gov_bodies WHERE id = $1"))
             .bind(p.body_id).fetch_one(&mut *tx).await?;
+        if p.method == "equal_shares" {
+            let eligible: Vec<(Uuid, String)> = sqlx::query_as(
+                "SELECT id, title FROM gov_projects WHERE proposal_id = $1 AND status = 'eligible' ORDER BY submitted_at, id LIMIT 1000")
+                .bind(id).fetch_all(&mut *tx).await?;
+            if eligible.is_empty() {
+                return Err(StoreError::NotFound);
+            }
+            for (i, (project, _)) in eligible.iter().enumerate() {
+                sqlx::query("UPDATE gov_projects SET option_index = $2 WHERE id = $1")
+                    .bind(project).bind(i32::try_from(i).unwrap_or(i32::MAX)).execute(&mut *tx).await?;
+            }
+            let titles: Vec<&str> = eligible.iter().map(|e| e.1.as_str()).collect();
+            sqlx::query("UPDATE gov_proposals SET options = $2 WHERE id = $1")
+                .bind(id).bind(serde_json::to_string(&titles).map_err(|_| StoreError::Corrupt("gov_projects.title"))?)
+                .execute(&mut *tx).await?;
+        }
         let voters: Vec<(Uuid, String, i32)> = sqlx::query_as(electorate_query(&body))
             .bind(body.id).bind(MAX_ROWS).fetch_all(&mut *tx).await?;
         let rows: Vec<ElectorRow> = voters
@@ -403,6 +465,86 @@ pub async fn due_to_close(db: &Db, now: OffsetDateTime) -> Result<Vec<Uuid>> {
     Ok(with_pool!(db.read(), pool => sqlx::query_scalar(
         "SELECT id FROM gov_proposals WHERE status = 'voting' AND closes_at <= $1 ORDER BY closes_at LIMIT 1000")
         .bind(now).fetch_all(pool).await)?)
+}
+
+// ---------- participatory budgeting ----------
+
+/// Saves a submitted project. `Conflict` unless its call (an `equal_shares` proposal) is still
+/// a draft or in deliberation.
+pub async fn submit_project(db: &Db, p: &ProjectRow) -> Result<()> {
+    let sqlite = db.backend() == "sqlite";
+    with_pool!(db.write(), pool => {
+        let mut tx = if sqlite { pool.begin_with("BEGIN IMMEDIATE").await? } else { pool.begin().await? };
+        let lock = if sqlite { "" } else { " FOR SHARE" };
+        let open: Option<Uuid> = sqlx::query_scalar(&format!(
+            "SELECT id FROM gov_proposals WHERE id = $1 AND method = 'equal_shares' AND status IN ('draft', 'deliberation'){lock}"))
+            .bind(p.proposal_id).fetch_optional(&mut *tx).await?;
+        if open.is_none() {
+            return Err(StoreError::Conflict);
+        }
+        crate::insert_rows!(tx, sqlite, std::slice::from_ref(p), 13, projects_sql, |q, r| bind_project!(q, r));
+        tx.commit().await?;
+        Ok::<_, StoreError>(())
+    })
+}
+
+/// A call's projects, in submission order.
+pub async fn projects(db: &Db, proposal: Uuid) -> Result<Vec<ProjectRow>> {
+    Ok(
+        with_pool!(db.read(), pool => sqlx::query_as::<_, ProjectRow>(
+        &format!("SELECT {PROJECT_COLUMNS} FROM gov_projects WHERE proposal_id = $1 ORDER BY submitted_at, id LIMIT 1000"))
+        .bind(proposal).fetch_all(pool).await)?,
+    )
+}
+
+/// Records a project's review (`eligible` or `ineligible`, with a note) while its call has not
+/// opened for voting. `Conflict` otherwise.
+pub async fn review_project(db: &Db, project: Uuid, status: &str, note: &str) -> Result<()> {
+    let n = with_pool!(db.write(), pool => sqlx::query(
+        "UPDATE gov_projects SET status = $2, review_note = $3 WHERE id = $1 AND proposal_id IN \
+         (SELECT id FROM gov_proposals WHERE status IN ('draft', 'deliberation'))")
+        .bind(project).bind(status).bind(note).execute(pool).await.map(|r| r.rows_affected()))?;
+    if n == 0 {
+        return Err(StoreError::Conflict);
+    }
+    Ok(())
+}
+
+/// A decision's planned grants.
+pub async fn grants(db: &Db, proposal: Uuid) -> Result<Vec<GrantRow>> {
+    Ok(with_pool!(db.read(), pool => sqlx::query_as::<_, GrantRow>(
+        &format!("SELECT {GRANT_COLUMNS} FROM gov_grants WHERE proposal_id = $1 ORDER BY id LIMIT 1000"))
+        .bind(proposal).fetch_all(pool).await)?)
+}
+
+/// Claims a pending effect for applying (`pending` → `applying`): true for the one caller that
+/// gets it, so an effect outside the ledger is applied at most once.
+pub async fn claim_effect(db: &Db, proposal: Uuid) -> Result<bool> {
+    let n = with_pool!(db.write(), pool => sqlx::query(
+        "UPDATE gov_proposals SET effect_status = 'applying' WHERE id = $1 AND effect_status = 'pending'")
+        .bind(proposal).execute(pool).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// Records how an effect ended (`applied` or `failed` with its error code), from `from`.
+pub async fn finish_effect(
+    db: &Db,
+    proposal: Uuid,
+    from: &str,
+    status: &str,
+    note: &str,
+) -> Result<()> {
+    with_pool!(db.write(), pool => sqlx::query(
+        "UPDATE gov_proposals SET effect_status = $3, effect_note = $4 WHERE id = $1 AND effect_status = $2")
+        .bind(proposal).bind(from).bind(status).bind(note).execute(pool).await.map(|_| ()))?;
+    Ok(())
+}
+
+/// Passed decisions whose effect is still pending (the server retries them).
+pub async fn pending_effects(db: &Db) -> Result<Vec<Uuid>> {
+    Ok(with_pool!(db.read(), pool => sqlx::query_scalar(
+        "SELECT id FROM gov_proposals WHERE effect_status = 'pending' ORDER BY closed_at LIMIT 1000")
+        .fetch_all(pool).await)?)
 }
 
 // ---------- comments ----------
@@ -660,6 +802,13 @@ pub async fn ballot_count(db: &Db, proposal: &ProposalRow) -> Result<i64> {
 pub struct Closing {
     pub outcome: String,
     pub tally: String,
+    /// The decision's effect status after the close: `none`, `pending` or `void`.
+    pub effect_status: String,
+    /// Projects selected by the Method of Equal Shares, and by the greedy rule.
+    pub selected: Vec<Uuid>,
+    pub greedy: Vec<Uuid>,
+    /// Grants from the fund to make (posted afterwards by the ledger writer).
+    pub grants: Vec<GrantRow>,
 }
 
 /// Closes voting: reads the counted ballots and the frozen electorate inside the closing
@@ -668,7 +817,7 @@ pub struct Closing {
 /// `decide` gave no result (nothing written).
 pub async fn close<F>(db: &Db, id: Uuid, now: OffsetDateTime, decide: F) -> Result<Option<Closing>>
 where
-    F: FnOnce(&ProposalRow, &[Counted], &[i64]) -> Option<Closing>,
+    F: FnOnce(&ProposalRow, &[Counted], &[i64], &[ProjectRow]) -> Option<Closing>,
 {
     let sqlite = db.backend() == "sqlite";
     with_pool!(db.write(), pool => {
@@ -687,11 +836,21 @@ where
         let per_college: Vec<(i32, i64)> = sqlx::query_as(
             "SELECT college, COUNT(*) FROM gov_electorate WHERE proposal_id = $1 GROUP BY college ORDER BY college")
             .bind(id).fetch_all(&mut *tx).await?;
-        let Some(closing) = decide(&p, &counted, &electorate_sizes(&per_college)) else {
+        let projects: Vec<ProjectRow> = sqlx::query_as(&format!(
+            "SELECT {PROJECT_COLUMNS} FROM gov_projects WHERE proposal_id = $1 AND option_index IS NOT NULL ORDER BY option_index LIMIT 1000"))
+            .bind(id).fetch_all(&mut *tx).await?;
+        let Some(closing) = decide(&p, &counted, &electorate_sizes(&per_college), &projects) else {
             return Ok(None);
         };
-        sqlx::query("UPDATE gov_proposals SET status = 'closed', outcome = $2, tally = $3, closed_at = $4, updated_at = $4 WHERE id = $1")
-            .bind(id).bind(&closing.outcome).bind(&closing.tally).bind(now).execute(&mut *tx).await?;
+        sqlx::query("UPDATE gov_proposals SET status = 'closed', outcome = $2, tally = $3, closed_at = $4, updated_at = $4, effect_status = $5 WHERE id = $1")
+            .bind(id).bind(&closing.outcome).bind(&closing.tally).bind(now).bind(&closing.effect_status).execute(&mut *tx).await?;
+        for project in &closing.selected {
+            sqlx::query("UPDATE gov_projects SET selected = TRUE WHERE id = $1").bind(project).execute(&mut *tx).await?;
+        }
+        for project in &closing.greedy {
+            sqlx::query("UPDATE gov_projects SET greedy_selected = TRUE WHERE id = $1").bind(project).execute(&mut *tx).await?;
+        }
+        crate::insert_rows!(tx, sqlite, &closing.grants, 7, grants_sql, |q, r| bind_grant!(q, r));
         tx.commit().await?;
         Ok::<_, StoreError>(Some(closing))
     })
@@ -752,6 +911,10 @@ pub struct GovernanceData {
     pub register: Vec<RegisterRow>,
     #[serde(default)]
     pub secret_ballots: Vec<SecretBallotRow>,
+    #[serde(default)]
+    pub projects: Vec<ProjectRow>,
+    #[serde(default)]
+    pub grants: Vec<GrantRow>,
 }
 
 /// Reads every governance table in a stable order.
@@ -768,6 +931,8 @@ pub async fn export(db: &Db) -> Result<GovernanceData> {
         ballots: read_all(db, "SELECT proposal_id, voter_id, college, choice, cast_by, cast_at FROM gov_ballots ORDER BY proposal_id, voter_id").await?,
         register: read_all(db, "SELECT proposal_id, voter_id, cast_by FROM gov_register ORDER BY proposal_id, voter_id").await?,
         secret_ballots: read_all(db, "SELECT proposal_id, receipt, college, choice FROM gov_secret_ballots ORDER BY proposal_id, receipt").await?,
+        projects: read_all(db, &format!("SELECT {PROJECT_COLUMNS} FROM gov_projects ORDER BY id")).await?,
+        grants: read_all(db, &format!("SELECT {GRANT_COLUMNS} FROM gov_grants ORDER BY id")).await?,
     })
 }
 
@@ -785,7 +950,7 @@ pub async fn import(db: &Db, d: &GovernanceData) -> Result<()> {
             |q, r| q.bind(r.body_id).bind(r.voter_id).bind(&r.voter_kind).bind(r.college_id));
         crate::insert_rows!(tx, sqlite, &d.representatives, 3, |n| insert_sql("gov_representatives", "body_id, organization_id, person_id", n, 3),
             |q, r| q.bind(r.body_id).bind(r.organization_id).bind(r.person_id));
-        crate::insert_rows!(tx, sqlite, &d.proposals, 23, proposals_sql, |q, r| bind_proposal!(q, r));
+        crate::insert_rows!(tx, sqlite, &d.proposals, 27, proposals_sql, |q, r| bind_proposal!(q, r));
         for c in &comments {
             sqlx::query(&format!("INSERT INTO gov_comments ({COMMENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)"))
                 .bind(c.id).bind(c.proposal_id).bind(c.parent_id).bind(c.author_id).bind(&c.text).bind(c.created_at)
@@ -798,6 +963,8 @@ pub async fn import(db: &Db, d: &GovernanceData) -> Result<()> {
             |q, r| q.bind(r.proposal_id).bind(r.voter_id).bind(r.college).bind(&r.choice).bind(r.cast_by).bind(r.cast_at));
         crate::insert_rows!(tx, sqlite, &d.register, 3, |n| insert_sql("gov_register", "proposal_id, voter_id, cast_by", n, 3),
             |q, r| q.bind(r.proposal_id).bind(r.voter_id).bind(r.cast_by));
+        crate::insert_rows!(tx, sqlite, &d.projects, 13, projects_sql, |q, r| bind_project!(q, r));
+        crate::insert_rows!(tx, sqlite, &d.grants, 7, grants_sql, |q, r| bind_grant!(q, r));
         crate::insert_rows!(tx, sqlite, &d.secret_ballots, 4, |n| insert_sql("gov_secret_ballots", "proposal_id, receipt, college, choice", n, 4),
             |q, r| q.bind(r.proposal_id).bind(&r.receipt).bind(r.college).bind(&r.choice));
         tx.commit().await?;
@@ -894,6 +1061,10 @@ fn demo_proposal(
             .and_then(|t| serde_json::to_string(t).ok()),
         closed_at: p.closes_at.filter(|_| closed),
         minutes: String::new(),
+        effect: None,
+        effect_status: "none".into(),
+        effect_note: String::new(),
+        budget_minor: None,
     });
     d.comments.extend(
         p.comments
@@ -958,7 +1129,15 @@ fn colleges_sql(rows: usize) -> String {
 }
 
 fn proposals_sql(rows: usize) -> String {
-    insert_sql("gov_proposals", PROPOSAL_COLUMNS, rows, 23)
+    insert_sql("gov_proposals", PROPOSAL_COLUMNS, rows, 27)
+}
+
+fn projects_sql(rows: usize) -> String {
+    insert_sql("gov_projects", PROJECT_COLUMNS, rows, 13)
+}
+
+fn grants_sql(rows: usize) -> String {
+    insert_sql("gov_grants", GRANT_COLUMNS, rows, 7)
 }
 
 fn electorate_sql(rows: usize) -> String {
@@ -1003,6 +1182,40 @@ macro_rules! bind_elector {
 }
 use bind_elector;
 
+macro_rules! bind_project {
+    ($q:expr, $r:expr) => {{
+        let r = $r;
+        $q.bind(r.id)
+            .bind(r.proposal_id)
+            .bind(&r.title)
+            .bind(&r.description)
+            .bind(r.cost_minor)
+            .bind(r.account_id)
+            .bind(r.submitted_by)
+            .bind(r.submitted_at)
+            .bind(&r.status)
+            .bind(&r.review_note)
+            .bind(r.option_index)
+            .bind(r.selected)
+            .bind(r.greedy_selected)
+    }};
+}
+use bind_project;
+
+macro_rules! bind_grant {
+    ($q:expr, $r:expr) => {{
+        let r = $r;
+        $q.bind(r.id)
+            .bind(r.proposal_id)
+            .bind(r.account_id)
+            .bind(r.amount_minor)
+            .bind(r.project_id)
+            .bind(&r.memo)
+            .bind(r.transfer_id)
+    }};
+}
+use bind_grant;
+
 macro_rules! bind_proposal {
     ($q:expr, $r:expr) => {{
         let r = $r;
@@ -1029,6 +1242,10 @@ macro_rules! bind_proposal {
             .bind(&r.tally)
             .bind(r.closed_at)
             .bind(&r.minutes)
+            .bind(&r.effect)
+            .bind(&r.effect_status)
+            .bind(&r.effect_note)
+            .bind(r.budget_minor)
     }};
 }
 use bind_proposal;

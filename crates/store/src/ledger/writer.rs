@@ -105,6 +105,10 @@ pub enum Effect {
     /// The (single) leg pays this instalment (subscription, number) of a seasonal
     /// subscription, from the household's account to the farm's; the first one activates it.
     Instalment(Uuid, i32),
+    /// Pays the grants of this passed decision (a proposal of the governance): the legs are
+    /// exactly its planned grants from the district fund, and its effect becomes applied.
+    /// Refused whole unless the effect is still pending, so a retried decision pays once.
+    Decision(Uuid),
 }
 
 /// A request to the ledger writer.
@@ -167,6 +171,10 @@ pub enum CommandError {
     /// already, or `settlement_changed`, when the legs are not its planned settlement).
     #[error("{0}")]
     Purchase(&'static str),
+    /// A decision's grants were refused (`governance_effect_not_pending`: not passed, or paid
+    /// already; `governance_grants_changed`: the legs are not its planned grants).
+    #[error("{0}")]
+    Decision(&'static str),
     /// The instalment is unknown, paid already, or the leg does not match it
     /// (`instalment_not_due`).
     #[error("instalment_not_due")]
@@ -236,7 +244,8 @@ impl CommandError {
             Self::Invoice(code)
             | Self::Reversal(code)
             | Self::Clearing(code)
-            | Self::Purchase(code) => code,
+            | Self::Purchase(code)
+            | Self::Decision(code) => code,
             Self::RequestNotOpen => "request_not_open",
             Self::InstalmentNotDue => "instalment_not_due",
             Self::BadCommand => "bad_command",
@@ -264,7 +273,10 @@ impl LedgerWriter {
 
     /// Posts one command and answers once it is durable (or refused).
     pub async fn submit(&self, command: Command) -> Result<Outcome, CommandError> {
-        let clearing = matches!(command.effect, Effect::Clearing(_) | Effect::Purchase(_));
+        let clearing = matches!(
+            command.effect,
+            Effect::Clearing(_) | Effect::Purchase(_) | Effect::Decision(_)
+        );
         let legs_ok = if clearing {
             command.legs.len() <= MAX_CLEARING_LEGS
         } else {
@@ -363,6 +375,13 @@ struct CycleState {
     legs: Vec<(Uuid, Uuid, i64)>,
 }
 
+/// A passed decision's grants as paying them sees them.
+struct DecisionState {
+    effect_status: String,
+    /// (fund, payee, amount) of every planned grant, sorted.
+    legs: Vec<(Uuid, Uuid, i64)>,
+}
+
 /// An instalment as paying it sees it.
 #[derive(Debug, Clone, sqlx::FromRow)]
 struct InstalmentState {
@@ -378,6 +397,8 @@ struct Loaded {
     instalments: HashMap<(Uuid, i32), InstalmentState>,
     rounds: HashMap<Uuid, RoundState>,
     cycles: HashMap<Uuid, CycleState>,
+    /// Decisions with grants: (effect status, planned legs as in a cycle, grant id per leg).
+    decisions: HashMap<Uuid, DecisionState>,
     head: (i64, Hash),
     keys: HashMap<(Uuid, String), KeyAnswer>,
     book: Book,
@@ -411,6 +432,8 @@ struct Plan {
     rounds: Vec<AppliedRound>,
     /// Settled order cycles: (cycle, actor, (payer, payee, posted transfer) of each leg).
     cycles: Vec<AppliedRound>,
+    /// Applied decisions: (proposal, actor, (payer, payee, posted transfer) of each grant).
+    decisions: Vec<AppliedRound>,
     /// Paid instalments: (subscription, number, transfer).
     instalments: Vec<(Uuid, i32, Uuid)>,
     /// History entries of set-offs (invoice, action, amount, note, actor).
@@ -505,6 +528,18 @@ async fn post_batch(
                         .bind(id).fetch_all(&mut *tx).await?;
                     loaded.cycles.insert(id, CycleState { status, legs: settlement_legs(&rows) });
                 }
+                Effect::Decision(id) if !loaded.decisions.contains_key(&id) => {
+                    let lock = if pg { " FOR UPDATE" } else { "" };
+                    let status: Option<String> = sqlx::query_scalar(&format!("SELECT effect_status FROM gov_proposals WHERE id = $1{lock}"))
+                        .bind(id).fetch_optional(&mut *tx).await?;
+                    let Some(effect_status) = status else { continue };
+                    let mut legs: Vec<(Uuid, Uuid, i64)> = sqlx::query_as(
+                        "SELECT (SELECT a.id FROM accounts a WHERE a.owner_kind = 'district' AND a.purpose = 'fund' ORDER BY a.id LIMIT 1), \
+                         account_id, amount_minor FROM gov_grants WHERE proposal_id = $1 ORDER BY id")
+                        .bind(id).fetch_all(&mut *tx).await?;
+                    legs.sort_unstable();
+                    loaded.decisions.insert(id, DecisionState { effect_status, legs });
+                }
                 Effect::Instalment(sub, number) if !loaded.instalments.contains_key(&(sub, number)) => {
                     let lock = if pg { " FOR UPDATE OF i" } else { "" };
                     let state: Option<InstalmentState> = sqlx::query_as(&format!(
@@ -583,6 +618,16 @@ async fn post_batch(
                 .bind(sub).bind(number).bind(now).bind(transfer_id).execute(&mut *tx).await?;
             sqlx::query("UPDATE csa_subscriptions SET status = 'active' WHERE id = $1 AND status = 'pending'")
                 .bind(sub).execute(&mut *tx).await?;
+        }
+        for (proposal, _, posted) in &plan.decisions {
+            for (_, payee, transfer_id) in posted {
+                // One grant per payee and decision gets each posted transfer, in grant order.
+                sqlx::query("UPDATE gov_grants SET transfer_id = $3 WHERE id = \
+                             (SELECT id FROM gov_grants WHERE proposal_id = $1 AND account_id = $2 AND transfer_id IS NULL ORDER BY id LIMIT 1)")
+                    .bind(proposal).bind(payee).bind(transfer_id).execute(&mut *tx).await?;
+            }
+            sqlx::query("UPDATE gov_proposals SET effect_status = 'applied', effect_note = '' WHERE id = $1")
+                .bind(proposal).execute(&mut *tx).await?;
         }
         for (cycle_id, actor, posted) in &plan.cycles {
             for (payer, payee, transfer_id) in posted {
@@ -819,11 +864,14 @@ fn check_effect(command: &Command, loaded: &Loaded) -> Result<(), CommandError> 
     if let Effect::Purchase(id) = command.effect {
         return check_purchase(command, id, loaded);
     }
+    if let Effect::Decision(id) = command.effect {
+        return check_decision(command, id, loaded);
+    }
     let Some(leg) = command.legs.first() else {
         return Err(CommandError::BadCommand);
     };
     match command.effect {
-        Effect::None | Effect::Clearing(_) | Effect::Purchase(_) => Ok(()),
+        Effect::None | Effect::Clearing(_) | Effect::Purchase(_) | Effect::Decision(_) => Ok(()),
         Effect::Instalment(sub, number) => {
             let i = loaded
                 .instalments
@@ -956,6 +1004,27 @@ fn apply_clearing(
 }
 
 /// A delivered cycle may be settled when its legs are exactly the planned settlement.
+fn check_decision(command: &Command, id: Uuid, loaded: &Loaded) -> Result<(), CommandError> {
+    let decision = loaded
+        .decisions
+        .get(&id)
+        .ok_or(CommandError::Decision("governance_effect_not_pending"))?;
+    if decision.effect_status != "pending" {
+        return Err(CommandError::Decision("governance_effect_not_pending"));
+    }
+    let mut legs: Vec<(Uuid, Uuid, i64)> = command
+        .legs
+        .iter()
+        .filter(|l| l.kind == TransferKind::Grant && l.reverses.is_none())
+        .map(|l| (l.payer, l.payee, l.amount_minor))
+        .collect();
+    legs.sort_unstable();
+    if legs.is_empty() || legs.len() != command.legs.len() || legs != decision.legs {
+        return Err(CommandError::Decision("governance_grants_changed"));
+    }
+    Ok(())
+}
+
 fn check_purchase(command: &Command, id: Uuid, loaded: &Loaded) -> Result<(), CommandError> {
     let cycle = loaded
         .cycles
@@ -1040,9 +1109,17 @@ fn apply_effect(command: &Command, loaded: &mut Loaded, plan: &mut Plan, rows: &
         plan.cycles.push((id, command.created_by, posted));
         return;
     }
+    if let Effect::Decision(id) = command.effect {
+        if let Some(decision) = loaded.decisions.get_mut(&id) {
+            decision.effect_status = "applied".into();
+        }
+        let posted = rows.iter().map(|t| (t.payer, t.payee, t.id)).collect();
+        plan.decisions.push((id, command.created_by, posted));
+        return;
+    }
     let Some(row) = rows.first() else { return };
     match command.effect {
-        Effect::None | Effect::Clearing(_) | Effect::Purchase(_) => {}
+        Effect::None | Effect::Clearing(_) | Effect::Purchase(_) | Effect::Decision(_) => {}
         Effect::Instalment(sub, number) => {
             if let Some(i) = loaded.instalments.get_mut(&(sub, number)) {
                 i.paid = true;

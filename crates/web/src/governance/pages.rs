@@ -15,6 +15,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use distretto_domain::governance::effect::DecisionEffect;
 use distretto_domain::governance::{Choice, ConsentChoice, Outcome, Stance, Tally};
 use distretto_store::governance::{self as store, BodyRow, ProposalRow};
 use std::collections::HashMap;
@@ -47,6 +48,11 @@ pub(crate) fn router() -> axum::Router<AppState> {
         .route("/governance/proposals/{id}/vote", post(vote_submit))
         .route("/governance/proposals/{id}/comments", post(comment_submit))
         .route("/governance/proposals/{id}/ballots", get(ballots_page))
+        .route("/governance/proposals/{id}/projects", post(project_submit))
+        .route(
+            "/governance/proposals/{id}/projects/{project}/review",
+            post(review_submit),
+        )
         .route(
             "/governance/proposals/{id}/action/{action}",
             post(action_submit),
@@ -74,6 +80,7 @@ fn method_id(code: &str) -> &'static str {
         "approval" => "governance_method_approval",
         "score" => "governance_method_score",
         "schulze" => "governance_method_schulze",
+        "equal_shares" => "governance_method_equal_shares",
         _ => "governance_method_instant_runoff",
     }
 }
@@ -113,6 +120,9 @@ fn notice_of(done: Option<&str>) -> Option<&'static str> {
         "deliberate" => "governance_done_deliberate",
         "withdraw" => "governance_done_withdraw",
         "open" => "governance_done_open",
+        "retry" => "governance_done_retry",
+        "project" => "governance_done_project",
+        "reviewed" => "governance_done_reviewed",
         _ => return None,
     })
 }
@@ -490,7 +500,9 @@ struct ProposalFormPage {
     c: Chrome,
     body: BodyRow,
     action: String,
-    methods: [(&'static str, &'static str); 6],
+    methods: [(&'static str, &'static str); 7],
+    /// What only coordinators fill in (effects, participatory budgets), shown when creating.
+    extras: Option<FormExtras>,
     f: HashMap<String, String>,
     error: Option<AppError>,
 }
@@ -505,14 +517,49 @@ impl ProposalFormPage {
 }
 
 /// The voting methods a proposal can use, with their message ids.
-const METHODS: [(&str, &str); 6] = [
+const METHODS: [(&str, &str); 7] = [
     ("majority", "governance_method_majority"),
     ("consent", "governance_method_consent"),
     ("approval", "governance_method_approval"),
     ("score", "governance_method_score"),
     ("schulze", "governance_method_schulze"),
     ("instant_runoff", "governance_method_instant_runoff"),
+    ("equal_shares", "governance_method_equal_shares"),
 ];
+
+/// The coordinator's part of a new proposal's form.
+struct FormExtras {
+    /// Pending applications: (id, applicant and organisation).
+    applications: Vec<(Uuid, String)>,
+    organisations: Vec<(Uuid, String)>,
+    currency: String,
+}
+
+async fn extras(
+    state: &AppState,
+    viewer: &Viewer,
+    creating: bool,
+) -> Result<Option<FormExtras>, AppError> {
+    if !creating || !viewer.actor()?.coordinates() {
+        return Ok(None);
+    }
+    let (pending, _) =
+        distretto_store::membership::applications(&state.db, Some("pending"), None, 200, 0).await?;
+    Ok(Some(FormExtras {
+        applications: pending
+            .into_iter()
+            .map(|a| {
+                let org = a
+                    .organization_name
+                    .map(|o| format!(" — {o}"))
+                    .unwrap_or_default();
+                (a.id, format!("{}{org}", a.person_name))
+            })
+            .collect(),
+        organisations: store::organisation_choices(&state.db).await?,
+        currency: state.config.currency.symbol.clone(),
+    }))
+}
 
 fn proposal_defaults() -> HashMap<String, String> {
     HashMap::from([
@@ -545,7 +592,13 @@ fn fields_of(p: &ProposalRow) -> HashMap<String, String> {
     f
 }
 
-fn input_of(f: &HashMap<String, String>) -> ProposalInput {
+/// The proposal a form describes. An edit without the effect fields keeps the proposal's
+/// effect and budget.
+async fn input_of(
+    state: &AppState,
+    f: &HashMap<String, String>,
+    existing: Option<&ProposalRow>,
+) -> Result<ProposalInput, AppError> {
     let get = |k: &str| f.get(k).cloned().unwrap_or_default();
     let number = |k: &str, default: i32| {
         let t = get(k);
@@ -555,7 +608,23 @@ fn input_of(f: &HashMap<String, String>) -> ProposalInput {
             t.trim().parse().ok()
         }
     };
-    ProposalInput {
+    let scale = state.config.currency.scale;
+    let (effect, budget_minor) = if f.contains_key("effect_kind") || existing.is_none() {
+        let budget = if get("method") == service::EQUAL_SHARES {
+            Some(amount(&get("budget"), scale, "budget")?)
+        } else {
+            None
+        };
+        (effect_of(state, f).await?, budget)
+    } else {
+        let p = existing.ok_or(AppError::internal())?;
+        let effect = p
+            .effect
+            .as_deref()
+            .and_then(|e| serde_json::from_str(e).ok());
+        (effect, p.budget_minor)
+    };
+    Ok(ProposalInput {
         title: get("title"),
         text: get("text"),
         method: get("method"),
@@ -574,7 +643,83 @@ fn input_of(f: &HashMap<String, String>) -> ProposalInput {
             .filter(|_| !get("max_approvals").trim().is_empty()),
         max_score: number("max_score", 5).unwrap_or(-1),
         secret: f.contains_key("secret"),
+        effect,
+        budget_minor,
+    })
+}
+
+/// An amount typed in the district currency ("50", "12,50") in minor units; "0" is 0.
+fn amount(text: &str, scale: u8, field: &'static str) -> Result<i64, AppError> {
+    if text.trim() == "0" {
+        return Ok(0);
     }
+    distretto_domain::ledger::money::parse_amount(text, scale)
+        .map(|a| a.minor())
+        .map_err(|_| AppError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: "governance_effect_bad_amount",
+            field: Some(field),
+        })
+}
+
+/// The effect a proposal form asks for.
+async fn effect_of(
+    state: &AppState,
+    f: &HashMap<String, String>,
+) -> Result<Option<DecisionEffect>, AppError> {
+    let get = |k: &str| f.get(k).cloned().unwrap_or_default();
+    let scale = state.config.currency.scale;
+    let refused = |code| AppError {
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        code,
+        field: Some("effect"),
+    };
+    Ok(Some(match get("effect_kind").as_str() {
+        "" | "none" => return Ok(None),
+        "admit_application" => DecisionEffect::AdmitApplication {
+            application: Uuid::parse_str(get("effect_application").trim())
+                .map_err(|_| refused("governance_effect_application"))?,
+        },
+        "set_limits" => DecisionEffect::SetLimits {
+            account: account_from_form(state, &get("effect_email"), &get("effect_organization"))
+                .await?,
+            credit_limit_minor: amount(&get("effect_credit_limit"), scale, "effect")?,
+            upper_limit_minor: match get("effect_upper_limit").trim() {
+                "" => None,
+                t => Some(amount(t, scale, "effect")?),
+            },
+        },
+        "fund_grant" => DecisionEffect::FundGrant {
+            account: account_from_form(state, &get("effect_email"), &get("effect_organization"))
+                .await?,
+            amount_minor: amount(&get("effect_amount"), scale, "effect")?,
+        },
+        _ => return Err(refused("governance_effect_unknown")),
+    }))
+}
+
+/// The district-currency account of a person (by e-mail) or of an organisation (chosen).
+async fn account_from_form(
+    state: &AppState,
+    email: &str,
+    organisation: &str,
+) -> Result<Uuid, AppError> {
+    let owner = voter_from_form(state, email, organisation).await?;
+    let kind = if Uuid::parse_str(organisation.trim()).is_ok() {
+        "organization"
+    } else {
+        "person"
+    };
+    distretto_store::accounts::of_owner(&state.db, kind, owner)
+        .await?
+        .into_iter()
+        .find(|a| a.currency == state.config.currency.code)
+        .map(|a| a.id)
+        .ok_or(AppError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: "governance_effect_no_account",
+            field: Some("effect"),
+        })
 }
 
 async fn proposal_form(
@@ -589,6 +734,7 @@ async fn proposal_form(
         StatusCode::OK,
         &ProposalFormPage {
             methods: METHODS,
+            extras: extras(&state, &viewer, true).await?,
             c: Chrome::new(
                 &state,
                 &viewer,
@@ -610,7 +756,11 @@ async fn proposal_submit(
 ) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
     let actor = viewer.actor()?;
-    match service::create_proposal(&state, actor, id, &input_of(&f)).await {
+    let created = match input_of(&state, &f, None).await {
+        Ok(i) => service::create_proposal(&state, actor, id, &i).await,
+        Err(e) => Err(e),
+    };
+    match created {
         Ok(p) => Ok(
             Redirect::to(&format!("/governance/proposals/{}?done=created", p.id)).into_response(),
         ),
@@ -618,6 +768,7 @@ async fn proposal_submit(
             e.status,
             &ProposalFormPage {
                 methods: METHODS,
+                extras: extras(&state, &viewer, true).await?,
                 c: Chrome::new(
                     &state,
                     &viewer,
@@ -645,6 +796,7 @@ async fn edit_form(
         StatusCode::OK,
         &ProposalFormPage {
             methods: METHODS,
+            extras: extras(&state, &viewer, false).await?,
             c: Chrome::new(&state, &viewer, &format!("/governance/proposals/{id}/edit")),
             action: format!("/governance/proposals/{id}/edit"),
             body: store::body(&state.db, p.body_id).await?,
@@ -662,7 +814,12 @@ async fn edit_submit(
 ) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
     let actor = viewer.actor()?;
-    match service::edit_proposal(&state, actor, id, &input_of(&f)).await {
+    let existing = store::proposal(&state.db, id).await?;
+    let edited = match input_of(&state, &f, Some(&existing)).await {
+        Ok(i) => service::edit_proposal(&state, actor, id, &i).await,
+        Err(e) => Err(e),
+    };
+    match edited {
         Ok(p) => {
             Ok(Redirect::to(&format!("/governance/proposals/{}?done=saved", p.id)).into_response())
         }
@@ -672,6 +829,7 @@ async fn edit_submit(
                 e.status,
                 &ProposalFormPage {
                     methods: METHODS,
+                    extras: extras(&state, &viewer, false).await?,
                     c: Chrome::new(&state, &viewer, &format!("/governance/proposals/{id}/edit")),
                     action: format!("/governance/proposals/{id}/edit"),
                     body: store::body(&state.db, p.body_id).await?,
@@ -738,6 +896,192 @@ struct ProposalPage {
     receipt: Option<String>,
     notice: Option<&'static str>,
     error: Option<AppError>,
+    decision: DecisionView,
+}
+
+/// What a proposal decides beyond its words: its effect, or its participatory budget.
+#[derive(Default)]
+struct DecisionView {
+    /// The effect in words, and its status's message id with the failure's code.
+    effect: Option<String>,
+    effect_status: &'static str,
+    effect_note: String,
+    may_retry: bool,
+    /// A participatory budget.
+    budget: Option<String>,
+    projects: Vec<ProjectLine>,
+    /// The viewer's accounts a project's grant may go to.
+    accounts: Vec<(Uuid, String)>,
+    reviews: bool,
+    submissions_open: bool,
+}
+
+struct ProjectLine {
+    id: Uuid,
+    title: String,
+    description: String,
+    cost: String,
+    status: &'static str,
+    note: String,
+    approvals: Option<u64>,
+    selected: bool,
+    greedy: bool,
+}
+
+fn effect_status_id(code: &str) -> &'static str {
+    match code {
+        "pending" | "applying" => "governance_effect_status_pending",
+        "applied" => "governance_effect_status_applied",
+        "failed" => "governance_effect_status_failed",
+        "void" => "governance_effect_status_void",
+        _ => "governance_effect_status_none",
+    }
+}
+
+fn project_status_id(code: &str) -> &'static str {
+    match code {
+        "eligible" => "governance_project_eligible",
+        "ineligible" => "governance_project_ineligible",
+        _ => "governance_project_submitted",
+    }
+}
+
+/// The effect in the viewer's words.
+async fn effect_text(
+    state: &AppState,
+    lang: Lang,
+    effect: &DecisionEffect,
+) -> Result<String, AppError> {
+    let currency = &state.config.currency;
+    let money = |m: i64| crate::ledger::pages::money(lang, currency, m);
+    Ok(match effect {
+        DecisionEffect::AdmitApplication { application } => {
+            let who = distretto_store::membership::application(&state.db, *application)
+                .await
+                .ok();
+            let name = match who {
+                Some(a) => distretto_store::membership::person(&state.db, a.person_id)
+                    .await
+                    .map(|p| p.name)
+                    .unwrap_or_default(),
+                None => String::new(),
+            };
+            lang.t_args("governance_effect_admit_text", &[("name", name)])
+        }
+        DecisionEffect::SetLimits {
+            account,
+            credit_limit_minor,
+            upper_limit_minor,
+        } => {
+            let names = crate::ledger::pages::labels(state, lang, &[*account]).await?;
+            let upper = upper_limit_minor.map(money).unwrap_or_else(|| "—".into());
+            lang.t_args(
+                "governance_effect_limits_text",
+                &[
+                    (
+                        "account",
+                        crate::ledger::invoice_pages::name_of(&names, *account),
+                    ),
+                    ("credit", money(*credit_limit_minor)),
+                    ("upper", upper),
+                ],
+            )
+        }
+        DecisionEffect::FundGrant {
+            account,
+            amount_minor,
+        } => {
+            let names = crate::ledger::pages::labels(state, lang, &[*account]).await?;
+            lang.t_args(
+                "governance_effect_grant_text",
+                &[
+                    (
+                        "account",
+                        crate::ledger::invoice_pages::name_of(&names, *account),
+                    ),
+                    ("amount", money(*amount_minor)),
+                ],
+            )
+        }
+    })
+}
+
+async fn decision_view(
+    state: &AppState,
+    actor: &Actor,
+    lang: Lang,
+    p: &ProposalRow,
+    tally: Option<&Tally>,
+) -> Result<DecisionView, AppError> {
+    let mut view = DecisionView {
+        effect_status: effect_status_id(&p.effect_status),
+        effect_note: p.effect_note.clone(),
+        may_retry: p.effect_status == "failed" && actor.coordinates(),
+        ..DecisionView::default()
+    };
+    if let Some(e) = p
+        .effect
+        .as_deref()
+        .and_then(|e| serde_json::from_str::<DecisionEffect>(e).ok())
+    {
+        view.effect = Some(effect_text(state, lang, &e).await?);
+    }
+    if p.method != service::EQUAL_SHARES {
+        return Ok(view);
+    }
+    let currency = &state.config.currency;
+    let money = |m: i64| crate::ledger::pages::money(lang, currency, m);
+    view.budget = p.budget_minor.map(money);
+    let unopened = p.status == "draft" || p.status == "deliberation";
+    view.submissions_open = unopened;
+    view.reviews = unopened && actor.coordinates();
+    view.projects = store::projects(&state.db, p.id)
+        .await?
+        .into_iter()
+        .map(|x| ProjectLine {
+            approvals: x.option_index.and_then(|i| {
+                tally?
+                    .per_option
+                    .iter()
+                    .find(|o| i32::from(o.option) == i)
+                    .map(|o| o.raw)
+            }),
+            id: x.id,
+            title: x.title,
+            description: x.description,
+            cost: money(x.cost_minor),
+            status: project_status_id(&x.status),
+            note: x.review_note,
+            selected: x.selected,
+            greedy: x.greedy_selected,
+        })
+        .collect();
+    if unopened {
+        view.accounts = grant_accounts(state, actor, p).await?;
+    }
+    Ok(view)
+}
+
+/// The accounts in the district currency a project of `actor` may be paid to: their own, and
+/// those of the organisations they represent.
+async fn grant_accounts(
+    state: &AppState,
+    actor: &Actor,
+    p: &ProposalRow,
+) -> Result<Vec<(Uuid, String)>, AppError> {
+    let mut out = Vec::new();
+    for (owner, kind) in store::own_voters(&state.db, p.body_id, actor.id).await? {
+        for a in distretto_store::accounts::of_owner(&state.db, &kind, owner).await? {
+            if a.currency == state.config.currency.code {
+                out.push(a.id);
+            }
+        }
+    }
+    let names = crate::ledger::pages::labels(state, Lang::En, &out).await?;
+    Ok(out
+        .into_iter()
+        .map(|id| (id, crate::ledger::invoice_pages::name_of(&names, id)))
+        .collect())
 }
 
 async fn proposal_page(
@@ -831,7 +1175,9 @@ async fn render_proposal(
     };
     let cast = store::ballot_count(&state.db, &p).await?;
     let status = error.as_ref().map_or(StatusCode::OK, |e| e.status);
+    let decision = decision_view(state, actor, lang, &p, tally.as_ref()).await?;
     let page = ProposalPage {
+        decision,
         c: Chrome::new(state, viewer, &format!("/governance/proposals/{id}")),
         body: body.name.clone(),
         author: name(&p.author_id),
@@ -971,7 +1317,7 @@ fn choice_from_form(p: &ProposalRow, f: &HashMap<String, String>) -> Result<Choi
             },
             _ => return Err(refused("governance_choice_missing")),
         }),
-        "approval" => Choice::Approval(
+        "approval" | "equal_shares" => Choice::Approval(
             (0..n)
                 .filter(|i| f.contains_key(&format!("approve_{i}")))
                 .filter_map(|i| u16::try_from(i).ok())
@@ -1088,6 +1434,7 @@ async fn action_submit(
     let result = match action.as_str() {
         "deliberate" => service::deliberate(&state, actor, id).await,
         "withdraw" => service::withdraw(&state, actor, id).await,
+        "retry" => service::retry_effect(&state, actor, id).await,
         "open" => match parse_local(f.get("closes_at").map_or("", String::as_str), "closes_at") {
             Ok(closes) => service::open_voting(&state, actor, id, closes)
                 .await
@@ -1100,6 +1447,68 @@ async fn action_submit(
         Ok(()) => {
             Ok(Redirect::to(&format!("/governance/proposals/{id}?done={action}")).into_response())
         }
+        Err(e) if is_form_error(&e) => {
+            render_proposal(&state, &viewer, id, &DoneQuery::default(), Some(e)).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+// ---------- participatory budgeting ----------
+
+async fn project_submit(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    PageForm(f): PageForm<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    let actor = viewer.actor()?;
+    let get = |k: &str| f.get(k).cloned().unwrap_or_default();
+    let result = async {
+        let input = service::ProjectInput {
+            title: get("project_title"),
+            description: get("project_description"),
+            cost_minor: amount(&get("project_cost"), state.config.currency.scale, "cost")?,
+            account: Uuid::parse_str(get("project_account").trim()).map_err(|_| AppError {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                code: "governance_project_account",
+                field: Some("account"),
+            })?,
+        };
+        service::submit_project(&state, actor, id, &input)
+            .await
+            .map(|_| ())
+    }
+    .await;
+    match result {
+        Ok(()) => Ok(
+            Redirect::to(&format!("/governance/proposals/{id}?done=project#projects"))
+                .into_response(),
+        ),
+        Err(e) if is_form_error(&e) => {
+            render_proposal(&state, &viewer, id, &DoneQuery::default(), Some(e)).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn review_submit(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, project)): Path<(String, String)>,
+    PageForm(f): PageForm<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    let project = parse_id(&project)?;
+    let actor = viewer.actor()?;
+    let eligible = f.get("verdict").map(String::as_str) == Some("eligible");
+    let note = f.get("note").cloned().unwrap_or_default();
+    match service::review_project(&state, actor, project, eligible, &note).await {
+        Ok(()) => Ok(Redirect::to(&format!(
+            "/governance/proposals/{id}?done=reviewed#projects"
+        ))
+        .into_response()),
         Err(e) if is_form_error(&e) => {
             render_proposal(&state, &viewer, id, &DoneQuery::default(), Some(e)).await
         }

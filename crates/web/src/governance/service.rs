@@ -6,6 +6,7 @@
 use crate::auth::viewer::Actor;
 use crate::{AppError, AppState};
 use axum::http::StatusCode;
+use distretto_domain::governance::effect::{self, DecisionEffect};
 use distretto_domain::governance::{self as gov, Choice, College, Method, Rules, ThresholdRule};
 use distretto_store::StoreError;
 use distretto_store::governance::{
@@ -229,10 +230,25 @@ pub struct ProposalInput {
     pub max_approvals: Option<i32>,
     pub max_score: i32,
     pub secret: bool,
+    /// What the decision changes if it passes (majority and consent only).
+    pub effect: Option<DecisionEffect>,
+    /// The budget of a participatory budget (`equal_shares`), in minor units.
+    pub budget_minor: Option<i64>,
 }
 
-/// The domain's method from its code.
+/// Method code of a participatory budget: approval ballots on the eligible projects, selection
+/// by the Method of Equal Shares (the greedy rule shown beside it).
+pub const EQUAL_SHARES: &str = "equal_shares";
+
+/// The domain's method from its code (a participatory budget counts approvals).
 pub fn method_of(code: &str) -> Option<Method> {
+    if code == EQUAL_SHARES {
+        return Some(Method::Approval);
+    }
+    method_code(code)
+}
+
+fn method_code(code: &str) -> Option<Method> {
     Some(match code {
         "majority" => Method::Majority,
         "consent" => Method::Consent,
@@ -289,8 +305,9 @@ fn apply_input(p: &mut ProposalRow, input: &ProposalInput) -> Result<(), AppErro
     p.title = line(&input.title, MAX_TITLE_CHARS, "title")?;
     p.text = text(&input.text, false, "text")?;
     let method = method_of(&input.method).ok_or(refused("governance_method_unknown", "method"))?;
+    let budget = input.method == EQUAL_SHARES;
     let mut options = Vec::new();
-    if !matches!(method, Method::Majority | Method::Consent) {
+    if !budget && !matches!(method, Method::Majority | Method::Consent) {
         for o in input
             .options
             .iter()
@@ -315,7 +332,26 @@ fn apply_input(p: &mut ProposalRow, input: &ProposalInput) -> Result<(), AppErro
     p.max_approvals = input.max_approvals;
     p.max_score = input.max_score;
     p.secret = input.secret;
-    gov::validate_rules(&rules_of(p)?)?;
+    p.budget_minor = None;
+    if budget {
+        // The options are the eligible projects, set when voting opens.
+        let amount = input
+            .budget_minor
+            .filter(|b| (1..=gov::equal_shares::MAX_BUDGET_MINOR).contains(b))
+            .ok_or(refused("governance_budget_out_of_range", "budget"))?;
+        p.budget_minor = Some(amount);
+        p.seats = 1;
+        p.max_approvals = None;
+    } else {
+        gov::validate_rules(&rules_of(p)?)?;
+    }
+    p.effect = match &input.effect {
+        Some(e) => {
+            effect::check_effect(e, method_code(&input.method).unwrap_or(Method::Approval))?;
+            Some(serde_json::to_string(e).map_err(|_| AppError::internal())?)
+        }
+        None => None,
+    };
     Ok(())
 }
 
@@ -360,7 +396,16 @@ pub async fn create_proposal(
         tally: None,
         closed_at: None,
         minutes: String::new(),
+        effect: None,
+        effect_status: "none".into(),
+        effect_note: String::new(),
+        budget_minor: None,
     };
+    if (input.method == EQUAL_SHARES || input.effect.is_some()) && !actor.coordinates() {
+        // A call for projects, or a decision that changes the ledger or the membership, is
+        // prepared by a coordinator for the assembly.
+        return Err(AppError::forbidden());
+    }
     apply_input(&mut p, input)?;
     Ok(store::create_proposal(&state.db, &p).await?)
 }
@@ -383,7 +428,14 @@ pub async fn edit_proposal(
 ) -> Result<ProposalRow, AppError> {
     let mut p = store::proposal(&state.db, id).await?;
     steers(actor, &p)?;
+    let effect_before = p.effect.clone();
+    let budget_before = (p.method == EQUAL_SHARES, p.budget_minor);
     apply_input(&mut p, input)?;
+    let changed =
+        p.effect != effect_before || (p.method == EQUAL_SHARES, p.budget_minor) != budget_before;
+    if changed && !actor.coordinates() {
+        return Err(AppError::forbidden());
+    }
     p.updated_at = distretto_store::now();
     store::update_unopened(&state.db, &p)
         .await
@@ -438,10 +490,103 @@ pub async fn open_voting(
     if closes_at > now + time::Duration::days(MAX_VOTING_DAYS) {
         return Err(refused("governance_voting_too_long", "closes_at"));
     }
-    gov::validate_rules(&rules_of(&p)?)?;
+    if p.method != EQUAL_SHARES {
+        gov::validate_rules(&rules_of(&p)?)?;
+    }
     store::open_voting(&state.db, id, now, closes_at)
         .await
-        .map_err(unopened)
+        .map_err(|e| match e {
+            StoreError::NotFound => AppError::conflict("governance_no_eligible_project"),
+            other => unopened(other),
+        })
+}
+
+// ---------- participatory budgeting ----------
+
+/// What a member fills in to submit a project to a call.
+#[derive(Debug, Clone)]
+pub struct ProjectInput {
+    pub title: String,
+    pub description: String,
+    pub cost_minor: i64,
+    /// The account the grant goes to: the submitter's own, or one of an organisation they run.
+    pub account: Uuid,
+}
+
+/// A member of the call's body submits a project while the call is a draft or in deliberation.
+pub async fn submit_project(
+    state: &AppState,
+    actor: &Actor,
+    call: Uuid,
+    input: &ProjectInput,
+) -> Result<store::ProjectRow, AppError> {
+    let p = store::proposal(&state.db, call).await?;
+    if p.method != EQUAL_SHARES {
+        return Err(AppError::not_found());
+    }
+    let b = store::body(&state.db, p.body_id).await?;
+    if !may_propose(state, actor, &b).await? {
+        return Err(AppError::forbidden());
+    }
+    let budget = p.budget_minor.unwrap_or(0);
+    if !(1..=budget.min(gov::equal_shares::MAX_COST_MINOR)).contains(&input.cost_minor) {
+        return Err(refused("governance_project_cost_out_of_range", "cost"));
+    }
+    let account = distretto_store::accounts::get(&state.db, input.account)
+        .await
+        .map_err(|_| refused("governance_project_account", "account"))?;
+    let own = match (account.owner_kind.as_str(), account.owner_id) {
+        ("person", Some(owner)) => owner == actor.id,
+        ("organization", Some(owner)) => store::own_voters(&state.db, b.id, actor.id)
+            .await?
+            .iter()
+            .any(|(v, _)| *v == owner),
+        _ => false,
+    };
+    if !own || account.currency != state.config.currency.code {
+        return Err(refused("governance_project_account", "account"));
+    }
+    let row = store::ProjectRow {
+        id: Uuid::now_v7(),
+        proposal_id: call,
+        title: line(&input.title, MAX_TITLE_CHARS, "title")?,
+        description: text(&input.description, false, "description")?,
+        cost_minor: input.cost_minor,
+        account_id: input.account,
+        submitted_by: actor.id,
+        submitted_at: distretto_store::now(),
+        status: "submitted".into(),
+        review_note: String::new(),
+        option_index: None,
+        selected: false,
+        greedy_selected: false,
+    };
+    store::submit_project(&state.db, &row)
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict => AppError::conflict("governance_voting_opened"),
+            other => other.into(),
+        })?;
+    Ok(row)
+}
+
+/// A coordinator reviews a project's eligibility before the vote.
+pub async fn review_project(
+    state: &AppState,
+    actor: &Actor,
+    project: Uuid,
+    eligible: bool,
+    note: &str,
+) -> Result<(), AppError> {
+    coordinator(actor)?;
+    let note = text(note, eligible, "note")?;
+    let status = if eligible { "eligible" } else { "ineligible" };
+    store::review_project(&state.db, project, status, &note)
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict => AppError::conflict("governance_voting_opened"),
+            other => other.into(),
+        })
 }
 
 // ---------- comments ----------
@@ -670,12 +815,17 @@ pub async fn college_weights(
 }
 
 /// Tallies counted ballots with the domain: what the close records and a recount recomputes.
+/// A participatory budget counts approvals, then selects projects by the Method of Equal
+/// Shares (its outcome: the selected options, in order), and returns the greedy rule's
+/// selection beside it. College weights do not apply to a budget: every voter holds an equal
+/// share of it.
 pub fn count(
     p: &ProposalRow,
     colleges: &[College],
     counted: &[store::Counted],
     electorate: &[i64],
-) -> Result<gov::Tally, distretto_domain::Invalid> {
+    projects: &[store::ProjectRow],
+) -> Result<(gov::Tally, Vec<usize>), distretto_domain::Invalid> {
     let rules = rules_of(p)
         .map_err(|e| distretto_domain::Invalid::new(e.code, e.field.unwrap_or("rules")))?;
     let mut casts = Vec::with_capacity(counted.len());
@@ -693,7 +843,37 @@ pub fn count(
         .map(|n| u64::try_from(*n).unwrap_or(0))
         .collect();
     sizes.resize(colleges.len(), 0);
-    gov::tally(&rules, colleges, &sizes, &casts)
+    let mut tally = gov::tally(&rules, colleges, &sizes, &casts)?;
+    if p.method != EQUAL_SHARES {
+        return Ok((tally, Vec::new()));
+    }
+    let budget = p.budget_minor.unwrap_or(0);
+    let costs: Vec<gov::equal_shares::Project> = projects
+        .iter()
+        .map(|x| gov::equal_shares::Project {
+            cost_minor: x.cost_minor,
+        })
+        .collect();
+    let approvals: Vec<Vec<usize>> = casts
+        .iter()
+        .map(|c| match &c.choice {
+            Choice::Approval(a) => a.iter().map(|i| usize::from(*i)).collect(),
+            _ => Vec::new(),
+        })
+        .collect();
+    let mes = gov::equal_shares::equal_shares(budget, &costs, &approvals)?;
+    let greedy = gov::equal_shares::greedy(budget, &costs, &approvals)?;
+    if tally.quorum_met {
+        tally.outcome = gov::Outcome::Elected(
+            mes.selected
+                .iter()
+                .filter_map(|i| u16::try_from(*i).ok())
+                .collect(),
+        );
+        Ok((tally, greedy.selected))
+    } else {
+        Ok((tally, Vec::new()))
+    }
 }
 
 /// The outcome's code, as stored and translated (`governance_outcome_<code>`).
@@ -708,8 +888,89 @@ pub fn outcome_code(o: &gov::Outcome) -> &'static str {
     }
 }
 
-/// Closes a proposal's vote and records its tally. `Ok(None)` when it was not voting, or the
-/// tally refused its ballots (logged; nothing written, it stays open for a fix).
+/// What the close of `p` decides beyond its tally: the effect's status and the grants.
+fn closing_of(
+    p: &ProposalRow,
+    tally: &gov::Tally,
+    greedy: &[usize],
+    projects: &[store::ProjectRow],
+) -> Option<Closing> {
+    let project = |i: usize| {
+        projects
+            .iter()
+            .find(|x| x.option_index == i32::try_from(i).ok())
+    };
+    let mut closing = Closing {
+        outcome: outcome_code(&tally.outcome).into(),
+        tally: serde_json::to_string(tally).ok()?,
+        effect_status: "none".into(),
+        selected: Vec::new(),
+        greedy: greedy
+            .iter()
+            .filter_map(|i| project(*i))
+            .map(|x| x.id)
+            .collect(),
+        grants: Vec::new(),
+    };
+    if p.method == EQUAL_SHARES {
+        if let gov::Outcome::Elected(chosen) = &tally.outcome {
+            for x in chosen.iter().filter_map(|i| project(usize::from(*i))) {
+                closing.selected.push(x.id);
+                closing
+                    .grants
+                    .push(grant(p, x.account_id, x.cost_minor, Some(x.id), &x.title));
+            }
+        }
+        closing.effect_status = if closing.grants.is_empty() {
+            "void"
+        } else {
+            "pending"
+        }
+        .into();
+        return Some(closing);
+    }
+    let Some(effect) = p.effect.as_deref() else {
+        return Some(closing);
+    };
+    if tally.outcome != gov::Outcome::Passed {
+        closing.effect_status = "void".into();
+        return Some(closing);
+    }
+    closing.effect_status = "pending".into();
+    if let Ok(DecisionEffect::FundGrant {
+        account,
+        amount_minor,
+    }) = serde_json::from_str::<DecisionEffect>(effect)
+    {
+        closing
+            .grants
+            .push(grant(p, account, amount_minor, None, &p.title));
+    }
+    Some(closing)
+}
+
+fn grant(
+    p: &ProposalRow,
+    account: Uuid,
+    amount_minor: i64,
+    project: Option<Uuid>,
+    title: &str,
+) -> store::GrantRow {
+    let memo: String = format!("#{} {title}", p.number).chars().take(200).collect();
+    store::GrantRow {
+        id: Uuid::now_v7(),
+        proposal_id: p.id,
+        account_id: account,
+        amount_minor,
+        project_id: project,
+        memo,
+        transfer_id: None,
+    }
+}
+
+/// Closes a proposal's vote, records its tally and applies what it decided. `Ok(None)` when
+/// it was not voting, or the tally refused its ballots (logged; nothing written, it stays open
+/// for a fix).
 pub async fn close(state: &AppState, id: Uuid) -> Result<Option<Closing>, AppError> {
     let p = store::proposal(&state.db, id).await?;
     let body = store::body(&state.db, p.body_id).await?;
@@ -719,21 +980,134 @@ pub async fn close(state: &AppState, id: Uuid) -> Result<Option<Closing>, AppErr
         &state.db,
         id,
         distretto_store::now(),
-        |p, counted, sizes| {
-            let tally = count(p, &colleges, counted, sizes)
+        |p, counted, sizes, projects| {
+            let (tally, greedy) = count(p, &colleges, counted, sizes, projects)
                 .map_err(|e| failure = Some(e))
                 .ok()?;
-            Some(Closing {
-                outcome: outcome_code(&tally.outcome).into(),
-                tally: serde_json::to_string(&tally).ok()?,
-            })
+            closing_of(p, &tally, &greedy, projects)
         },
     )
     .await?;
     if let Some(e) = failure {
         tracing::error!(code = e.code, field = e.field, %id, "tally refused: the vote stays open");
     }
+    if closed.is_some() {
+        apply_effect(state, id).await?;
+    }
     Ok(closed)
+}
+
+/// Applies a passed decision's pending effect, once: grants through the ledger writer (which
+/// marks the effect applied in the same transaction), other effects after claiming it. A
+/// refusal (the fund over its limit, an application decided meanwhile) marks it failed with
+/// the reason; a coordinator may retry it.
+pub async fn apply_effect(state: &AppState, id: Uuid) -> Result<(), AppError> {
+    let p = store::proposal(&state.db, id).await?;
+    if p.effect_status != "pending" {
+        return Ok(());
+    }
+    let grants = store::grants(&state.db, id).await?;
+    if !grants.is_empty() {
+        return pay_grants(state, &p, &grants).await;
+    }
+    let effect = p
+        .effect
+        .as_deref()
+        .and_then(|e| serde_json::from_str::<DecisionEffect>(e).ok());
+    if !store::claim_effect(&state.db, id).await? {
+        return Ok(());
+    }
+    let reason = format!("#{} {}", p.number, p.title);
+    let result = match effect {
+        Some(DecisionEffect::AdmitApplication { application }) => {
+            crate::membership::service::decide_as(
+                state,
+                p.author_id,
+                application,
+                distretto_domain::membership::Decision::Admit,
+                &reason,
+            )
+            .await
+            .map(|_| ())
+        }
+        Some(DecisionEffect::SetLimits {
+            account,
+            credit_limit_minor,
+            upper_limit_minor,
+        }) => crate::ledger::service::set_limits(
+            &state.db,
+            account,
+            distretto_domain::ledger::Limits {
+                credit_limit_minor,
+                upper_limit_minor,
+            },
+            &reason,
+            Some(p.author_id),
+            Some(format!("proposal:{}", p.id)),
+        )
+        .await
+        .map(|_| ()),
+        _ => Err(AppError::conflict("governance_effect_unreadable")),
+    };
+    let (status, note) = match &result {
+        Ok(()) => ("applied", ""),
+        Err(e) => ("failed", e.code),
+    };
+    store::finish_effect(&state.db, id, "applying", status, note).await?;
+    Ok(())
+}
+
+async fn pay_grants(
+    state: &AppState,
+    p: &ProposalRow,
+    grants: &[store::GrantRow],
+) -> Result<(), AppError> {
+    let currency = &state.config.currency.code;
+    let fund = distretto_store::accounts::of_district(&state.db, currency, "fund")
+        .await?
+        .ok_or(AppError::internal())?;
+    let legs = grants
+        .iter()
+        .map(|g| distretto_store::ledger::NewLeg {
+            id: Uuid::now_v7(),
+            kind: distretto_domain::ledger::TransferKind::Grant,
+            payer: fund.id,
+            payee: g.account_id,
+            amount_minor: g.amount_minor,
+            memo: g.memo.clone(),
+            invoice_id: None,
+            request_id: None,
+            reverses: None,
+        })
+        .collect();
+    let command = distretto_store::ledger::Command {
+        legs,
+        effect: distretto_store::ledger::Effect::Decision(p.id),
+        idempotency: None,
+        created_by: Some(p.author_id),
+    };
+    match state.ledger.submit(command).await {
+        // Paid meanwhile by a concurrent close or retry: the money moved once.
+        Ok(_)
+        | Err(distretto_store::ledger::CommandError::Decision("governance_effect_not_pending")) => {
+            Ok(())
+        }
+        Err(distretto_store::ledger::CommandError::Store(message)) => {
+            tracing::error!(%message, id = %p.id, "grants not paid yet; retried later");
+            Ok(())
+        }
+        Err(e) => {
+            store::finish_effect(&state.db, p.id, "pending", "failed", e.code()).await?;
+            Ok(())
+        }
+    }
+}
+
+/// A coordinator retries a failed effect (after the fund was topped up, for example).
+pub async fn retry_effect(state: &AppState, actor: &Actor, id: Uuid) -> Result<(), AppError> {
+    coordinator(actor)?;
+    store::finish_effect(&state.db, id, "failed", "pending", "").await?;
+    apply_effect(state, id).await
 }
 
 /// Closes every vote whose closing time passed; returns how many it closed.
@@ -757,6 +1131,14 @@ pub async fn close_loop(state: AppState) {
         tick.tick().await;
         if let Err(e) = close_due(&state).await {
             tracing::warn!(code = e.code, "closing due votes failed; retrying later");
+        }
+        // Effects left pending by a stop between a close and its effect.
+        if let Ok(pending) = store::pending_effects(&state.db).await {
+            for id in pending {
+                if let Err(e) = apply_effect(&state, id).await {
+                    tracing::warn!(code = e.code, %id, "a decision's effect failed; retrying later");
+                }
+            }
         }
     }
 }
@@ -798,5 +1180,12 @@ pub async fn recount(
         .tally
         .as_deref()
         .and_then(|t| serde_json::from_str(t).ok());
-    Ok((stored, count(&p, &colleges, &counted, &sizes)?))
+    let projects: Vec<store::ProjectRow> = store::projects(db, id)
+        .await?
+        .into_iter()
+        .filter(|x| x.option_index.is_some())
+        .collect();
+    let mut projects = projects;
+    projects.sort_by_key(|x| x.option_index);
+    Ok((stored, count(&p, &colleges, &counted, &sizes, &projects)?.0))
 }

@@ -146,6 +146,7 @@ fn kind_label(lang: Lang, code: &str) -> String {
         "reversal" => lang.t("transfer_kind_reversal"),
         "clearing" => lang.t("transfer_kind_clearing"),
         "purchase" => lang.t("transfer_kind_purchase"),
+        "grant" => lang.t("transfer_kind_grant"),
         other => other.to_owned(),
     }
 }

@@ -32,6 +32,7 @@ pub fn command_error(e: CommandError) -> AppError {
         | CommandError::Reversal(_)
         | CommandError::Clearing(_)
         | CommandError::Purchase(_)
+        | CommandError::Decision(_)
         | CommandError::InstalmentNotDue => StatusCode::CONFLICT,
         CommandError::Store(message) => {
             tracing::error!(%message, "ledger writer failure");

@@ -170,6 +170,18 @@ pub async fn decide(
     reason: &str,
 ) -> Result<ApplicationRow, AppError> {
     require_coordinator(actor)?;
+    decide_as(state, actor.id, application_id, decision, reason).await
+}
+
+/// Decides an application on behalf of `decided_by`, without checking their role: for a
+/// coordinator (checked by [`decide`]) or an assembly's passed decision (its author).
+pub async fn decide_as(
+    state: &AppState,
+    decided_by: Uuid,
+    application_id: Uuid,
+    decision: Decision,
+    reason: &str,
+) -> Result<ApplicationRow, AppError> {
     let reason = parse_reason(reason)?;
     let app = distretto_store::membership::application(&state.db, application_id).await?;
     if !application_decision_allowed(&app.status, decision) {
@@ -187,7 +199,7 @@ pub async fn decide(
             application_id: Some(app.id),
             decision: decision.code().into(),
             reason,
-            decided_by: Some(actor.id),
+            decided_by: Some(decided_by),
             decided_at: now,
         },
         person_status: None,

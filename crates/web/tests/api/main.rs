@@ -4,6 +4,7 @@
 mod clearing;
 mod directory;
 mod governance;
+mod governance_decisions;
 mod harness;
 mod invoices;
 mod ledger;
