@@ -184,3 +184,18 @@ CREATE TABLE gov_grants (
     transfer_id UUID
 );
 CREATE INDEX gov_grants_proposal ON gov_grants (proposal_id);
+
+-- Amendments of the deliberation: a member proposes a new version of the text; the author
+-- accepts it (the proposal's text becomes it) or declines it, before the vote opens.
+CREATE TABLE gov_amendments (
+    id UUID PRIMARY KEY,
+    proposal_id UUID NOT NULL REFERENCES gov_proposals (id),
+    author_id UUID NOT NULL REFERENCES people (id),
+    text TEXT NOT NULL,
+    note TEXT NOT NULL,
+    -- 'open', 'accepted' or 'declined'.
+    status TEXT NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL,
+    decided_at TIMESTAMPTZ
+);
+CREATE INDEX gov_amendments_proposal ON gov_amendments (proposal_id, created_at);

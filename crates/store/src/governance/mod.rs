@@ -133,6 +133,26 @@ pub struct GrantRow {
     pub transfer_id: Option<Uuid>,
 }
 
+/// A proposed new version of a proposal's text.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
+pub struct AmendmentRow {
+    pub id: Uuid,
+    pub proposal_id: Uuid,
+    pub author_id: Uuid,
+    pub text: String,
+    /// Why, in a line.
+    pub note: String,
+    /// `open`, `accepted` or `declined`.
+    pub status: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub decided_at: Option<OffsetDateTime>,
+}
+
+const AMENDMENT_COLUMNS: &str =
+    "id, proposal_id, author_id, text, note, status, created_at, decided_at";
+
 const PROJECT_COLUMNS: &str = "id, proposal_id, title, description, cost_minor, account_id, submitted_by, submitted_at, status, review_note, option_index, selected, greedy_selected";
 const GRANT_COLUMNS: &str =
     "id, proposal_id, account_id, amount_minor, project_id, memo, transfer_id";
@@ -547,6 +567,71 @@ pub async fn pending_effects(db: &Db) -> Result<Vec<Uuid>> {
         .fetch_all(pool).await)?)
 }
 
+// ---------- amendments ----------
+
+/// Saves an amendment. `Conflict` unless the proposal is a draft or in deliberation.
+pub async fn add_amendment(db: &Db, a: &AmendmentRow) -> Result<()> {
+    let sqlite = db.backend() == "sqlite";
+    with_pool!(db.write(), pool => {
+        let mut tx = if sqlite { pool.begin_with("BEGIN IMMEDIATE").await? } else { pool.begin().await? };
+        let lock = if sqlite { "" } else { " FOR SHARE" };
+        let open: Option<Uuid> = sqlx::query_scalar(&format!(
+            "SELECT id FROM gov_proposals WHERE id = $1 AND status IN ('draft', 'deliberation'){lock}"))
+            .bind(a.proposal_id).fetch_optional(&mut *tx).await?;
+        if open.is_none() {
+            return Err(StoreError::Conflict);
+        }
+        crate::insert_rows!(tx, sqlite, std::slice::from_ref(a), 8, amendments_sql, |q, r| bind_amendment!(q, r));
+        tx.commit().await?;
+        Ok::<_, StoreError>(())
+    })
+}
+
+/// A proposal's amendments, oldest first.
+pub async fn amendments(db: &Db, proposal: Uuid) -> Result<Vec<AmendmentRow>> {
+    Ok(
+        with_pool!(db.read(), pool => sqlx::query_as::<_, AmendmentRow>(
+        &format!("SELECT {AMENDMENT_COLUMNS} FROM gov_amendments WHERE proposal_id = $1 ORDER BY created_at, id LIMIT 1000"))
+        .bind(proposal).fetch_all(pool).await)?,
+    )
+}
+
+/// Decides an open amendment of an unopened proposal, in one transaction: accepting it makes
+/// its text the proposal's. `Conflict` when the amendment is not open or the vote has opened.
+pub async fn decide_amendment(db: &Db, id: Uuid, accept: bool, now: OffsetDateTime) -> Result<()> {
+    let sqlite = db.backend() == "sqlite";
+    with_pool!(db.write(), pool => {
+        let mut tx = if sqlite { pool.begin_with("BEGIN IMMEDIATE").await? } else { pool.begin().await? };
+        let lock = if sqlite { "" } else { " FOR UPDATE" };
+        let row: Option<AmendmentRow> = sqlx::query_as(&format!(
+            "SELECT {AMENDMENT_COLUMNS} FROM gov_amendments WHERE id = $1 AND status = 'open'{lock}"))
+            .bind(id).fetch_optional(&mut *tx).await?;
+        let Some(a) = row else {
+            return Err(StoreError::Conflict);
+        };
+        let status = if accept { "accepted" } else { "declined" };
+        if accept {
+            let n = sqlx::query("UPDATE gov_proposals SET text = $2, updated_at = $3 WHERE id = $1 AND status IN ('draft', 'deliberation')")
+                .bind(a.proposal_id).bind(&a.text).bind(now).execute(&mut *tx).await?.rows_affected();
+            if n == 0 {
+                return Err(StoreError::Conflict);
+            }
+        }
+        sqlx::query("UPDATE gov_amendments SET status = $2, decided_at = $3 WHERE id = $1")
+            .bind(id).bind(status).bind(now).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok::<_, StoreError>(())
+    })
+}
+
+/// One amendment.
+pub async fn amendment(db: &Db, id: Uuid) -> Result<AmendmentRow> {
+    with_pool!(db.read(), pool => sqlx::query_as::<_, AmendmentRow>(
+        &format!("SELECT {AMENDMENT_COLUMNS} FROM gov_amendments WHERE id = $1"))
+        .bind(id).fetch_optional(pool).await)?
+    .ok_or(StoreError::NotFound)
+}
+
 // ---------- comments ----------
 
 /// Adds a comment. `Conflict` when the proposal is closed or withdrawn, `NotFound` when the
@@ -912,6 +997,8 @@ pub struct GovernanceData {
     #[serde(default)]
     pub secret_ballots: Vec<SecretBallotRow>,
     #[serde(default)]
+    pub amendments: Vec<AmendmentRow>,
+    #[serde(default)]
     pub projects: Vec<ProjectRow>,
     #[serde(default)]
     pub grants: Vec<GrantRow>,
@@ -931,6 +1018,7 @@ pub async fn export(db: &Db) -> Result<GovernanceData> {
         ballots: read_all(db, "SELECT proposal_id, voter_id, college, choice, cast_by, cast_at FROM gov_ballots ORDER BY proposal_id, voter_id").await?,
         register: read_all(db, "SELECT proposal_id, voter_id, cast_by FROM gov_register ORDER BY proposal_id, voter_id").await?,
         secret_ballots: read_all(db, "SELECT proposal_id, receipt, college, choice FROM gov_secret_ballots ORDER BY proposal_id, receipt").await?,
+        amendments: read_all(db, &format!("SELECT {AMENDMENT_COLUMNS} FROM gov_amendments ORDER BY id")).await?,
         projects: read_all(db, &format!("SELECT {PROJECT_COLUMNS} FROM gov_projects ORDER BY id")).await?,
         grants: read_all(db, &format!("SELECT {GRANT_COLUMNS} FROM gov_grants ORDER BY id")).await?,
     })
@@ -963,6 +1051,7 @@ pub async fn import(db: &Db, d: &GovernanceData) -> Result<()> {
             |q, r| q.bind(r.proposal_id).bind(r.voter_id).bind(r.college).bind(&r.choice).bind(r.cast_by).bind(r.cast_at));
         crate::insert_rows!(tx, sqlite, &d.register, 3, |n| insert_sql("gov_register", "proposal_id, voter_id, cast_by", n, 3),
             |q, r| q.bind(r.proposal_id).bind(r.voter_id).bind(r.cast_by));
+        crate::insert_rows!(tx, sqlite, &d.amendments, 8, amendments_sql, |q, r| bind_amendment!(q, r));
         crate::insert_rows!(tx, sqlite, &d.projects, 13, projects_sql, |q, r| bind_project!(q, r));
         crate::insert_rows!(tx, sqlite, &d.grants, 7, grants_sql, |q, r| bind_grant!(q, r));
         crate::insert_rows!(tx, sqlite, &d.secret_ballots, 4, |n| insert_sql("gov_secret_ballots", "proposal_id, receipt, college, choice", n, 4),
@@ -1132,6 +1221,10 @@ fn proposals_sql(rows: usize) -> String {
     insert_sql("gov_proposals", PROPOSAL_COLUMNS, rows, 27)
 }
 
+fn amendments_sql(rows: usize) -> String {
+    insert_sql("gov_amendments", AMENDMENT_COLUMNS, rows, 8)
+}
+
 fn projects_sql(rows: usize) -> String {
     insert_sql("gov_projects", PROJECT_COLUMNS, rows, 13)
 }
@@ -1181,6 +1274,21 @@ macro_rules! bind_elector {
     }};
 }
 use bind_elector;
+
+macro_rules! bind_amendment {
+    ($q:expr, $r:expr) => {{
+        let r = $r;
+        $q.bind(r.id)
+            .bind(r.proposal_id)
+            .bind(r.author_id)
+            .bind(&r.text)
+            .bind(&r.note)
+            .bind(&r.status)
+            .bind(r.created_at)
+            .bind(r.decided_at)
+    }};
+}
+use bind_amendment;
 
 macro_rules! bind_project {
     ($q:expr, $r:expr) => {{

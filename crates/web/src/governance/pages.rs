@@ -49,6 +49,11 @@ pub(crate) fn router() -> axum::Router<AppState> {
         .route("/governance/proposals/{id}/comments", post(comment_submit))
         .route("/governance/proposals/{id}/ballots", get(ballots_page))
         .route("/governance/proposals/{id}/projects", post(project_submit))
+        .route("/governance/proposals/{id}/amendments", post(amend_submit))
+        .route(
+            "/governance/proposals/{id}/amendments/{amendment}/{verdict}",
+            post(amendment_decide),
+        )
         .route(
             "/governance/proposals/{id}/projects/{project}/review",
             post(review_submit),
@@ -123,6 +128,9 @@ fn notice_of(done: Option<&str>) -> Option<&'static str> {
         "retry" => "governance_done_retry",
         "project" => "governance_done_project",
         "reviewed" => "governance_done_reviewed",
+        "amended" => "governance_done_amended",
+        "accept" => "governance_done_accept",
+        "decline" => "governance_done_decline",
         _ => return None,
     })
 }
@@ -897,6 +905,24 @@ struct ProposalPage {
     notice: Option<&'static str>,
     error: Option<AppError>,
     decision: DecisionView,
+    amendments: Vec<AmendmentLine>,
+}
+
+struct AmendmentLine {
+    id: Uuid,
+    author: String,
+    text: String,
+    note: String,
+    status: &'static str,
+    open: bool,
+}
+
+fn amendment_status_id(code: &str) -> &'static str {
+    match code {
+        "accepted" => "governance_amendment_accepted",
+        "declined" => "governance_amendment_declined",
+        _ => "governance_amendment_open",
+    }
 }
 
 /// What a proposal decides beyond its words: its effect, or its participatory budget.
@@ -1141,7 +1167,9 @@ async fn render_proposal(
     } else {
         Vec::new()
     };
+    let amendments = store::amendments(&state.db, id).await?;
     let mut ids: Vec<Uuid> = comments.iter().map(|c| c.author_id).collect();
+    ids.extend(amendments.iter().map(|a| a.author_id));
     ids.push(p.author_id);
     ids.extend(voters.iter().map(|v| v.0));
     let who: HashMap<Uuid, String> = store::names_of(&state.db, &ids)
@@ -1176,8 +1204,21 @@ async fn render_proposal(
     let cast = store::ballot_count(&state.db, &p).await?;
     let status = error.as_ref().map_or(StatusCode::OK, |e| e.status);
     let decision = decision_view(state, actor, lang, &p, tally.as_ref()).await?;
+    let unopened = p.status == "draft" || p.status == "deliberation";
+    let amendments = amendments
+        .iter()
+        .map(|a| AmendmentLine {
+            id: a.id,
+            author: name(&a.author_id),
+            text: a.text.clone(),
+            note: a.note.clone(),
+            status: amendment_status_id(&a.status),
+            open: a.status == "open" && unopened,
+        })
+        .collect();
     let page = ProposalPage {
         decision,
+        amendments,
         c: Chrome::new(state, viewer, &format!("/governance/proposals/{id}")),
         body: body.name.clone(),
         author: name(&p.author_id),
@@ -1447,6 +1488,55 @@ async fn action_submit(
         Ok(()) => {
             Ok(Redirect::to(&format!("/governance/proposals/{id}?done={action}")).into_response())
         }
+        Err(e) if is_form_error(&e) => {
+            render_proposal(&state, &viewer, id, &DoneQuery::default(), Some(e)).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+// ---------- amendments ----------
+
+async fn amend_submit(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    PageForm(f): PageForm<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    let actor = viewer.actor()?;
+    let get = |k: &str| f.get(k).cloned().unwrap_or_default();
+    match service::amend(&state, actor, id, &get("amendment"), &get("amendment_note")).await {
+        Ok(_) => Ok(Redirect::to(&format!(
+            "/governance/proposals/{id}?done=amended#amendments"
+        ))
+        .into_response()),
+        Err(e) if is_form_error(&e) => {
+            render_proposal(&state, &viewer, id, &DoneQuery::default(), Some(e)).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn amendment_decide(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, amendment, verdict)): Path<(String, String, String)>,
+    PageForm(_f): PageForm<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    let amendment = parse_id(&amendment)?;
+    let actor = viewer.actor()?;
+    let accept = match verdict.as_str() {
+        "accept" => true,
+        "decline" => false,
+        _ => return Err(AppError::not_found()),
+    };
+    match service::decide_amendment(&state, actor, amendment, accept).await {
+        Ok(_) => Ok(Redirect::to(&format!(
+            "/governance/proposals/{id}?done={verdict}#amendments"
+        ))
+        .into_response()),
         Err(e) if is_form_error(&e) => {
             render_proposal(&state, &viewer, id, &DoneQuery::default(), Some(e)).await
         }

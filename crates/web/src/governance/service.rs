@@ -589,6 +589,64 @@ pub async fn review_project(
         })
 }
 
+// ---------- amendments ----------
+
+/// Anyone who may propose in the body proposes a new version of an unopened proposal's text.
+pub async fn amend(
+    state: &AppState,
+    actor: &Actor,
+    id: Uuid,
+    new_text: &str,
+    note: &str,
+) -> Result<store::AmendmentRow, AppError> {
+    let p = store::proposal(&state.db, id).await?;
+    let b = store::body(&state.db, p.body_id).await?;
+    if !may_propose(state, actor, &b).await? {
+        return Err(AppError::forbidden());
+    }
+    let new_text = text(new_text, false, "amendment")?;
+    if new_text == p.text {
+        return Err(refused("governance_amendment_unchanged", "amendment"));
+    }
+    let row = store::AmendmentRow {
+        id: Uuid::now_v7(),
+        proposal_id: id,
+        author_id: actor.id,
+        text: new_text,
+        note: distretto_domain::text::clean_line(note)
+            .chars()
+            .take(MAX_OPTION_CHARS)
+            .collect(),
+        status: "open".into(),
+        created_at: distretto_store::now(),
+        decided_at: None,
+    };
+    store::add_amendment(&state.db, &row)
+        .await
+        .map_err(unopened)?;
+    Ok(row)
+}
+
+/// The proposal's author (or a coordinator) accepts an amendment (its text becomes the
+/// proposal's) or declines it, before the vote opens.
+pub async fn decide_amendment(
+    state: &AppState,
+    actor: &Actor,
+    amendment: Uuid,
+    accept: bool,
+) -> Result<Uuid, AppError> {
+    let a = store::amendment(&state.db, amendment).await?;
+    let p = store::proposal(&state.db, a.proposal_id).await?;
+    steers(actor, &p)?;
+    store::decide_amendment(&state.db, amendment, accept, distretto_store::now())
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict => AppError::conflict("governance_amendment_closed"),
+            other => other.into(),
+        })?;
+    Ok(p.id)
+}
+
 // ---------- comments ----------
 
 /// Anyone who may propose in the body comments on a proposal, or answers a comment.

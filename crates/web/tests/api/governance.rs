@@ -239,6 +239,77 @@ async fn journey_over_pages(app: TestApp) {
     )
     .await;
     assert_eq!(s, 303);
+    // Bruno proposes an amendment; Anna, the author, accepts it and the text changes; a
+    // second one she declines changes nothing.
+    let (s, _, _) = submit(
+        &b,
+        &app,
+        &path,
+        &format!("{path}/amendments"),
+        "en",
+        &[
+            ("amendment", "From March, 9 to 13."),
+            ("amendment_note", "Say the hours"),
+        ],
+    )
+    .await;
+    assert_eq!(s, 303);
+    let (s, _, _) = submit(
+        &b,
+        &app,
+        &path,
+        &format!("{path}/amendments"),
+        "en",
+        &[("amendment", "Never."), ("amendment_note", "")],
+    )
+    .await;
+    assert_eq!(s, 303);
+    let amendments = store::amendments(&app.db, p.id).await.unwrap();
+    let (first, second) = (amendments[0].id, amendments[1].id);
+    let (s, _, _) = submit(
+        &b,
+        &app,
+        &path,
+        &format!("{path}/amendments/{first}/accept"),
+        "en",
+        &[],
+    )
+    .await;
+    assert_eq!(s, 403, "only the author accepts");
+    let (s, _, _) = submit(
+        &a,
+        &app,
+        &path,
+        &format!("{path}/amendments/{first}/accept"),
+        "en",
+        &[],
+    )
+    .await;
+    assert_eq!(s, 303);
+    let (s, _, _) = submit(
+        &a,
+        &app,
+        &path,
+        &format!("{path}/amendments/{second}/decline"),
+        "en",
+        &[],
+    )
+    .await;
+    assert_eq!(s, 303);
+    assert_eq!(
+        store::proposal(&app.db, p.id).await.unwrap().text,
+        "From March, 9 to 13."
+    );
+    let (s, _, _) = submit(
+        &a,
+        &app,
+        &path,
+        &format!("{path}/amendments/{second}/accept"),
+        "en",
+        &[],
+    )
+    .await;
+    assert_eq!(s, 409, "a decided amendment stays decided");
     let (s, _, html) = submit(
         &a,
         &app,
@@ -264,6 +335,17 @@ async fn journey_over_pages(app: TestApp) {
     assert_eq!(s, 303);
     // The electorate froze: 4 members (the coordinator is one too).
     assert_eq!(store::electorate(&app.db, p.id).await.unwrap().len(), 4);
+    let (s, _, _) = submit(
+        &b,
+        &app,
+        &path,
+        &format!("{path}/amendments"),
+        "en",
+        &[("amendment", "Later."), ("amendment_note", "")],
+    )
+    .await;
+    assert_eq!(s, 409, "no amendment once the vote is open");
+    assert_eq!(store::amendments(&app.db, p.id).await.unwrap().len(), 2);
     // Rules freeze with it.
     let (s, _, html) = submit(
         &a,
