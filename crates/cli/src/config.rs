@@ -37,6 +37,10 @@ pub struct Settings {
     pub log_format: String,
     /// Browser session lifetime in hours.
     pub session_ttl_hours: i64,
+    /// Where notification e-mails go: `none`, `file:DIR` or `smtp://HOST:PORT` (a local relay).
+    pub mail_transport: String,
+    /// The sender address of notification e-mails.
+    pub mail_from: String,
 }
 
 /// The default SQLite file, under `./data/`.
@@ -60,7 +64,9 @@ impl Settings {
             .set_default("tile_url", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")?
             .set_default("tile_attribution", "© OpenStreetMap contributors")?
             .set_default("log_format", "text")?
-            .set_default("session_ttl_hours", 168)?;
+            .set_default("session_ttl_hours", 168)?
+            .set_default("mail_transport", "none")?
+            .set_default("mail_from", "distretto@localhost")?;
         match file {
             Some(path) => b = b.add_source(config::File::from(path.as_path()).required(true)),
             None => b = b.add_source(config::File::with_name("distretto.toml").required(false)),
@@ -95,6 +101,7 @@ impl Settings {
 
     /// Refuses settings that would corrupt data (a bad currency).
     pub fn check(&self) -> Result<(), String> {
+        distretto_web::notifications::mail::MailTransport::parse(&self.mail_transport)?;
         distretto_domain::ledger::Currency::new(
             &self.currency_code,
             &self.currency_name,
@@ -124,6 +131,11 @@ impl Settings {
             country_iso_3166: self.country.clone(),
             session_ttl_hours: self.session_ttl_hours.clamp(1, 24 * 90),
             api_token_ttl_days: 30,
+            mail_transport: distretto_web::notifications::mail::MailTransport::parse(
+                &self.mail_transport,
+            )
+            .unwrap_or_default(),
+            mail_from: self.mail_from.clone(),
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod export;
 pub mod governance;
 pub mod ledger;
 pub mod membership;
+pub mod notifications;
 pub mod purchasing;
 
 use sqlx::postgres::{PgPool, PgPoolOptions};

@@ -13,6 +13,7 @@ pub mod governance;
 pub mod i18n;
 pub mod ledger;
 pub mod membership;
+pub mod notifications;
 pub mod ops;
 pub mod pages;
 pub mod purchasing;
@@ -45,6 +46,10 @@ pub struct WebConfig {
     pub session_ttl_hours: i64,
     /// API token lifetime.
     pub api_token_ttl_days: i64,
+    /// Where notification e-mails go (none by default: notifications stay on the platform).
+    pub mail_transport: notifications::mail::MailTransport,
+    /// The sender address of notification e-mails.
+    pub mail_from: String,
 }
 
 impl Default for WebConfig {
@@ -65,6 +70,8 @@ impl Default for WebConfig {
             country_iso_3166: "IT".into(),
             session_ttl_hours: 24 * 7,
             api_token_ttl_days: 30,
+            mail_transport: notifications::mail::MailTransport::None,
+            mail_from: "distretto@localhost".into(),
         }
     }
 }

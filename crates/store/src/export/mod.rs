@@ -65,6 +65,9 @@ pub struct DistrictDocument {
     /// register and a ballot box that nothing joins).
     #[serde(default)]
     pub governance: crate::governance::GovernanceData,
+    /// Notifications (version 5), read and unread, with whether their e-mail went out.
+    #[serde(default)]
+    pub notifications: Vec<crate::notifications::NotificationRow>,
 }
 
 /// Reads a whole table in pages ordered by `order`, keyed by offset (the table does not change
@@ -111,6 +114,7 @@ pub async fn export(db: &Db) -> Result<DistrictDocument> {
         clearing_transfers,
         purchasing: crate::purchasing::export(db).await?,
         governance: crate::governance::export(db).await?,
+        notifications: crate::notifications::export(db).await?,
         format: FORMAT.into(),
         version: VERSION,
         organizations: read_all(db, "SELECT id, name, kind, legal_form, sector, description, website, contact_email, phone, address, postcode, locality, lat, lon, founded_year, workers_fte_hundredths, volunteers, status, charter_version, charter_signed_at, created_at, updated_at FROM organizations ORDER BY id").await?,
@@ -221,5 +225,6 @@ pub async fn import(db: &Db, doc: &DistrictDocument) -> Result<(), ImportError> 
     crate::clearing::insert_transfers(db, &doc.clearing_transfers).await?;
     crate::purchasing::import(db, &doc.purchasing).await?;
     crate::governance::import(db, &doc.governance).await?;
+    crate::notifications::insert(db, &doc.notifications).await?;
     Ok(())
 }

@@ -4,6 +4,7 @@
 //! voter and freezes the electorate; this module decides who may do what.
 
 use crate::auth::viewer::Actor;
+use crate::notifications::service::notify_body;
 use crate::{AppError, AppState};
 use axum::http::StatusCode;
 use distretto_domain::governance::effect::{self, DecisionEffect};
@@ -461,7 +462,9 @@ pub async fn deliberate(state: &AppState, actor: &Actor, id: Uuid) -> Result<(),
     p.updated_at = distretto_store::now();
     store::update_unopened(&state.db, &p)
         .await
-        .map_err(unopened)
+        .map_err(unopened)?;
+    notify_body(state, p.body_id, "governance_deliberation", p.id).await;
+    Ok(())
 }
 
 /// The author (or a coordinator) withdraws a proposal before its vote.
@@ -493,12 +496,14 @@ pub async fn open_voting(
     if p.method != EQUAL_SHARES {
         gov::validate_rules(&rules_of(&p)?)?;
     }
-    store::open_voting(&state.db, id, now, closes_at)
+    let voters = store::open_voting(&state.db, id, now, closes_at)
         .await
         .map_err(|e| match e {
             StoreError::NotFound => AppError::conflict("governance_no_eligible_project"),
             other => unopened(other),
-        })
+        })?;
+    notify_body(state, p.body_id, "governance_voting", p.id).await;
+    Ok(voters)
 }
 
 // ---------- participatory budgeting ----------
@@ -1050,6 +1055,7 @@ pub async fn close(state: &AppState, id: Uuid) -> Result<Option<Closing>, AppErr
         tracing::error!(code = e.code, field = e.field, %id, "tally refused: the vote stays open");
     }
     if closed.is_some() {
+        notify_body(state, p.body_id, "governance_result", id).await;
         apply_effect(state, id).await?;
     }
     Ok(closed)

@@ -10,6 +10,7 @@ mod invoices;
 mod ledger;
 mod ledger_pages;
 mod membership;
+mod notifications;
 mod pages;
 mod purchasing_catalogue;
 mod purchasing_csa;
