@@ -4,6 +4,7 @@
 mod clearing;
 mod directory;
 mod governance;
+mod governance_participation;
 mod harness;
 mod invoices;
 mod ledger;
