@@ -233,7 +233,7 @@ pub fn trend(quarters: &[Period<Quarter>]) -> Option<Trend> {
         .iter()
         .filter_map(|q| q.average_permille.map(|p| (q.period, p)));
     let (first, first_permille) = measured.next()?;
-    let (last, last_permille) = measured.last()?;
+    let (last, last_permille) = measured.next_back()?;
     let change_permille = i64::from(last_permille) - i64::from(first_permille);
     let direction = if change_permille >= STEADY_BAND_PERMILLE {
         Direction::Rising

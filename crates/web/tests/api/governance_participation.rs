@@ -328,7 +328,7 @@ async fn turnout_figures(app: TestApp) {
         "all,,,,3,11,6,54.5,55.6,".to_owned(),
     ];
     // Votes, latest closing first: all close together, so by number, highest first.
-    let mut votes = vec![
+    let mut votes = [
         (numbers[0], "Open ballot,closed,1,4,3,75.0,,2"),
         (numbers[1], "Secret ballot,closed,1,4,1,25.0,,0"),
         (numbers[2], "Still open,voting,1,4,2,50.0,,0"),
