@@ -356,11 +356,32 @@ fn trend_text(lang: Lang, t: &Trend) -> String {
     )
 }
 
+/// A month as a count of months since year 0, so ranges of months are ranges of integers.
+fn month_index(m: Month) -> i64 {
+    i64::from(m.year) * 12 + i64::from(m.month) - 1
+}
+
+fn month_at(index: i64) -> Option<Month> {
+    let year = i32::try_from(index.div_euclid(12)).ok()?;
+    Month::new(year, u8::try_from(index.rem_euclid(12) + 1).ok()?)
+}
+
+/// The chart of the last [`CHART_MONTHS`] months up to the latest with a vote, one slot per
+/// calendar month (a month without a closed vote is an empty slot, so time runs evenly).
 fn chart_of(lang: Lang, months: &[Period<Month>]) -> Option<String> {
-    let shown = &months[months.len().saturating_sub(CHART_MONTHS)..];
+    let by_month: HashMap<Month, Option<u32>> = months
+        .iter()
+        .map(|m| (m.period, m.average_permille))
+        .collect();
+    let end = month_index(months.last()?.period);
+    let start = month_index(months.first()?.period).max(end - (CHART_MONTHS as i64 - 1));
+    let shown: Vec<(Month, Option<u32>)> = (start..=end)
+        .filter_map(month_at)
+        .map(|m| (m, by_month.get(&m).copied().flatten()))
+        .collect();
     let measured: Vec<(Month, u32)> = shown
         .iter()
-        .filter_map(|m| m.average_permille.map(|p| (m.period, p)))
+        .filter_map(|(m, p)| p.map(|p| (*m, p)))
         .collect();
     let (first, last) = (measured.first()?, measured.last()?);
     let lowest = measured.iter().min_by_key(|m| m.1)?;
@@ -380,17 +401,9 @@ fn chart_of(lang: Lang, months: &[Period<Month>]) -> Option<String> {
     );
     let bars: Vec<(String, Option<u32>)> = shown
         .iter()
-        .map(|m| {
-            (
-                format!("{}: {}", m.period, percent(lang, m.average_permille)),
-                m.average_permille,
-            )
-        })
+        .map(|(m, p)| (format!("{m}: {}", percent(lang, *p)), *p))
         .collect();
-    let axis = (
-        shown.first()?.period.to_string(),
-        shown.last()?.period.to_string(),
-    );
+    let axis = (shown.first()?.0.to_string(), shown.last()?.0.to_string());
     Some(bars_svg(
         &bars,
         (&axis.0, &axis.1),
@@ -577,4 +590,81 @@ async fn csv_file(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
         body,
     )
         .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn month(year: i32, month: u8, average_permille: Option<u32>) -> Period<Month> {
+        Period {
+            period: Month::new(year, month).unwrap(),
+            votes: 1,
+            measured: u64::from(average_permille.is_some()),
+            pooled: Turnout::default(),
+            average_permille,
+        }
+    }
+
+    #[test]
+    fn percentages_in_each_writing() {
+        assert_eq!(percent(Lang::En, Some(750)), "75.0 %");
+        assert_eq!(percent(Lang::Fr, Some(667)), "66,7 %");
+        assert_eq!(percent(Lang::It, Some(1000)), "100,0 %");
+        assert_eq!(percent(Lang::En, None), "—");
+        assert_eq!(csv_percent(Some(5)), "0.5");
+        assert_eq!(csv_percent(None), "");
+        assert_eq!(points(Lang::En, 500), "+50.0");
+        assert_eq!(points(Lang::Fr, -9), "-0,9");
+        assert_eq!(points(Lang::En, 0), "+0.0");
+    }
+
+    #[test]
+    fn months_count_across_years() {
+        let dec = Month::new(2025, 12).unwrap();
+        assert_eq!(month_at(month_index(dec) + 1), Month::new(2026, 1));
+        assert_eq!(month_at(month_index(dec) - 11), Month::new(2025, 1));
+    }
+
+    /// Three months with votes over eleven: eleven slots, the empty ones without a bar; the
+    /// bars' heights follow the turnout (plot 128 units high from y = 26).
+    #[test]
+    fn chart_has_a_slot_per_month_and_a_text_alternative() {
+        let svg = chart_of(
+            Lang::En,
+            &[
+                month(2025, 1, Some(500)),
+                month(2025, 2, Some(250)),
+                month(2025, 11, Some(875)),
+            ],
+        )
+        .unwrap();
+        assert_eq!(svg.matches("<rect ").count(), 3);
+        assert!(svg.contains("<title>2025-02: 25.0 %</title>"), "{svg}");
+        // 87.5 %: top at 26 + 0.125 · 128 = 42, height 112.
+        assert!(
+            svg.contains(r#"y="42.0" width="#) && svg.contains(r#"height="112.0""#),
+            "{svg}"
+        );
+        assert!(svg.contains(
+            "<desc id=\"participation-chart-desc\">Average turnout per vote in 2025-01: 50.0 %; in 2025-11: 87.5 %. Lowest in 2025-02 (25.0 %), highest in 2025-11 (87.5 %).</desc>"
+        ), "{svg}");
+        assert!(svg.contains(">2025-01</text>") && svg.contains(">2025-11</text>"));
+        // Eleven slots of (400 - 8) / 11 units: the November bar starts in the last one.
+        let slot = 392.0 / 11.0;
+        let x = 4.0 + 10.0 * slot + (slot - slot * 0.7) / 2.0;
+        assert!(svg.contains(&format!(r#"<rect x="{x:.1}""#)), "{svg}");
+    }
+
+    #[test]
+    fn chart_keeps_the_last_months_and_needs_a_turnout() {
+        let many: Vec<_> = (0..48)
+            .map(|i| month(2020 + i / 12, u8::try_from(i % 12 + 1).unwrap(), Some(400)))
+            .collect();
+        let svg = chart_of(Lang::En, &many).unwrap();
+        assert_eq!(svg.matches("<rect ").count(), CHART_MONTHS);
+        assert!(svg.contains(">2021-01</text>") && svg.contains(">2023-12</text>"));
+        assert_eq!(chart_of(Lang::En, &[]), None);
+        assert_eq!(chart_of(Lang::En, &[month(2025, 1, None)]), None);
+    }
 }

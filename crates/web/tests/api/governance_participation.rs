@@ -6,6 +6,7 @@ use crate::harness::{PASSWORD, TestApp, browser, page, signed_in};
 use crate::on_both;
 use distretto_domain::governance::{Choice, Stance};
 use distretto_domain::membership::Role;
+use distretto_store::Db;
 use distretto_store::governance as store;
 use distretto_web::auth::viewer::Actor;
 use distretto_web::governance::service::{self, BodyInput, ProposalInput};
@@ -353,4 +354,153 @@ async fn turnout_figures(app: TestApp) {
     assert_eq!(got, expected, "{csv}");
 }
 
-on_both!(turnout_figures);
+/// Moves a closed vote's closing time, as if it had closed then (only the figures over time
+/// read it).
+async fn closed_on(app: &TestApp, proposal: Uuid, date: time::OffsetDateTime) {
+    let sql = "UPDATE gov_proposals SET closes_at = $1, closed_at = $1 WHERE id = $2 AND status = 'closed'";
+    let done = match &app.db {
+        Db::Sqlite { write, .. } => sqlx::query(sql)
+            .bind(date)
+            .bind(proposal)
+            .execute(write)
+            .await
+            .unwrap()
+            .rows_affected(),
+        Db::Postgres(p) => sqlx::query(sql)
+            .bind(date)
+            .bind(proposal)
+            .execute(p)
+            .await
+            .unwrap()
+            .rows_affected(),
+    };
+    assert_eq!(done, 1);
+}
+
+/// A year of votes in an assembly of 4: January 2025 2 of 4, February 1 of 4 (Q1: 3 of 8,
+/// average 37.5 %), November 4 of 4 and 3 of 4 (Q4: 7 of 8, 87.5 %). Participation rises by
+/// 50.0 points; the chart has a slot for each of the 11 months, bars for 3.
+async fn turnout_over_time(app: TestApp) {
+    let (coord_id, _) = app.coordinator().await;
+    let coord = Actor {
+        id: Uuid::parse_str(&coord_id).unwrap(),
+        email: "coord@test.example".into(),
+        name: "Carla Coordinatrice".into(),
+        role: Role::Coordinator,
+        membership_status: "member".into(),
+    };
+    let hash = distretto_web::auth::crypto::hash_password(PASSWORD.into())
+        .await
+        .unwrap();
+    let anna = member(&app, "anna@test.example", "Anna", &hash).await;
+    let bruno = member(&app, "bruno@test.example", "Bruno", &hash).await;
+    let chiara = member(&app, "chiara@test.example", "Chiara", &hash).await;
+    let everyone = [&coord, &anna, &bruno, &chiara];
+    let assembly = service::create_body(
+        &app.state,
+        &coord,
+        BodyInput {
+            name: "Assembly".into(),
+            description: String::new(),
+            electorate: "people".into(),
+            max_proxies: 0,
+            colleges: Vec::new(),
+        },
+    )
+    .await
+    .unwrap()
+    .id;
+    let closes = distretto_store::now() + time::Duration::days(1);
+    for (title, voters, date) in [
+        ("January", 2, time::macros::datetime!(2025-01-15 18:00 UTC)),
+        ("February", 1, time::macros::datetime!(2025-02-10 18:00 UTC)),
+        (
+            "November A",
+            4,
+            time::macros::datetime!(2025-11-20 18:00 UTC),
+        ),
+        (
+            "November B",
+            3,
+            time::macros::datetime!(2025-11-05 18:00 UTC),
+        ),
+    ] {
+        let p = opened(&app, &coord, assembly, title, false, closes).await;
+        for v in &everyone[..voters] {
+            yes(&app, v, p, v.id).await;
+        }
+        service::close(&app.state, p).await.unwrap().unwrap();
+        closed_on(&app, p, date).await;
+    }
+
+    let a = signed_in(&app, "anna@test.example").await;
+    let (s, html) = page(&a, &app, "/governance/participation", "en").await;
+    assert_eq!(s, 200);
+    let flat: String = html.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains(
+            r#"<p id="trend">Participation is rising: from 37.5 % in Q1 2025 to 87.5 % in Q4 2025 (+50.0 points).</p>"#
+        ),
+        "{flat}"
+    );
+    let row = |label: &str, cells: &[&str]| {
+        let tds: Vec<String> = cells
+            .iter()
+            .map(|c| format!(r#"<td class="num">{c}</td>"#))
+            .collect();
+        format!(r#"<th scope="row">{label}</th> {}"#, tds.join(" "))
+    };
+    // Latest first.
+    let months = [
+        row("2025-11", &["2", "8", "7", "87.5 %", "87.5 %"]),
+        row("2025-02", &["1", "4", "1", "25.0 %", "25.0 %"]),
+        row("2025-01", &["1", "4", "2", "50.0 %", "50.0 %"]),
+    ];
+    let at: Vec<usize> = months
+        .iter()
+        .map(|m| {
+            flat.find(m.as_str())
+                .unwrap_or_else(|| panic!("{m}: {flat}"))
+        })
+        .collect();
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "{at:?}");
+    assert!(flat.contains(&row("Q4 2025", &["2", "8", "7", "87.5 %", "87.5 %"])));
+    assert!(flat.contains(&row("Q1 2025", &["2", "8", "3", "37.5 %", "37.5 %"])));
+    assert!(flat.contains(
+        "Average turnout per vote in 2025-01: 50.0 %; in 2025-11: 87.5 %. Lowest in 2025-02 (25.0 %), highest in 2025-11 (87.5 %)."
+    ));
+    assert_eq!(flat.matches("<rect ").count(), 3);
+
+    let (_, html) = page(&a, &app, "/governance/participation", "fr").await;
+    assert!(
+        html.contains(
+            "La participation progresse : de 37,5 % au T1 2025 à 87,5 % au T4 2025 (+50,0 points)."
+        ),
+        "{html}"
+    );
+    let (_, html) = page(&a, &app, "/governance/participation", "it").await;
+    assert!(html.contains("4° trimestre 2025"), "{html}");
+
+    let csv = a
+        .get(app.url("/governance/participation.csv"))
+        .header("accept-language", "en")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for line in [
+        "all,,,,4,16,10,62.5,62.5,",
+        "month,2025-01,,,1,4,2,50.0,50.0,",
+        "month,2025-02,,,1,4,1,25.0,25.0,",
+        "month,2025-11,,,2,8,7,87.5,87.5,",
+        "quarter,2025-Q1,,,2,8,3,37.5,37.5,",
+        "quarter,2025-Q4,,,2,8,7,87.5,87.5,",
+        "kind,person,Individual members,,,16,10,62.5,,",
+    ] {
+        assert!(csv.lines().any(|l| l == line), "{line}: {csv}");
+    }
+}
+
+on_both!(turnout_figures, turnout_over_time);
