@@ -5,6 +5,7 @@
 //!   majority, consent (sociocracy), approval, score, Schulze and instant run-off, with
 //!   multi-stakeholder [`College`] weighting.
 //! - [`schulze`] and [`runoff`] hold the ranked-ballot methods.
+//! - [`participation`] measures turnout per vote, per group of voters and over time.
 //! - [`equal_shares`] selects participatory-budget projects with the Method of Equal Shares
 //!   (and the greedy rule it is compared with).
 //!
@@ -46,6 +47,7 @@
 
 pub mod effect;
 pub mod equal_shares;
+pub mod participation;
 pub mod runoff;
 pub mod schulze;
 pub mod tally;

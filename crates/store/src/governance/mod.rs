@@ -4,6 +4,8 @@
 //! primary keys), the electorate frozen when voting opens, a vote racing the close counted
 //! before it or refused, and a secret choice that nothing joins to a name.
 
+pub mod participation;
+
 use crate::export::read_all;
 use crate::{Db, Result, StoreError, with_pool};
 use time::OffsetDateTime;

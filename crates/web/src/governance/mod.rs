@@ -2,4 +2,5 @@
 //! person, for an organisation or by proxy), the close with its tally, and recounts.
 
 pub mod pages;
+pub mod participation;
 pub mod service;

@@ -28,6 +28,7 @@ pub(crate) fn router() -> axum::Router<AppState> {
         .merge(crate::purchasing::router())
         .merge(crate::governance::pages::router())
         .merge(crate::notifications::pages::router())
+        .merge(crate::governance::participation::router())
 }
 
 /// What the layout of every page needs: language, district, who is signed in, CSRF token.

@@ -5,6 +5,7 @@ mod clearing;
 mod directory;
 mod governance;
 mod governance_decisions;
+mod governance_participation;
 mod harness;
 mod invoices;
 mod ledger;
