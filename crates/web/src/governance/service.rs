@@ -479,7 +479,8 @@ pub async fn comment(
 // ---------- proxies ----------
 
 /// `actor` gives the proxy of one of their own voters (themselves or an organisation they
-/// represent) to `holder`, for the body or for one proposal of it.
+/// represent) that the body's electorate holds now to `holder`, for the body or for one
+/// proposal of it.
 pub async fn give_proxy(
     state: &AppState,
     actor: &Actor,
@@ -492,7 +493,10 @@ pub async fn give_proxy(
     if b.max_proxies == 0 {
         return Err(AppError::conflict("governance_proxies_not_allowed"));
     }
-    if !store::own_voters(&state.db, body, actor.id)
+    // Only a voter of the body gives a proxy: someone outside its electorate (registered but
+    // not a member, or a person in a body of organisations) would otherwise fill a holder's
+    // cap with proxies that carry no vote, and keep members from giving theirs.
+    if !own_voters_now(state, actor, &b)
         .await?
         .iter()
         .any(|(v, _)| *v == giver)
