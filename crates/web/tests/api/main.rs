@@ -4,6 +4,7 @@
 mod clearing;
 mod directory;
 mod governance;
+mod governance_authz;
 mod harness;
 mod invoices;
 mod ledger;
