@@ -536,7 +536,7 @@ pub async fn give_proxy(
     Ok(row)
 }
 
-/// `actor` revokes a proxy they (or an organisation they represent) gave.
+/// `actor` revokes a proxy of `body` they (or an organisation they represent there) gave.
 pub async fn revoke_proxy(
     state: &AppState,
     actor: &Actor,
@@ -548,7 +548,7 @@ pub async fn revoke_proxy(
         .into_iter()
         .map(|v| v.0)
         .collect();
-    Ok(store::revoke_proxy(&state.db, proxy, &givers, distretto_store::now()).await?)
+    Ok(store::revoke_proxy(&state.db, body, proxy, &givers, distretto_store::now()).await?)
 }
 
 // ---------- voting ----------
