@@ -704,13 +704,20 @@ pub async fn give_proxy(db: &Db, p: &ProxyRow, max_proxies: i64) -> Result<()> {
     })
 }
 
-/// Revokes a live proxy given by one of `givers`. `NotFound` otherwise.
-pub async fn revoke_proxy(db: &Db, id: Uuid, givers: &[Uuid], now: OffsetDateTime) -> Result<()> {
+/// Revokes a live proxy of `body` given by one of `givers` (who may act for an organisation in
+/// one body and not in another). `NotFound` otherwise.
+pub async fn revoke_proxy(
+    db: &Db,
+    body: Uuid,
+    id: Uuid,
+    givers: &[Uuid],
+    now: OffsetDateTime,
+) -> Result<()> {
     let mut done = 0;
     for giver in givers.iter().take(1_000) {
         done += with_pool!(db.write(), pool => sqlx::query(
-            "UPDATE gov_proxies SET revoked_at = $3 WHERE id = $1 AND giver_id = $2 AND revoked_at IS NULL")
-            .bind(id).bind(giver).bind(now).execute(pool).await.map(|r| r.rows_affected()))?;
+            "UPDATE gov_proxies SET revoked_at = $3 WHERE id = $1 AND giver_id = $2 AND body_id = $4 AND revoked_at IS NULL")
+            .bind(id).bind(giver).bind(now).bind(body).execute(pool).await.map(|r| r.rows_affected()))?;
     }
     if done == 0 {
         return Err(StoreError::NotFound);

@@ -51,7 +51,7 @@ pub(crate) fn router() -> axum::Router<AppState> {
         .route("/governance/proposals/{id}/projects", post(project_submit))
         .route("/governance/proposals/{id}/amendments", post(amend_submit))
         .route(
-            "/governance/proposals/{id}/amendments/{amendment}/{verdict}",
+            "/governance/proposals/{id}/amendments/{amendment}/action/{verdict}",
             post(amendment_decide),
         )
         .route(
@@ -1560,11 +1560,8 @@ async fn project_submit(
             title: get("project_title"),
             description: get("project_description"),
             cost_minor: amount(&get("project_cost"), state.config.currency.scale, "cost")?,
-            account: Uuid::parse_str(get("project_account").trim()).map_err(|_| AppError {
-                status: StatusCode::UNPROCESSABLE_ENTITY,
-                code: "governance_project_account",
-                field: Some("account"),
-            })?,
+            // An unreadable account is refused by the service, after it checked who asks.
+            account: Uuid::parse_str(get("project_account").trim()).unwrap_or(Uuid::nil()),
         };
         service::submit_project(&state, actor, id, &input)
             .await

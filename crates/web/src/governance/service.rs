@@ -687,7 +687,8 @@ pub async fn comment(
 // ---------- proxies ----------
 
 /// `actor` gives the proxy of one of their own voters (themselves or an organisation they
-/// represent) to `holder`, for the body or for one proposal of it.
+/// represent) that the body's electorate holds now to `holder`, for the body or for one
+/// proposal of it.
 pub async fn give_proxy(
     state: &AppState,
     actor: &Actor,
@@ -700,7 +701,10 @@ pub async fn give_proxy(
     if b.max_proxies == 0 {
         return Err(AppError::conflict("governance_proxies_not_allowed"));
     }
-    if !store::own_voters(&state.db, body, actor.id)
+    // Only a voter of the body gives a proxy: someone outside its electorate (registered but
+    // not a member, or a person in a body of organisations) would otherwise fill a holder's
+    // cap with proxies that carry no vote, and keep members from giving theirs.
+    if !own_voters_now(state, actor, &b)
         .await?
         .iter()
         .any(|(v, _)| *v == giver)
@@ -740,7 +744,7 @@ pub async fn give_proxy(
     Ok(row)
 }
 
-/// `actor` revokes a proxy they (or an organisation they represent) gave.
+/// `actor` revokes a proxy of `body` they (or an organisation they represent there) gave.
 pub async fn revoke_proxy(
     state: &AppState,
     actor: &Actor,
@@ -752,7 +756,7 @@ pub async fn revoke_proxy(
         .into_iter()
         .map(|v| v.0)
         .collect();
-    Ok(store::revoke_proxy(&state.db, proxy, &givers, distretto_store::now()).await?)
+    Ok(store::revoke_proxy(&state.db, body, proxy, &givers, distretto_store::now()).await?)
 }
 
 // ---------- voting ----------

@@ -270,7 +270,7 @@ async fn journey_over_pages(app: TestApp) {
         &b,
         &app,
         &path,
-        &format!("{path}/amendments/{first}/accept"),
+        &format!("{path}/amendments/{first}/action/accept"),
         "en",
         &[],
     )
@@ -280,7 +280,7 @@ async fn journey_over_pages(app: TestApp) {
         &a,
         &app,
         &path,
-        &format!("{path}/amendments/{first}/accept"),
+        &format!("{path}/amendments/{first}/action/accept"),
         "en",
         &[],
     )
@@ -290,7 +290,7 @@ async fn journey_over_pages(app: TestApp) {
         &a,
         &app,
         &path,
-        &format!("{path}/amendments/{second}/decline"),
+        &format!("{path}/amendments/{second}/action/decline"),
         "en",
         &[],
     )
@@ -304,7 +304,7 @@ async fn journey_over_pages(app: TestApp) {
         &a,
         &app,
         &path,
-        &format!("{path}/amendments/{second}/accept"),
+        &format!("{path}/amendments/{second}/action/accept"),
         "en",
         &[],
     )

@@ -44,6 +44,8 @@ fn majority(title: &str, secret: bool) -> ProposalInput {
         max_approvals: None,
         max_score: 5,
         secret,
+        effect: None,
+        budget_minor: None,
     }
 }
 

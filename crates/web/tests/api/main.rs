@@ -4,6 +4,7 @@
 mod clearing;
 mod directory;
 mod governance;
+mod governance_authz;
 mod governance_decisions;
 mod governance_participation;
 mod harness;

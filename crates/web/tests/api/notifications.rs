@@ -95,7 +95,9 @@ async fn voters_are_notified_and_mailed_once(app: TestApp) {
     assert_eq!(s, 200);
     assert!(html.contains("3 notifiche da leggere"), "{html}");
     let result = html.find("Risultato: #1 Mercato del sabato").unwrap();
-    let opened = html.find("Votazione aperta: #1 Mercato del sabato").unwrap();
+    let opened = html
+        .find("Votazione aperta: #1 Mercato del sabato")
+        .unwrap();
     assert!(result < opened, "newest first");
     let (s, _, _) = submit(&b, &app, "/notifications", "/notifications/read", "en", &[]).await;
     assert_eq!(s, 303);
