@@ -119,7 +119,11 @@ fn export_import_export_gives_the_same_document() {
     let doc: serde_json::Value = serde_json::from_slice(&one).unwrap();
     assert_eq!(
         (doc["format"].as_str(), doc["version"].as_u64()),
-        (Some("distretto-district"), Some(4))
+        (Some("distretto-district"), Some(5))
+    );
+    assert!(
+        doc["governance"]["proposals"].as_array().unwrap().len() >= 14,
+        "the demo's votes travel with the district"
     );
     assert!(doc["organizations"].as_array().unwrap().len() >= 150);
     assert!(

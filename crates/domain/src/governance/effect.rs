@@ -28,6 +28,16 @@ pub enum DecisionEffect {
         /// Above 0 when set.
         upper_limit_minor: Option<i64>,
     },
+    /// Sets the default limits of accounts opened from now on for people (`person`) or for one
+    /// kind of organisation (its kind code).
+    SetDefaultLimits {
+        /// `person` or an organisation kind code.
+        holder: String,
+        /// At least 0.
+        credit_limit_minor: i64,
+        /// Above 0 when set.
+        upper_limit_minor: Option<i64>,
+    },
     /// Pays an account from the district fund.
     FundGrant {
         /// The receiving account.
@@ -45,7 +55,18 @@ pub fn check_effect(effect: &DecisionEffect, method: super::Method) -> Result<()
     }
     match effect {
         DecisionEffect::AdmitApplication { .. } => Ok(()),
+        DecisionEffect::SetDefaultLimits { holder, .. }
+            if holder != "person"
+                && crate::directory::OrganizationKind::parse(holder).is_none() =>
+        {
+            Err(Invalid::new("governance_effect_bad_holder", "effect"))
+        }
         DecisionEffect::SetLimits {
+            credit_limit_minor,
+            upper_limit_minor,
+            ..
+        }
+        | DecisionEffect::SetDefaultLimits {
             credit_limit_minor,
             upper_limit_minor,
             ..

@@ -68,6 +68,9 @@ pub struct DistrictDocument {
     /// Notifications (version 5), read and unread, with whether their e-mail went out.
     #[serde(default)]
     pub notifications: Vec<crate::notifications::NotificationRow>,
+    /// Default credit limits decided by the assembly (version 5).
+    #[serde(default)]
+    pub default_limits: Vec<crate::ledger::DefaultLimitRow>,
 }
 
 /// Reads a whole table in pages ordered by `order`, keyed by offset (the table does not change
@@ -115,6 +118,7 @@ pub async fn export(db: &Db) -> Result<DistrictDocument> {
         purchasing: crate::purchasing::export(db).await?,
         governance: crate::governance::export(db).await?,
         notifications: crate::notifications::export(db).await?,
+        default_limits: crate::ledger::default_limits(db).await?,
         format: FORMAT.into(),
         version: VERSION,
         organizations: read_all(db, "SELECT id, name, kind, legal_form, sector, description, website, contact_email, phone, address, postcode, locality, lat, lon, founded_year, workers_fte_hundredths, volunteers, status, charter_version, charter_signed_at, created_at, updated_at FROM organizations ORDER BY id").await?,
@@ -226,5 +230,6 @@ pub async fn import(db: &Db, doc: &DistrictDocument) -> Result<(), ImportError> 
     crate::purchasing::import(db, &doc.purchasing).await?;
     crate::governance::import(db, &doc.governance).await?;
     crate::notifications::insert(db, &doc.notifications).await?;
+    crate::ledger::insert_default_limits(db, &doc.default_limits).await?;
     Ok(())
 }

@@ -286,6 +286,14 @@ pub async fn set_representative(db: &Db, row: &RepresentativeRow) -> Result<()> 
     Ok(())
 }
 
+/// The designated representatives of a body: (organisation, person, person's name).
+pub async fn representatives(db: &Db, body: Uuid) -> Result<Vec<(Uuid, Uuid, String)>> {
+    Ok(with_pool!(db.read(), pool => sqlx::query_as(
+        "SELECT r.organization_id, r.person_id, p.name FROM gov_representatives r JOIN people p ON p.id = r.person_id \
+         WHERE r.body_id = $1 ORDER BY r.organization_id LIMIT $2")
+        .bind(body).bind(MAX_ROWS).fetch_all(pool).await)?)
+}
+
 /// The voters `person` may vote as in `body` by right (not by proxy): themselves, and the
 /// organisations they represent (designated, or an admin of an active organisation nobody is
 /// designated for). Each with its kind.

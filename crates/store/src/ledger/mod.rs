@@ -492,3 +492,42 @@ pub async fn insert_authorizations(db: &Db, rows: &[AuthorizationRow]) -> Result
         .bind(r.granted_by)
         .bind(r.created_at))
 }
+
+/// A default limit decided by the assembly for `holder` (`person` or an organisation kind).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
+pub struct DefaultLimitRow {
+    pub holder: String,
+    pub credit_limit_minor: i64,
+    pub upper_limit_minor: Option<i64>,
+    pub decision_ref: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub changed_at: OffsetDateTime,
+}
+
+/// The decided default limits, by holder.
+pub async fn default_limits(db: &Db) -> Result<Vec<DefaultLimitRow>> {
+    Ok(
+        with_pool!(db.read(), pool => sqlx::query_as::<_, DefaultLimitRow>(
+        "SELECT holder, credit_limit_minor, upper_limit_minor, decision_ref, changed_at FROM ledger_default_limits ORDER BY holder LIMIT 100")
+        .fetch_all(pool).await)?,
+    )
+}
+
+/// Sets (or replaces) the default limits of a holder.
+pub async fn set_default_limits(db: &Db, row: &DefaultLimitRow) -> Result<()> {
+    with_pool!(db.write(), pool => sqlx::query(
+        "INSERT INTO ledger_default_limits (holder, credit_limit_minor, upper_limit_minor, decision_ref, changed_at) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (holder) DO UPDATE SET credit_limit_minor = excluded.credit_limit_minor, upper_limit_minor = excluded.upper_limit_minor, \
+         decision_ref = excluded.decision_ref, changed_at = excluded.changed_at")
+        .bind(&row.holder).bind(row.credit_limit_minor).bind(row.upper_limit_minor).bind(&row.decision_ref).bind(row.changed_at)
+        .execute(pool).await.map(|_| ()))?;
+    Ok(())
+}
+
+/// Writes decided default limits (the import's path).
+pub async fn insert_default_limits(db: &Db, rows: &[DefaultLimitRow]) -> Result<()> {
+    for row in rows.iter().take(100) {
+        set_default_limits(db, row).await?;
+    }
+    Ok(())
+}

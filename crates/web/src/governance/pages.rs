@@ -33,6 +33,10 @@ pub(crate) fn router() -> axum::Router<AppState> {
         .route("/governance/bodies/{id}/voters", post(voter_submit))
         .route("/governance/bodies/{id}/proxies", post(proxy_submit))
         .route(
+            "/governance/bodies/{id}/representatives",
+            post(representative_submit),
+        )
+        .route(
             "/governance/bodies/{id}/proxies/{proxy}/revoke",
             post(revoke_submit),
         )
@@ -126,6 +130,8 @@ fn notice_of(done: Option<&str>) -> Option<&'static str> {
         "withdraw" => "governance_done_withdraw",
         "open" => "governance_done_open",
         "retry" => "governance_done_retry",
+        "minutes" => "governance_done_minutes",
+        "representative" => "governance_done_representative",
         "project" => "governance_done_project",
         "reviewed" => "governance_done_reviewed",
         "amended" => "governance_done_amended",
@@ -311,6 +317,8 @@ struct BodyPage {
     proxies: Vec<ProxyLine>,
     open_proposals: Vec<(Uuid, String)>,
     organisations: Vec<(Uuid, String)>,
+    /// The organisations the viewer runs: (id, name, its representative here, if designated).
+    represented: Vec<(Uuid, String, String)>,
     notice: Option<&'static str>,
     error: Option<AppError>,
 }
@@ -371,10 +379,29 @@ async fn render_body(
     } else {
         Vec::new()
     };
+    let reps = store::representatives(&state.db, id).await?;
+    let represented = if body.electorate == "people" {
+        Vec::new()
+    } else {
+        distretto_store::membership::organizations_of(&state.db, actor.id)
+            .await?
+            .into_iter()
+            .filter(|o| o.role == "admin" && o.status == "active")
+            .map(|o| {
+                let rep = reps
+                    .iter()
+                    .find(|r| r.0 == o.organization_id)
+                    .map(|r| r.2.clone())
+                    .unwrap_or_default();
+                (o.organization_id, o.name, rep)
+            })
+            .collect()
+    };
     let status = error.as_ref().map_or(StatusCode::OK, |e| e.status);
     Ok(render_status(
         status,
         &BodyPage {
+            represented,
             c: Chrome::new(state, viewer, &format!("/governance/bodies/{id}")),
             electorate: electorate_id(&body.electorate),
             voters: electorate.len(),
@@ -460,6 +487,20 @@ async fn after(
     }
 }
 
+async fn representative_submit(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    PageForm(f): PageForm<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    let actor = viewer.actor()?;
+    let get = |k: &str| f.get(k).cloned().unwrap_or_default();
+    let organisation = Uuid::parse_str(get("organization").trim()).unwrap_or(Uuid::nil());
+    let result = service::designate(&state, actor, id, organisation, &get("email")).await;
+    after(&state, &viewer, id, result, "representative").await
+}
+
 async fn proxy_submit(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -539,6 +580,8 @@ const METHODS: [(&str, &str); 7] = [
 struct FormExtras {
     /// Pending applications: (id, applicant and organisation).
     applications: Vec<(Uuid, String)>,
+    /// Who default limits can be decided for: (code, label).
+    holders: Vec<(String, String)>,
     organisations: Vec<(Uuid, String)>,
     currency: String,
 }
@@ -553,7 +596,15 @@ async fn extras(
     }
     let (pending, _) =
         distretto_store::membership::applications(&state.db, Some("pending"), None, 200, 0).await?;
+    let lang = viewer.lang;
+    let mut holders = vec![("person".to_owned(), lang.t("governance_holder_person"))];
+    holders.extend(
+        distretto_domain::directory::OrganizationKind::ALL
+            .iter()
+            .map(|k| (k.code().to_owned(), lang.t(&format!("kind_{}", k.code())))),
+    );
     Ok(Some(FormExtras {
+        holders,
         applications: pending
             .into_iter()
             .map(|a| {
@@ -691,6 +742,14 @@ async fn effect_of(
         "set_limits" => DecisionEffect::SetLimits {
             account: account_from_form(state, &get("effect_email"), &get("effect_organization"))
                 .await?,
+            credit_limit_minor: amount(&get("effect_credit_limit"), scale, "effect")?,
+            upper_limit_minor: match get("effect_upper_limit").trim() {
+                "" => None,
+                t => Some(amount(t, scale, "effect")?),
+            },
+        },
+        "default_limits" => DecisionEffect::SetDefaultLimits {
+            holder: get("effect_holder"),
             credit_limit_minor: amount(&get("effect_credit_limit"), scale, "effect")?,
             upper_limit_minor: match get("effect_upper_limit").trim() {
                 "" => None,
@@ -1008,6 +1067,26 @@ async fn effect_text(
                         "account",
                         crate::ledger::invoice_pages::name_of(&names, *account),
                     ),
+                    ("credit", money(*credit_limit_minor)),
+                    ("upper", upper),
+                ],
+            )
+        }
+        DecisionEffect::SetDefaultLimits {
+            holder,
+            credit_limit_minor,
+            upper_limit_minor,
+        } => {
+            let who = if holder == "person" {
+                lang.t("governance_holder_person")
+            } else {
+                lang.t(&format!("kind_{holder}"))
+            };
+            let upper = upper_limit_minor.map(money).unwrap_or_else(|| "—".into());
+            lang.t_args(
+                "governance_effect_default_limits_text",
+                &[
+                    ("holder", who),
                     ("credit", money(*credit_limit_minor)),
                     ("upper", upper),
                 ],
@@ -1476,6 +1555,10 @@ async fn action_submit(
         "deliberate" => service::deliberate(&state, actor, id).await,
         "withdraw" => service::withdraw(&state, actor, id).await,
         "retry" => service::retry_effect(&state, actor, id).await,
+        "minutes" => {
+            let minutes = f.get("minutes").map_or("", String::as_str);
+            service::record_minutes(&state, actor, id, minutes).await
+        }
         "open" => match parse_local(f.get("closes_at").map_or("", String::as_str), "closes_at") {
             Ok(closes) => service::open_voting(&state, actor, id, closes)
                 .await

@@ -213,6 +213,49 @@ pub async fn own_voters_now(
         .collect())
 }
 
+/// An organisation's admin (or a coordinator) designates who casts the organisation's vote in
+/// a body: one of the organisation's own members, found by e-mail.
+pub async fn designate(
+    state: &AppState,
+    actor: &Actor,
+    body: Uuid,
+    organisation: Uuid,
+    email: &str,
+) -> Result<(), AppError> {
+    let b = store::body(&state.db, body).await?;
+    let admin = distretto_store::membership::organizations_of(&state.db, actor.id)
+        .await?
+        .iter()
+        .any(|o| o.organization_id == organisation && o.role == "admin" && o.status == "active");
+    if !admin && !actor.coordinates() {
+        return Err(AppError::forbidden());
+    }
+    if b.electorate == "people" {
+        return Err(AppError::conflict("governance_body_without_organisations"));
+    }
+    let person =
+        distretto_store::membership::person_by_email(&state.db, &email.trim().to_lowercase())
+            .await?
+            .ok_or(refused("governance_representative_not_a_member", "email"))?;
+    let belongs = distretto_store::membership::organizations_of(&state.db, person.id)
+        .await?
+        .iter()
+        .any(|o| o.organization_id == organisation);
+    if !belongs {
+        return Err(refused("governance_representative_not_a_member", "email"));
+    }
+    store::set_representative(
+        &state.db,
+        &store::RepresentativeRow {
+            body_id: body,
+            organization_id: organisation,
+            person_id: person.id,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
 // ---------- proposals ----------
 
 /// What an author fills in.
@@ -1115,6 +1158,22 @@ pub async fn apply_effect(state: &AppState, id: Uuid) -> Result<(), AppError> {
         )
         .await
         .map(|_| ()),
+        Some(DecisionEffect::SetDefaultLimits {
+            holder,
+            credit_limit_minor,
+            upper_limit_minor,
+        }) => distretto_store::ledger::set_default_limits(
+            &state.db,
+            &distretto_store::ledger::DefaultLimitRow {
+                holder,
+                credit_limit_minor,
+                upper_limit_minor,
+                decision_ref: format!("proposal:{}", p.id),
+                changed_at: distretto_store::now(),
+            },
+        )
+        .await
+        .map_err(AppError::from),
         _ => Err(AppError::conflict("governance_effect_unreadable")),
     };
     let (status, note) = match &result {
@@ -1169,6 +1228,24 @@ async fn pay_grants(
             Ok(())
         }
     }
+}
+
+/// The author (or a coordinator) records the minutes of a closed proposal.
+pub async fn record_minutes(
+    state: &AppState,
+    actor: &Actor,
+    id: Uuid,
+    minutes: &str,
+) -> Result<(), AppError> {
+    let p = store::proposal(&state.db, id).await?;
+    steers(actor, &p)?;
+    let minutes = text(minutes, false, "minutes")?;
+    store::set_minutes(&state.db, id, &minutes, distretto_store::now())
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict => AppError::conflict("governance_not_closed"),
+            other => other.into(),
+        })
 }
 
 /// A coordinator retries a failed effect (after the fund was topped up, for example).

@@ -136,13 +136,32 @@ pub async fn apply(
     Ok(app)
 }
 
+/// The code a decided default limit is stored under: `person` or the organisation's kind.
+pub fn holder_code(holder: LimitHolder) -> &'static str {
+    match holder {
+        LimitHolder::Person => "person",
+        LimitHolder::Organization(kind) => kind.code(),
+        LimitHolder::District => "district",
+    }
+}
+
+/// A new account of `holder`, with the default limits the assembly decided for its kind of
+/// holder (`decided`), or the built-in ones.
 fn account(
     holder: LimitHolder,
     owner_id: Uuid,
     currency: &Currency,
     now: time::OffsetDateTime,
+    decided: &[distretto_store::ledger::DefaultLimitRow],
 ) -> AccountRow {
-    let limits = default_limits(holder, currency.unit_minor());
+    let limits = decided
+        .iter()
+        .find(|d| d.holder == holder_code(holder))
+        .map(|d| distretto_domain::ledger::Limits {
+            credit_limit_minor: d.credit_limit_minor,
+            upper_limit_minor: d.upper_limit_minor,
+        })
+        .unwrap_or_else(|| default_limits(holder, currency.unit_minor()));
     AccountRow {
         id: Uuid::now_v7(),
         owner_kind: match holder {
@@ -191,6 +210,7 @@ pub async fn decide_as(
     let admit = decision == Decision::Admit;
     let kind = ApplicationKind::parse(&app.kind).ok_or(AppError::internal())?;
     let currency = &state.config.currency;
+    let decided = distretto_store::ledger::default_limits(&state.db).await?;
     let mut effect = DecisionEffect {
         log: DecisionRow {
             id: Uuid::now_v7(),
@@ -230,6 +250,7 @@ pub async fn decide_as(
                     org_id,
                     currency,
                     now,
+                    &decided,
                 ));
             }
         }
@@ -245,9 +266,13 @@ pub async fn decide_as(
         _ => return Err(AppError::internal()),
     }
     if admit {
-        effect
-            .open_accounts
-            .push(account(LimitHolder::Person, app.person_id, currency, now));
+        effect.open_accounts.push(account(
+            LimitHolder::Person,
+            app.person_id,
+            currency,
+            now,
+            &decided,
+        ));
     }
     match distretto_store::membership::apply_decision(&state.db, &effect).await {
         Ok(()) => {}
@@ -463,7 +488,13 @@ pub async fn create_member(
     distretto_store::membership::insert_people(db, &[person]).await?;
     distretto_store::accounts::insert_accounts(
         db,
-        &[account(LimitHolder::Person, id, currency, now)],
+        &[account(
+            LimitHolder::Person,
+            id,
+            currency,
+            now,
+            &distretto_store::ledger::default_limits(db).await?,
+        )],
     )
     .await?;
     let log = DecisionRow {

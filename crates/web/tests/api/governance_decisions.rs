@@ -256,7 +256,52 @@ async fn decisions_change_the_ledger_and_membership(app: TestApp) {
     );
     assert_eq!(grants_posted(&app).await, 1);
 
-    // An admission: the applicant becomes a member, decided in the assembly's name.
+    // Default limits for people: accounts opened from now on get them.
+    let defaults = DecisionEffect::SetDefaultLimits {
+        holder: "person".into(),
+        credit_limit_minor: 25_000,
+        upper_limit_minor: Some(2_000_000),
+    };
+    let p = service::create_proposal(
+        &app.state,
+        &coord,
+        body,
+        &proposal("Wider lines for members", "majority", Some(defaults)),
+    )
+    .await
+    .unwrap();
+    let p = decide(&app, &coord, p.id, &yes).await;
+    assert_eq!(p.effect_status, "applied", "{}", p.effect_note);
+    let decided = distretto_store::ledger::default_limits(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(decided[0].decision_ref, format!("proposal:{}", p.id));
+    // The author records the minutes of the closed proposal.
+    service::record_minutes(
+        &app.state,
+        &coord,
+        p.id,
+        "Adopted with two votes for and one against.",
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        service::record_minutes(&app.state, &bruno, p.id, "Mine")
+            .await
+            .unwrap_err()
+            .code,
+        "forbidden"
+    );
+    assert!(
+        store::proposal(&app.db, p.id)
+            .await
+            .unwrap()
+            .minutes
+            .starts_with("Adopted")
+    );
+
+    // An admission: the applicant becomes a member, decided in the assembly's name, and their
+    // account opens with the decided default limits.
     let (_, token) = app.person("dario@decide.example", "Dario").await;
     let (s, application) = app
         .post(
@@ -297,6 +342,16 @@ async fn decisions_change_the_ledger_and_membership(app: TestApp) {
         .unwrap()
         .unwrap();
     assert_eq!(dario.membership_status, "member");
+    let dario_account = &distretto_store::accounts::of_owner(&app.db, "person", dario.id)
+        .await
+        .unwrap()[0];
+    assert_eq!(
+        (
+            dario_account.credit_limit_minor,
+            dario_account.upper_limit_minor
+        ),
+        (25_000, Some(2_000_000))
+    );
 
     // The page says what the decision did; the journal still verifies.
     let b = signed_in(&app, "anna@decide.example").await;
