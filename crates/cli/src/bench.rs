@@ -29,6 +29,8 @@ pub enum BenchCommand {
     ClearingGenerate(crate::clear::GenerateArgs),
     /// Close big order cycles, and load the ordering page with concurrent shoppers.
     Purchasing(crate::bench_purchasing::PurchasingArgs),
+    /// Tally a big Schulze election and select a big participatory budget by equal shares.
+    Governance(crate::bench_governance::GovernanceArgs),
 }
 
 /// Flags of `bench ledger`.
@@ -84,6 +86,7 @@ pub async fn run(settings: &Settings, cmd: BenchCommand) -> Result<(), Failure> 
         BenchCommand::LedgerVerify(args) => ledger_verify(settings, args).await,
         BenchCommand::ClearingGenerate(args) => crate::clear::generate(args),
         BenchCommand::Purchasing(args) => crate::bench_purchasing::purchasing(settings, args).await,
+        BenchCommand::Governance(args) => crate::bench_governance::governance(args),
     }
 }
 

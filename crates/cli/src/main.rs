@@ -2,6 +2,7 @@
 
 mod admin;
 mod bench;
+mod bench_governance;
 mod bench_purchasing;
 mod clear;
 mod config;

@@ -399,7 +399,7 @@ fn ledger_verify_passes_on_the_demo_and_names_a_tampered_entry() {
     let stdout = String::from_utf8_lossy(&o.stdout).into_owned();
     assert_eq!(o.status.code(), Some(0), "{stdout}\n{}", stderr(&o));
     assert!(
-        stdout.contains("14 proposal(s) recounted, all equal"),
+        stdout.contains("15 proposal(s) recounted, all equal"),
         "{stdout}"
     );
     let altered = rt.block_on(alter_one_ballot(&db_path));

@@ -645,11 +645,12 @@ async fn last_seq(db: &Db) -> i64 {
 }
 
 /// The payments after `seq`. The server's own jobs post too (the demo's seasonal subscriptions
-/// have instalments falling due, charged at start as kind `purchase`); the storm asks only for
-/// payments, so those are not its to account for.
+/// have instalments falling due, charged at start as kind `purchase`; its participatory budget's
+/// grants are paid from the fund at start as kind `grant`); the storm asks only for payments,
+/// so those are not its to account for.
 async fn rows_after(db: &Db, seq: i64) -> Vec<Row> {
     distretto_store::with_pool!(db.read(), pool => sqlx::query_as::<_, Row>(
-        "SELECT seq, id, payer, payee, amount_minor, memo FROM transfers WHERE seq > $1 AND kind <> 'purchase' ORDER BY seq")
+        "SELECT seq, id, payer, payee, amount_minor, memo FROM transfers WHERE seq > $1 AND kind NOT IN ('purchase', 'grant') ORDER BY seq")
         .bind(seq).fetch_all(pool).await)
     .unwrap()
 }

@@ -64,7 +64,74 @@ pub struct DemoProposal {
     pub ballots: Vec<DemoBallot>,
     pub tally: Option<Tally>,
     pub comments: Vec<DemoComment>,
+    /// A participatory budget's amount, and its projects.
+    pub budget_minor: Option<i64>,
+    pub projects: Vec<DemoProject>,
 }
+
+/// A project of the demo's participatory budget.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DemoProject {
+    pub id: Uuid,
+    pub title: &'static str,
+    pub description: &'static str,
+    pub cost_minor: i64,
+    /// The submitter, and the account its grant goes to.
+    pub submitted_by: Uuid,
+    pub account: Uuid,
+    /// `eligible` or `ineligible`.
+    pub status: &'static str,
+    pub review_note: &'static str,
+    pub option_index: Option<i32>,
+    pub selected: bool,
+    pub greedy_selected: bool,
+}
+
+/// The demo's participatory budget: (title, description, cost in whole units, eligible).
+const PROJECTS: [(&str, &str, i64, bool); 7] = [
+    (
+        "Community kitchen",
+        "A shared kitchen for the purchasing groups' preserves.",
+        6_000,
+        true,
+    ),
+    (
+        "Kitchen garden at the school",
+        "Raised beds and tools for the primary school.",
+        4_000,
+        true,
+    ),
+    (
+        "Seed library",
+        "Shelves and a fridge for local seeds.",
+        3_000,
+        true,
+    ),
+    (
+        "Repair café",
+        "Tools and a bench for monthly repair evenings.",
+        2_500,
+        true,
+    ),
+    (
+        "Cargo bike for deliveries",
+        "A cargo bike shared by the pickup points.",
+        3_500,
+        true,
+    ),
+    (
+        "Mountain footpath signs",
+        "Signs for the paths between the farms.",
+        1_500,
+        true,
+    ),
+    (
+        "Fireworks for the fair",
+        "One evening of fireworks.",
+        2_000,
+        false,
+    ),
+];
 
 /// The demo's governance records.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -236,6 +303,7 @@ pub fn governance(
     coordinator: Uuid,
     people: &[Uuid],
     orgs: &[(Uuid, Uuid)],
+    accounts: &[(Uuid, Uuid)],
 ) -> DemoGovernance {
     let mut next_id = 0_u64;
     let mut id = || {
@@ -261,6 +329,16 @@ pub fn governance(
             coordinator,
         ));
     }
+    proposals.push(budget(
+        seed,
+        &mut id,
+        &bodies,
+        people,
+        accounts,
+        count,
+        coordinator,
+    ));
+    let count = count + 1;
     // One vote open now, one in deliberation, one draft.
     let open = plan(
         0,
@@ -477,6 +555,148 @@ fn proposal(
         ballots,
         tally,
         comments,
+        budget_minor: None,
+        projects: Vec::new(),
+    }
+}
+
+/// The members' participatory budget of last spring: seven projects submitted, six eligible,
+/// approval ballots, selected by the Method of Equal Shares (the greedy rule recorded beside
+/// it); its grants are planned, for the platform to pay from the fund.
+fn budget(
+    seed: u64,
+    id: &mut impl FnMut() -> Uuid,
+    bodies: &[DemoBody],
+    people: &[Uuid],
+    accounts: &[(Uuid, Uuid)],
+    index: usize,
+    coordinator: Uuid,
+) -> DemoProposal {
+    use crate::governance::equal_shares::{Project, equal_shares, greedy};
+    let mut rng = stream_rng(seed, Stream::Governance, index as u64);
+    let start = START + Duration::days(120);
+    let opens = start + Duration::days(21);
+    let closes = opens + Duration::days(14);
+    let mut projects = Vec::new();
+    let mut option = 0;
+    for (k, (title, description, units, eligible)) in PROJECTS.iter().enumerate() {
+        let (submitter, account) = accounts
+            .get(k * 7 % accounts.len().max(1))
+            .copied()
+            .unwrap_or((coordinator, coordinator));
+        projects.push(DemoProject {
+            id: id(),
+            title,
+            description,
+            cost_minor: units * 100,
+            submitted_by: submitter,
+            account,
+            status: if *eligible { "eligible" } else { "ineligible" },
+            review_note: if *eligible {
+                ""
+            } else {
+                "Not a lasting common good."
+            },
+            option_index: eligible.then(|| {
+                option += 1;
+                option - 1
+            }),
+            selected: false,
+            greedy_selected: false,
+        });
+    }
+    let eligible: Vec<&DemoProject> = projects
+        .iter()
+        .filter(|p| p.option_index.is_some())
+        .collect();
+    let n = eligible.len() as u16;
+    let rules = Rules {
+        method: Method::Approval,
+        options: n,
+        threshold: ThresholdRule::MoreThanHalf,
+        quorum_percent: 10,
+        seats: 1,
+        max_approvals: None,
+        max_score: 0,
+    };
+    let budget_minor = 12_000 * 100;
+    let electorate: Vec<(Uuid, &'static str, usize)> =
+        people.iter().map(|p| (*p, "person", 0)).collect();
+    let mut ballots = Vec::new();
+    for (k, voter) in people.iter().enumerate() {
+        if rng.random_range(0..100) >= 45 {
+            continue;
+        }
+        // Two camps: the kitchens' supporters, and the outdoors'; everyone may add the library.
+        let mut approved: Vec<u16> = if rng.random_bool(0.6) {
+            vec![0, 1]
+        } else {
+            vec![3, 4, 5]
+        };
+        if rng.random_bool(0.3) {
+            approved.push(2);
+        }
+        approved.sort_unstable();
+        ballots.push(DemoBallot {
+            voter: *voter,
+            cast_by: *voter,
+            college: 0,
+            choice: Choice::Approval(approved),
+            receipt: String::new(),
+            cast_at: opens + Duration::minutes(11 * (k as i64 % 1_000)),
+        });
+    }
+    let body = &bodies[1];
+    let mut tally = tally(body, &rules, &electorate, &ballots);
+    let costs: Vec<Project> = eligible
+        .iter()
+        .map(|p| Project {
+            cost_minor: p.cost_minor,
+        })
+        .collect();
+    let options: Vec<&'static str> = eligible.iter().map(|p| p.title).collect();
+    let approvals: Vec<Vec<usize>> = ballots
+        .iter()
+        .map(|b| match &b.choice {
+            Choice::Approval(a) => a.iter().map(|i| usize::from(*i)).collect(),
+            _ => Vec::new(),
+        })
+        .collect();
+    let mes = equal_shares(budget_minor, &costs, &approvals)
+        .map(|s| s.selected)
+        .unwrap_or_default();
+    let greedy = greedy(budget_minor, &costs, &approvals)
+        .map(|s| s.selected)
+        .unwrap_or_default();
+    if let Some(t) = tally.as_mut().filter(|t| t.quorum_met) {
+        t.outcome = crate::governance::Outcome::Elected(mes.iter().map(|i| *i as u16).collect());
+    }
+    for p in &mut projects {
+        if let Some(i) = p.option_index {
+            p.selected = mes.contains(&(i as usize));
+            p.greedy_selected = greedy.contains(&(i as usize));
+        }
+    }
+    DemoProposal {
+        id: id(),
+        body: 1,
+        number: index as i64 + 1,
+        title: "Participatory budget: the members' fund",
+        text: "12,000 credits of the district fund for projects proposed by members, chosen by equal shares.",
+        author: coordinator,
+        status: "closed",
+        rules,
+        options,
+        secret: false,
+        created_at: start,
+        opens_at: Some(opens),
+        closes_at: Some(closes),
+        electorate,
+        ballots,
+        tally,
+        comments: Vec::new(),
+        budget_minor: Some(budget_minor),
+        projects,
     }
 }
 

@@ -361,11 +361,19 @@ async fn write_governance(db: &Db, spec: &DemoSpec) -> Result<()> {
     // One admin per organisation (the first by id) casts its vote.
     orgs.dedup_by_key(|o| o.0);
     orgs.truncate(usize::try_from(DEMO_MAX_VOTERS).unwrap_or(usize::MAX));
+    // Projects are carried by organisations (their accounts have no upper limit, a person's
+    // would refuse a grant of several thousand credits): (admin, organisation's account).
+    let accounts: Vec<(uuid::Uuid, uuid::Uuid)> = with_pool!(db.read(), pool => sqlx::query_as(
+        "SELECT m.person_id, a.id FROM memberships m JOIN organizations o ON o.id = m.organization_id \
+         JOIN accounts a ON a.owner_kind = 'organization' AND a.owner_id = o.id \
+         WHERE m.role = 'admin' AND o.status = 'active' ORDER BY o.id, m.person_id LIMIT 100")
+        .fetch_all(pool).await)?;
     let demo = distretto_domain::demo::governance::governance(
         spec.seed,
         spec.coordinator_id(),
         &people,
         &orgs,
+        &accounts,
     );
     crate::governance::import(db, &crate::governance::demo_rows(&demo)).await
 }

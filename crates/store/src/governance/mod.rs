@@ -1132,6 +1132,7 @@ fn demo_proposal(
         ThresholdRule::AtLeastPercent(n) => format!("at_least:{n}"),
     };
     let closed = p.status == "closed";
+    let budget = p.budget_minor.is_some();
     let outcome = p.tally.as_ref().and_then(|t| {
         serde_json::to_value(&t.outcome).ok().map(|v| match v {
             serde_json::Value::String(s) => s,
@@ -1168,10 +1169,48 @@ fn demo_proposal(
         closed_at: p.closes_at.filter(|_| closed),
         minutes: String::new(),
         effect: None,
-        effect_status: "none".into(),
+        // The budget's grants wait for the platform to pay them from the fund.
+        effect_status: if budget && closed { "pending" } else { "none" }.into(),
         effect_note: String::new(),
-        budget_minor: None,
+        budget_minor: p.budget_minor,
     });
+    if budget {
+        d.proposals
+            .last_mut()
+            .into_iter()
+            .for_each(|row| row.method = "equal_shares".into());
+    }
+    for x in &p.projects {
+        d.projects.push(ProjectRow {
+            id: x.id,
+            proposal_id: p.id,
+            title: x.title.into(),
+            description: x.description.into(),
+            cost_minor: x.cost_minor,
+            account_id: x.account,
+            submitted_by: x.submitted_by,
+            submitted_at: p.created_at + time::Duration::days(2),
+            status: x.status.into(),
+            review_note: x.review_note.into(),
+            option_index: x.option_index,
+            selected: x.selected,
+            greedy_selected: x.greedy_selected,
+        });
+        if x.selected && closed {
+            d.grants.push(GrantRow {
+                id: uuid::Uuid::from_u128(x.id.as_u128() ^ 1),
+                proposal_id: p.id,
+                account_id: x.account,
+                amount_minor: x.cost_minor,
+                project_id: Some(x.id),
+                memo: format!("#{} {}", p.number, x.title)
+                    .chars()
+                    .take(200)
+                    .collect(),
+                transfer_id: None,
+            });
+        }
+    }
     d.comments.extend(
         p.comments
             .iter()
