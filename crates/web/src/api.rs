@@ -37,6 +37,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::directory::api::router())
         .merge(crate::membership::api::router())
         .merge(crate::ledger::api::router())
+        .merge(crate::governance::api::router())
 }
 
 /// A list answer, as CONTRACT.md promises: `{"items":[…],"total":N}`.

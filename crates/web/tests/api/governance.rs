@@ -818,3 +818,140 @@ on_both!(
     storm_counts_each_voter_once,
     votes_racing_the_close
 );
+
+/// The JSON API: list and read proposals, cast ballots with a bearer token (a second open ballot
+/// replaces the first; a bad choice, an outsider and a second secret ballot are refused and
+/// write nothing), and read the published ballots after the close.
+async fn api_votes_and_publishes(app: TestApp) {
+    let (coord_id, _) = app.coordinator().await;
+    let coord = coordinator_actor(&coord_id);
+    let hash = password_hash().await;
+    let anna = member(&app, "anna@api.example", "Anna", &hash).await;
+    member(&app, "bruno@api.example", "Bruno", &hash).await;
+    let body = people_body(&app, &coord, 1).await;
+    let closes = distretto_store::now() + time::Duration::days(1);
+    let open = service::create_proposal(&app.state, &anna, body, &majority("Open", false))
+        .await
+        .unwrap();
+    service::open_voting(&app.state, &anna, open.id, closes)
+        .await
+        .unwrap();
+    let secret = service::create_proposal(&app.state, &anna, body, &majority("Secret", true))
+        .await
+        .unwrap();
+    service::open_voting(&app.state, &anna, secret.id, closes)
+        .await
+        .unwrap();
+    let anna_token = app.token("anna@api.example").await;
+    let bruno_token = app.token("bruno@api.example").await;
+
+    let (s, list) = app
+        .get("/api/v1/governance/proposals", Some(&anna_token))
+        .await;
+    assert_eq!((s, list["total"].as_i64()), (200, Some(2)), "{list}");
+    let (s, _) = app.get("/api/v1/governance/proposals", None).await;
+    assert_eq!(s, 401);
+
+    let ballots = |id: uuid::Uuid| format!("/api/v1/governance/proposals/{id}/ballots");
+    let (s, v) = app
+        .post(
+            &ballots(open.id),
+            Some(&anna_token),
+            &serde_json::json!({"choice": {"majority": "no"}}),
+        )
+        .await;
+    assert_eq!((s, v["replaced"].as_bool()), (201, Some(false)), "{v}");
+    let (s, v) = app
+        .post(
+            &ballots(open.id),
+            Some(&anna_token),
+            &serde_json::json!({"choice": {"majority": "yes"}}),
+        )
+        .await;
+    assert_eq!((s, v["replaced"].as_bool()), (201, Some(true)), "{v}");
+    let (s, v) = app
+        .post(
+            &ballots(open.id),
+            Some(&bruno_token),
+            &serde_json::json!({"choice": {"approval": [0]}}),
+        )
+        .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (422, Some("governance_choice_wrong_method")),
+        "{v}"
+    );
+    let (s, v) = app
+        .post(
+            &ballots(open.id),
+            Some(&bruno_token),
+            &serde_json::json!({"voter": anna.id, "choice": {"majority": "no"}}),
+        )
+        .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (403, Some("forbidden")),
+        "{v}"
+    );
+    let (s, v) = app
+        .post(
+            &ballots(secret.id),
+            Some(&bruno_token),
+            &serde_json::json!({"choice": {"majority": "yes"}}),
+        )
+        .await;
+    assert_eq!(s, 201, "{v}");
+    let receipt = v["receipt"].as_str().unwrap().to_owned();
+    let (s, v) = app
+        .post(
+            &ballots(secret.id),
+            Some(&bruno_token),
+            &serde_json::json!({"choice": {"majority": "no"}}),
+        )
+        .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (409, Some("governance_already_voted")),
+        "{v}"
+    );
+    assert_eq!(
+        store::open_ballots(&app.db, open.id).await.unwrap().len(),
+        1
+    );
+    assert_eq!(
+        store::secret_ballots(&app.db, secret.id)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    let (s, _) = app.get(&ballots(open.id), Some(&anna_token)).await;
+    assert_eq!(s, 409, "published only after the close");
+
+    for id in [open.id, secret.id] {
+        service::close(&app.state, id).await.unwrap().unwrap();
+    }
+    let (s, p) = app
+        .get(
+            &format!("/api/v1/governance/proposals/{}", open.id),
+            Some(&bruno_token),
+        )
+        .await;
+    assert_eq!((s, p["outcome"].as_str()), (200, Some("passed")), "{p}");
+    assert_eq!(p["tally"]["cast"].as_u64(), Some(1));
+    let (s, v) = app.get(&ballots(open.id), Some(&bruno_token)).await;
+    assert_eq!(s, 200);
+    assert_eq!(
+        v["items"][0]["voter"].as_str(),
+        Some(anna.id.to_string().as_str())
+    );
+    let (s, v) = app.get(&ballots(secret.id), Some(&anna_token)).await;
+    assert_eq!(s, 200);
+    assert_eq!(v["items"][0]["receipt"].as_str(), Some(receipt.as_str()));
+    assert!(
+        v["items"][0]["voter"].is_null(),
+        "no voter on a secret ballot: {v}"
+    );
+}
+
+on_both!(api_votes_and_publishes);
