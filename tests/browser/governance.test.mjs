@@ -121,7 +121,7 @@ test('governance: an organisation votes, a proposal goes to the vote, ballots ar
   await a.page.fill('#comment', `Who brings the tools? ${tag}`);
   await submit(a.page, a.page.getByRole('button', { name: 'Post', exact: true }));
   assert.match(await a.page.getByRole('status').first().innerText(), /Your comment is posted\./);
-  assert.match(await a.page.locator('.comments').innerText(), new RegExp(`Who brings the tools\\? ${tag}`));
+  assert.match(await a.page.locator('#comments-section .comments').innerText(), new RegExp(`Who brings the tools\\? ${tag}`));
   await check(a.page, 'proposal in deliberation');
   await submit(a.page, a.page.getByRole('button', { name: 'Open the vote' }));
   assert.match(await a.page.getByRole('status').first().innerText(), /The vote is open\./);
