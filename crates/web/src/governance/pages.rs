@@ -1325,9 +1325,7 @@ async fn render_proposal(
                 depth,
             })
             .collect(),
-        outcome: tally
-            .as_ref()
-            .map(|t| outcome_text(lang, &p, &options, &t.outcome)),
+        outcome: tally.as_ref().map(|t| outcome_text(&options, &t.outcome)),
         results: tally
             .as_ref()
             .map(|t| result_lines(lang, &p, &options, t))
@@ -1366,19 +1364,13 @@ fn threshold_text(lang: Lang, code: &str) -> String {
     }
 }
 
-fn outcome_text(
-    lang: Lang,
-    p: &ProposalRow,
-    options: &[String],
-    o: &Outcome,
-) -> (&'static str, String) {
+fn outcome_text(options: &[String], o: &Outcome) -> (&'static str, String) {
     let code = service::outcome_code(o);
     let label = |i: &u16| options.get(usize::from(*i)).cloned().unwrap_or_default();
     let detail = match o {
         Outcome::Elected(e) | Outcome::Tie(e) => e.iter().map(label).collect::<Vec<_>>().join(", "),
         _ => String::new(),
     };
-    let _ = (lang, p);
     (outcome_id(code), detail)
 }
 

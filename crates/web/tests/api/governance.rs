@@ -3,7 +3,7 @@
 //! override), a 200-voter storm with double submissions and proxies whose tally equals an
 //! independent recount, and votes racing the close.
 
-use crate::harness::{PASSWORD, TestApp, page, signed_in, submit};
+use crate::harness::{TestApp, page, password_hash, signed_in, submit};
 use crate::on_both;
 use distretto_domain::governance::{Choice, Outcome, Stance, Tally};
 use distretto_domain::membership::Role;
@@ -14,29 +14,7 @@ use uuid::Uuid;
 
 /// A member (individual membership granted), as the service sees them.
 async fn member(app: &TestApp, email: &str, name: &str, hash: &str) -> Actor {
-    let id = distretto_web::membership::service::create_member(
-        &app.db,
-        email,
-        name,
-        hash,
-        Role::Person,
-        &distretto_web::WebConfig::default().currency,
-    )
-    .await
-    .unwrap();
-    Actor {
-        id,
-        email: email.into(),
-        name: name.into(),
-        role: Role::Person,
-        membership_status: "member".into(),
-    }
-}
-
-async fn password_hash() -> String {
-    distretto_web::auth::crypto::hash_password(PASSWORD.into())
-        .await
-        .unwrap()
+    app.actor(email, name, Role::Person, hash).await
 }
 
 fn coordinator_actor(id: &str) -> Actor {

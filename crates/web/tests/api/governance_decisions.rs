@@ -3,7 +3,7 @@
 //! applicant; a rejected one changes nothing; a call for projects is reviewed, voted and
 //! selected by the Method of Equal Shares (not the greedy rule), and its grants are paid once.
 
-use crate::harness::{PASSWORD, TestApp, page, signed_in};
+use crate::harness::{TestApp, page, password_hash, signed_in};
 use crate::on_both;
 use distretto_domain::governance::effect::DecisionEffect;
 use distretto_domain::governance::{Choice, Outcome, Stance, Tally};
@@ -15,26 +15,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 async fn member(app: &TestApp, email: &str, role: Role) -> Actor {
-    let hash = distretto_web::auth::crypto::hash_password(PASSWORD.into())
-        .await
-        .unwrap();
-    let id = distretto_web::membership::service::create_member(
-        &app.db,
-        email,
-        email,
-        &hash,
-        role,
-        &distretto_web::WebConfig::default().currency,
-    )
-    .await
-    .unwrap();
-    Actor {
-        id,
-        email: email.into(),
-        name: email.into(),
-        role,
-        membership_status: "member".into(),
-    }
+    app.actor(email, email, role, &password_hash().await).await
 }
 
 async fn account_of(app: &TestApp, person: Uuid) -> Uuid {

@@ -13,23 +13,7 @@ use distretto_web::governance::service::{self, BodyInput, ProposalInput};
 use uuid::Uuid;
 
 async fn member(app: &TestApp, email: &str, name: &str, hash: &str) -> Actor {
-    let id = distretto_web::membership::service::create_member(
-        &app.db,
-        email,
-        name,
-        hash,
-        Role::Person,
-        &distretto_web::WebConfig::default().currency,
-    )
-    .await
-    .unwrap();
-    Actor {
-        id,
-        email: email.into(),
-        name: name.into(),
-        role: Role::Person,
-        membership_status: "member".into(),
-    }
+    app.actor(email, name, Role::Person, hash).await
 }
 
 fn majority(title: &str, secret: bool) -> ProposalInput {

@@ -281,6 +281,33 @@ impl TestApp {
     }
 
     /// Counts rows of a table (for "nothing changed" checks).
+    /// A member with `role`, created as an operator would, as the services see them.
+    pub async fn actor(
+        &self,
+        email: &str,
+        name: &str,
+        role: distretto_domain::membership::Role,
+        password_hash: &str,
+    ) -> distretto_web::auth::viewer::Actor {
+        let id = distretto_web::membership::service::create_member(
+            &self.db,
+            email,
+            name,
+            password_hash,
+            role,
+            &WebConfig::default().currency,
+        )
+        .await
+        .unwrap();
+        distretto_web::auth::viewer::Actor {
+            id,
+            email: email.into(),
+            name: name.into(),
+            role,
+            membership_status: "member".into(),
+        }
+    }
+
     pub async fn count(&self, table: &str) -> i64 {
         let sql = format!("SELECT COUNT(*) FROM {table}");
         match &self.db {
@@ -397,4 +424,11 @@ pub async fn answer(res: reqwest::Response) -> (u16, String, String) {
         .map(|l| l.to_str().unwrap().to_owned())
         .unwrap_or_default();
     (status, location, res.text().await.unwrap())
+}
+
+/// The hash of the test password, for members created directly.
+pub async fn password_hash() -> String {
+    distretto_web::auth::crypto::hash_password(PASSWORD.into())
+        .await
+        .unwrap()
 }

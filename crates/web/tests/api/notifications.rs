@@ -2,7 +2,7 @@
 //! opens for deliberation, for voting and when its vote closes; the page lists them and marks
 //! them read; the mailer writes each e-mail once, in the recipient's language, as real files.
 
-use crate::harness::{PASSWORD, TestApp, page, signed_in, submit};
+use crate::harness::{TestApp, page, password_hash, signed_in, submit};
 use crate::on_both;
 use distretto_domain::membership::Role;
 use distretto_web::auth::viewer::Actor;
@@ -11,26 +11,7 @@ use distretto_web::notifications::mail::MailTransport;
 use distretto_web::notifications::service::send_pending;
 
 async fn member(app: &TestApp, email: &str, role: Role) -> Actor {
-    let hash = distretto_web::auth::crypto::hash_password(PASSWORD.into())
-        .await
-        .unwrap();
-    let id = distretto_web::membership::service::create_member(
-        &app.db,
-        email,
-        email,
-        &hash,
-        role,
-        &distretto_web::WebConfig::default().currency,
-    )
-    .await
-    .unwrap();
-    Actor {
-        id,
-        email: email.into(),
-        name: email.into(),
-        role,
-        membership_status: "member".into(),
-    }
+    app.actor(email, email, role, &password_hash().await).await
 }
 
 async fn voters_are_notified_and_mailed_once(app: TestApp) {
