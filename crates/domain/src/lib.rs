@@ -7,6 +7,7 @@ pub mod demo;
 pub mod directory;
 pub mod governance;
 pub mod ledger;
+pub mod market;
 pub mod membership;
 pub mod purchasing;
 pub mod text;

@@ -9,6 +9,7 @@ pub mod directory;
 pub mod export;
 pub mod governance;
 pub mod ledger;
+pub mod market;
 pub mod membership;
 pub mod notifications;
 pub mod purchasing;

@@ -38,6 +38,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::membership::api::router())
         .merge(crate::ledger::api::router())
         .merge(crate::governance::api::router())
+        .merge(crate::market::listings::api_router())
+        .merge(crate::market::resources::api_router())
 }
 
 /// A list answer, as CONTRACT.md promises: `{"items":[…],"total":N}`.

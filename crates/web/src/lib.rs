@@ -12,6 +12,7 @@ pub mod error;
 pub mod governance;
 pub mod i18n;
 pub mod ledger;
+pub mod market;
 pub mod membership;
 pub mod notifications;
 pub mod ops;

@@ -5,6 +5,7 @@ skip_to_content = Skip to content
 nav_main = Main menu
 nav_directory = Directory
 nav_map = Map
+nav_market = Market
 nav_me = My profile
 nav_coordination = Coordination
 nav_sign_in = Sign in

@@ -5,6 +5,7 @@ skip_to_content = Aller au contenu
 nav_main = Menu principal
 nav_directory = Annuaire
 nav_map = Carte
+nav_market = Échanges
 nav_me = Mon profil
 nav_coordination = Coordination
 nav_sign_in = Se connecter

@@ -5,6 +5,7 @@ skip_to_content = Vai al contenuto
 nav_main = Menu principale
 nav_directory = Elenco dei soci
 nav_map = Mappa
+nav_market = Scambi
 nav_me = Il mio profilo
 nav_coordination = Coordinamento
 nav_sign_in = Accedi

@@ -29,6 +29,8 @@ pub(crate) fn router() -> axum::Router<AppState> {
         .merge(crate::governance::pages::router())
         .merge(crate::notifications::pages::router())
         .merge(crate::governance::participation::router())
+        .merge(crate::market::listings::router())
+        .merge(crate::market::resources::router())
 }
 
 /// What the layout of every page needs: language, district, who is signed in, CSRF token.

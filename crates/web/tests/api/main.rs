@@ -11,6 +11,8 @@ mod harness;
 mod invoices;
 mod ledger;
 mod ledger_pages;
+mod market_listings;
+mod market_resources;
 mod membership;
 mod notifications;
 mod pages;

@@ -1,0 +1,1 @@
+//! Offers and needs: what a member provides or seeks, its category, price, place and validity.

@@ -1,0 +1,1 @@
+//! Shared resources (van, tractor, cold room, kitchen, hall): availability, fees, bookings.

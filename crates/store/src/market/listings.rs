@@ -1,0 +1,1 @@
+//! Offers and needs as stored: publishing, search by words and distance, matching candidates.

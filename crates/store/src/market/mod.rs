@@ -1,0 +1,4 @@
+//! Marketplace and sharing: offers and needs, and shared resources with their bookings.
+
+pub mod listings;
+pub mod resources;

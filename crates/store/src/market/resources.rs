@@ -1,0 +1,1 @@
+//! Shared resources and their bookings as stored; the database refuses overlapping bookings.

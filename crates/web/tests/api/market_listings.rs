@@ -1,0 +1,1 @@
+//! Marketplace: offers and needs (search, matching, take-up, references).

@@ -1,0 +1,1 @@
+//! Marketplace: shared resources and bookings (no double booking, fees through the ledger).
