@@ -1,1 +1,0 @@
-//! Offers and needs: what a member provides or seeks, its category, price, place and validity.
