@@ -1,1 +1,579 @@
-//! Offers and needs as stored: publishing, search by words and distance, matching candidates.
+//! Offers and needs as stored: publishing, search by words and distance, matching candidates,
+//! take-ups, references, match notices, unmet needs, and the district document's rows.
+
+use crate::export::read_all;
+use crate::{Db, Result, StoreError, values_placeholders, with_pool};
+use distretto_domain::market::listing::geo::{BoundingBox, GeoPoint, lon_scale};
+use distretto_domain::market::listing::{
+    ListingCategory, ListingDraft, ListingQuery, ListingSide, search_text,
+};
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+/// A listing as stored.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
+pub struct ListingRow {
+    pub id: Uuid,
+    /// `offer` or `need`.
+    pub side: String,
+    pub kind: String,
+    pub category: String,
+    pub title: String,
+    pub description: String,
+    pub credit_minor: Option<i64>,
+    pub euro_cents: Option<i64>,
+    pub locality: String,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub available_from: Option<Date>,
+    pub valid_until: Date,
+    pub owner_person_id: Option<Uuid>,
+    pub owner_organization_id: Option<Uuid>,
+    pub author_id: Uuid,
+    /// `open`, `taken_up` or `withdrawn`.
+    pub status: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+/// Who a listing belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner {
+    /// A person, for themselves.
+    Person(Uuid),
+    /// An organisation.
+    Organization(Uuid),
+}
+
+impl ListingRow {
+    /// A new open listing from a valid draft.
+    pub fn from_draft(
+        id: Uuid,
+        d: &ListingDraft,
+        owner: Owner,
+        author: Uuid,
+        now: OffsetDateTime,
+    ) -> Self {
+        let (owner_person_id, owner_organization_id) = match owner {
+            Owner::Person(p) => (Some(p), None),
+            Owner::Organization(o) => (None, Some(o)),
+        };
+        Self {
+            id,
+            side: d.side.code().into(),
+            kind: d.kind.code().into(),
+            category: d.category.code().into(),
+            title: d.title.clone(),
+            description: d.description.clone(),
+            credit_minor: d.price.credit_minor,
+            euro_cents: d.price.euro_cents,
+            locality: d.locality.clone(),
+            lat: d.point.map(|p| p.lat),
+            lon: d.point.map(|p| p.lon),
+            available_from: d.available_from,
+            valid_until: d.valid_until,
+            owner_person_id,
+            owner_organization_id,
+            author_id: author,
+            status: "open".into(),
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    /// The listing's position, if it has one.
+    pub fn point(&self) -> Option<GeoPoint> {
+        GeoPoint::new(self.lat?, self.lon?)
+    }
+}
+
+const COLUMNS: &str = "id, side, kind, category, title, description, credit_minor, euro_cents, locality, lat, lon, available_from, valid_until, owner_person_id, owner_organization_id, author_id, status, created_at, updated_at";
+const INSERT_COLUMNS: usize = 20;
+
+fn listings_sql(rows: usize) -> String {
+    format!(
+        "INSERT INTO market_listings ({COLUMNS}, search_text) VALUES {}",
+        values_placeholders(rows, INSERT_COLUMNS)
+    )
+}
+
+macro_rules! bind_listing {
+    ($q:expr, $r:expr) => {{
+        let r = $r;
+        $q.bind(r.id)
+            .bind(&r.side)
+            .bind(&r.kind)
+            .bind(&r.category)
+            .bind(&r.title)
+            .bind(&r.description)
+            .bind(r.credit_minor)
+            .bind(r.euro_cents)
+            .bind(&r.locality)
+            .bind(r.lat)
+            .bind(r.lon)
+            .bind(r.available_from)
+            .bind(r.valid_until)
+            .bind(r.owner_person_id)
+            .bind(r.owner_organization_id)
+            .bind(r.author_id)
+            .bind(&r.status)
+            .bind(r.created_at)
+            .bind(r.updated_at)
+            .bind(search_text(&r.title, &r.description, &r.locality))
+    }};
+}
+
+/// Inserts listings in multi-row batches inside one transaction (publishing, demo, bench).
+pub async fn insert_listings(db: &Db, rows: &[ListingRow]) -> Result<()> {
+    crate::insert_table!(db, rows, INSERT_COLUMNS, listings_sql, |q, r| bind_listing!(
+        q, r
+    ))
+}
+
+/// One listing, whatever its status.
+pub async fn get(db: &Db, id: Uuid) -> Result<ListingRow> {
+    let sql = format!("SELECT {COLUMNS} FROM market_listings WHERE id = $1");
+    with_pool!(db.read(), pool => sqlx::query_as::<_, ListingRow>(&sql).bind(id).fetch_optional(pool).await)?
+        .ok_or(StoreError::NotFound)
+}
+
+/// A bound value of a dynamically built filter.
+#[derive(Debug, Clone)]
+enum Bind {
+    Text(String),
+    Real(f64),
+    Day(Date),
+}
+
+/// Builds the `WHERE` of a search: open, still valid, then words (full-text word prefixes as
+/// in the directory), filters and the circle around a point (a bounding box the index ranges
+/// over, then the squared equirectangular distance, which orders like the true distance).
+fn search_filter(backend: &str, q: &ListingQuery, today: Date) -> (String, Vec<Bind>) {
+    let mut binds = vec![Bind::Day(today)];
+    let mut sql = String::from("status = 'open' AND valid_until >= $1");
+    if !q.words.is_empty() {
+        if backend == "sqlite" {
+            binds.push(Bind::Text(
+                q.words
+                    .iter()
+                    .map(|w| format!("\"{w}\"*"))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ));
+            sql.push_str(&format!(
+                " AND search_key IN (SELECT rowid FROM market_listings_search WHERE market_listings_search MATCH ${})",
+                binds.len()
+            ));
+        } else {
+            binds.push(Bind::Text(
+                q.words
+                    .iter()
+                    .map(|w| format!("{w}:*"))
+                    .collect::<Vec<_>>()
+                    .join(" & "),
+            ));
+            sql.push_str(&format!(
+                " AND to_tsvector('simple', search_text) @@ to_tsquery('simple', ${})",
+                binds.len()
+            ));
+        }
+    }
+    for (column, value) in [
+        ("side", q.side.map(|s| s.code())),
+        ("kind", q.kind.map(|k| k.code())),
+        ("category", q.category.map(|c| c.code())),
+    ] {
+        if let Some(v) = value {
+            binds.push(Bind::Text(v.to_owned()));
+            sql.push_str(&format!(" AND {column} = ${}", binds.len()));
+        }
+    }
+    if let Some((centre, radius_km)) = q.near {
+        let b = BoundingBox::around(centre, radius_km);
+        let n = binds.len();
+        binds.extend([
+            Bind::Real(b.min_lat),
+            Bind::Real(b.max_lat),
+            Bind::Real(b.min_lon),
+            Bind::Real(b.max_lon),
+        ]);
+        sql.push_str(&format!(
+            " AND lat BETWEEN ${} AND ${} AND lon BETWEEN ${} AND ${}",
+            n + 1,
+            n + 2,
+            n + 3,
+            n + 4
+        ));
+        // Within the circle: (Δlat² + (k·Δlon)²) in degrees², against the radius in degrees.
+        let deg = (radius_km / distretto_domain::market::listing::geo::EARTH_RADIUS_KM).to_degrees();
+        let n = binds.len();
+        binds.extend([
+            Bind::Real(centre.lat),
+            Bind::Real(centre.lon),
+            Bind::Real(lon_scale(centre.lat)),
+            Bind::Real(deg * deg),
+        ]);
+        sql.push_str(&format!(
+            " AND {} <= ${}",
+            distance_sql(n + 1, n + 2, n + 3),
+            n + 4
+        ));
+    }
+    (sql, binds)
+}
+
+/// The squared equirectangular distance in degrees² from the bound point `$lat, $lon` with
+/// longitude scale `$k`.
+fn distance_sql(lat: usize, lon: usize, k: usize) -> String {
+    format!("((lat - ${lat}) * (lat - ${lat}) + (lon - ${lon}) * ${k} * (lon - ${lon}) * ${k})")
+}
+
+macro_rules! bind_all {
+    ($q:expr, $binds:expr) => {{
+        let mut q = $q;
+        for b in $binds {
+            q = match b {
+                Bind::Text(s) => q.bind(s.clone()),
+                Bind::Real(f) => q.bind(*f),
+                Bind::Day(d) => q.bind(*d),
+            };
+        }
+        q
+    }};
+}
+
+/// One page of open listings matching the query: nearest first around a point, else newest
+/// first; and how many match in all.
+pub async fn search(db: &Db, q: &ListingQuery, today: Date) -> Result<(Vec<ListingRow>, i64)> {
+    let (filter, binds) = search_filter(db.backend(), q, today);
+    let order = match q.near {
+        Some((centre, _)) => {
+            let n = binds.len();
+            let sql = distance_sql(n + 1, n + 2, n + 3);
+            let mut extra = binds.clone();
+            extra.extend([
+                Bind::Real(centre.lat),
+                Bind::Real(centre.lon),
+                Bind::Real(lon_scale(centre.lat)),
+            ]);
+            (format!("{sql}, id"), extra)
+        }
+        None => ("created_at DESC, id".to_owned(), binds.clone()),
+    };
+    let page_sql = format!(
+        "SELECT {COLUMNS} FROM market_listings WHERE {filter} ORDER BY {} LIMIT {} OFFSET {}",
+        order.0, q.limit, q.offset
+    );
+    let count_sql = format!("SELECT COUNT(*) FROM market_listings WHERE {filter}");
+    with_pool!(db.read(), pool => {
+        let rows = bind_all!(sqlx::query_as::<_, ListingRow>(&page_sql), &order.1).fetch_all(pool).await?;
+        let total: i64 = bind_all!(sqlx::query_scalar::<_, i64>(&count_sql), &binds).fetch_one(pool).await?;
+        Ok((rows, total))
+    })
+}
+
+/// What matching reads of a candidate: no description.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct Candidate {
+    pub id: Uuid,
+    pub category: String,
+    pub title: String,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+}
+
+/// Open, valid listings of `side` that may match a listing of `category` at `point` with
+/// title `words`: its related categories (within `radius_km` when located, plus unlocated
+/// ones), and listings sharing a title word whatever their category; at most `max` of each.
+pub async fn candidates(
+    db: &Db,
+    side: ListingSide,
+    category: ListingCategory,
+    point: Option<GeoPoint>,
+    radius_km: f64,
+    words: &[String],
+    today: Date,
+    max: u32,
+) -> Result<Vec<Candidate>> {
+    let mut out = Vec::new();
+    let related: Vec<String> = category
+        .related()
+        .iter()
+        .map(|c| format!("'{}'", c.code()))
+        .collect();
+    let categories = related.join(", ");
+    let base = format!(
+        "SELECT id, category, title, lat, lon FROM market_listings \
+         WHERE status = 'open' AND side = $1 AND valid_until >= $2 AND category IN ({categories})"
+    );
+    with_pool!(db.read(), pool => {
+        match point {
+            Some(p) => {
+                let b = BoundingBox::around(p, radius_km);
+                let sql = format!("{base} AND lat BETWEEN $3 AND $4 AND lon BETWEEN $5 AND $6 LIMIT {max}");
+                out.extend(sqlx::query_as::<_, Candidate>(&sql).bind(side.code()).bind(today)
+                    .bind(b.min_lat).bind(b.max_lat).bind(b.min_lon).bind(b.max_lon).fetch_all(pool).await?);
+                let sql = format!("{base} AND lat IS NULL ORDER BY created_at DESC LIMIT {max}");
+                out.extend(sqlx::query_as::<_, Candidate>(&sql).bind(side.code()).bind(today).fetch_all(pool).await?);
+            }
+            None => {
+                let sql = format!("{base} ORDER BY created_at DESC LIMIT {max}");
+                out.extend(sqlx::query_as::<_, Candidate>(&sql).bind(side.code()).bind(today).fetch_all(pool).await?);
+            }
+        }
+        if !words.is_empty() {
+            let (matcher, pattern) = if db.backend() == "sqlite" {
+                (
+                    "search_key IN (SELECT rowid FROM market_listings_search WHERE market_listings_search MATCH $3)",
+                    words.iter().map(|w| format!("\"{w}\"")).collect::<Vec<_>>().join(" OR "),
+                )
+            } else {
+                (
+                    "to_tsvector('simple', search_text) @@ to_tsquery('simple', $3)",
+                    words.iter().map(|w| w.to_string()).collect::<Vec<_>>().join(" | "),
+                )
+            };
+            let sql = format!(
+                "SELECT id, category, title, lat, lon FROM market_listings \
+                 WHERE status = 'open' AND side = $1 AND valid_until >= $2 AND {matcher} \
+                 ORDER BY created_at DESC LIMIT {max}"
+            );
+            out.extend(sqlx::query_as::<_, Candidate>(&sql).bind(side.code()).bind(today).bind(pattern).fetch_all(pool).await?);
+        }
+        Ok::<_, StoreError>(())
+    })?;
+    out.sort_by_key(|c| c.id);
+    out.dedup_by_key(|c| c.id);
+    Ok(out)
+}
+
+/// Listings by id (bounded by the caller), in no particular order.
+pub async fn by_ids(db: &Db, ids: &[Uuid]) -> Result<Vec<ListingRow>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(200) {
+        let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT {COLUMNS} FROM market_listings WHERE id IN ({})",
+            placeholders.join(", ")
+        );
+        let rows = with_pool!(db.read(), pool => {
+            let mut q = sqlx::query_as::<_, ListingRow>(&sql);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            q.fetch_all(pool).await
+        })?;
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
+/// Moves an open listing to `status`; `Conflict` when it is no longer open.
+pub async fn close(db: &Db, id: Uuid, status: &str, now: OffsetDateTime) -> Result<()> {
+    let done = with_pool!(db.write(), pool => sqlx::query(
+        "UPDATE market_listings SET status = $2, updated_at = $3 WHERE id = $1 AND status = 'open'")
+        .bind(id).bind(status).bind(now).execute(pool).await.map(|r| r.rows_affected()))?;
+    if done == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::Conflict)
+    }
+}
+
+/// Reopens a listing whose take-up failed before anything was recorded.
+pub async fn reopen(db: &Db, id: Uuid, now: OffsetDateTime) -> Result<()> {
+    with_pool!(db.write(), pool => sqlx::query(
+        "UPDATE market_listings SET status = 'open', updated_at = $2 WHERE id = $1 AND status = 'taken_up' \
+         AND NOT EXISTS (SELECT 1 FROM market_takeups WHERE listing_id = $1)")
+        .bind(id).bind(now).execute(pool).await.map(|_| ()))?;
+    Ok(())
+}
+
+/// The listings a person published or owns, newest first (bounded).
+pub async fn of_author(db: &Db, person: Uuid, limit: u32) -> Result<Vec<ListingRow>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM market_listings WHERE author_id = $1 OR owner_person_id = $1 \
+         ORDER BY created_at DESC, id LIMIT {limit}"
+    );
+    Ok(with_pool!(db.read(), pool => sqlx::query_as::<_, ListingRow>(&sql).bind(person).fetch_all(pool).await)?)
+}
+
+/// A take-up: who took which listing, and the payment request or invoice made for it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
+pub struct TakeupRow {
+    pub id: Uuid,
+    pub listing_id: Uuid,
+    pub taker_id: Uuid,
+    pub taker_account_id: Option<Uuid>,
+    pub owner_account_id: Option<Uuid>,
+    pub payment_request_id: Option<Uuid>,
+    pub invoice_id: Option<Uuid>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+const TAKEUP_COLUMNS: &str = "id, listing_id, taker_id, taker_account_id, owner_account_id, payment_request_id, invoice_id, created_at";
+
+fn takeups_sql(rows: usize) -> String {
+    format!(
+        "INSERT INTO market_takeups ({TAKEUP_COLUMNS}) VALUES {}",
+        values_placeholders(rows, 8)
+    )
+}
+
+macro_rules! bind_takeup {
+    ($q:expr, $r:expr) => {{
+        let r = $r;
+        $q.bind(r.id)
+            .bind(r.listing_id)
+            .bind(r.taker_id)
+            .bind(r.taker_account_id)
+            .bind(r.owner_account_id)
+            .bind(r.payment_request_id)
+            .bind(r.invoice_id)
+            .bind(r.created_at)
+    }};
+}
+
+/// Records take-ups; `Conflict` if a listing was already taken up.
+pub async fn insert_takeups(db: &Db, rows: &[TakeupRow]) -> Result<()> {
+    crate::insert_table!(db, rows, 8, takeups_sql, |q, r| bind_takeup!(q, r))
+}
+
+/// The take-up of a listing, if any.
+pub async fn takeup_of(db: &Db, listing: Uuid) -> Result<Option<TakeupRow>> {
+    let sql = format!("SELECT {TAKEUP_COLUMNS} FROM market_takeups WHERE listing_id = $1");
+    Ok(with_pool!(db.read(), pool => sqlx::query_as::<_, TakeupRow>(&sql).bind(listing).fetch_optional(pool).await)?)
+}
+
+/// A reference one side of a take-up left.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
+pub struct ReferenceRow {
+    pub takeup_id: Uuid,
+    /// `owner` or `taker`.
+    pub side: String,
+    pub author_id: Uuid,
+    /// `positive`, `neutral` or `negative`.
+    pub rating: String,
+    pub text: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+const REFERENCE_COLUMNS: &str = "takeup_id, side, author_id, rating, text, created_at";
+
+fn references_sql(rows: usize) -> String {
+    format!(
+        "INSERT INTO market_references ({REFERENCE_COLUMNS}) VALUES {}",
+        values_placeholders(rows, 6)
+    )
+}
+
+/// Records references; `Conflict` when that side already left one.
+pub async fn insert_references(db: &Db, rows: &[ReferenceRow]) -> Result<()> {
+    crate::insert_table!(db, rows, 6, references_sql, |q, r| q
+        .bind(r.takeup_id)
+        .bind(&r.side)
+        .bind(r.author_id)
+        .bind(&r.rating)
+        .bind(&r.text)
+        .bind(r.created_at))
+}
+
+/// The references of a take-up (at most two).
+pub async fn references_of(db: &Db, takeup: Uuid) -> Result<Vec<ReferenceRow>> {
+    let sql = format!(
+        "SELECT {REFERENCE_COLUMNS} FROM market_references WHERE takeup_id = $1 ORDER BY side"
+    );
+    Ok(with_pool!(db.read(), pool => sqlx::query_as::<_, ReferenceRow>(&sql).bind(takeup).fetch_all(pool).await)?)
+}
+
+/// A match already told to someone.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
+pub struct MatchNoticeRow {
+    /// The listing whose owner was told.
+    pub listing_id: Uuid,
+    /// The new listing that matches it.
+    pub matched_id: Uuid,
+    pub person_id: Uuid,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+const NOTICE_COLUMNS: &str = "listing_id, matched_id, person_id, created_at";
+
+/// Records each notice not recorded yet and returns those that are new (told once per pair).
+pub async fn record_notices(db: &Db, rows: &[MatchNoticeRow]) -> Result<Vec<MatchNoticeRow>> {
+    let mut fresh = Vec::new();
+    with_pool!(db.write(), pool => {
+        let mut tx = pool.begin().await?;
+        for r in rows.iter().take(1_000) {
+            let done = sqlx::query(&format!(
+                "INSERT INTO market_match_notices ({NOTICE_COLUMNS}) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (listing_id, matched_id) DO NOTHING"))
+                .bind(r.listing_id).bind(r.matched_id).bind(r.person_id).bind(r.created_at)
+                .execute(&mut *tx).await?.rows_affected();
+            if done == 1 {
+                fresh.push(r.clone());
+            }
+        }
+        tx.commit().await?;
+        Ok::<_, StoreError>(())
+    })?;
+    Ok(fresh)
+}
+
+/// Open needs per category for which no open offer of that category exists: what the district
+/// lacks, for coordinators. (category, needs, oldest need's creation), most needs first.
+pub async fn unmet_needs(db: &Db, today: Date) -> Result<Vec<(String, i64)>> {
+    Ok(with_pool!(db.read(), pool => sqlx::query_as::<_, (String, i64)>(
+        "SELECT n.category, COUNT(*) FROM market_listings n \
+         WHERE n.status = 'open' AND n.side = 'need' AND n.valid_until >= $1 \
+         AND NOT EXISTS (SELECT 1 FROM market_listings o WHERE o.status = 'open' AND o.side = 'offer' \
+             AND o.category = n.category AND o.valid_until >= $1) \
+         GROUP BY n.category ORDER BY COUNT(*) DESC, n.category")
+        .bind(today).fetch_all(pool).await)?)
+}
+
+/// Every row of the market's listing tables, for the district document.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ListingsData {
+    #[serde(default)]
+    pub listings: Vec<ListingRow>,
+    #[serde(default)]
+    pub takeups: Vec<TakeupRow>,
+    #[serde(default)]
+    pub references: Vec<ReferenceRow>,
+    #[serde(default)]
+    pub match_notices: Vec<MatchNoticeRow>,
+}
+
+/// Reads every listing table in a stable order.
+pub async fn export(db: &Db) -> Result<ListingsData> {
+    Ok(ListingsData {
+        listings: read_all(db, &format!("SELECT {COLUMNS} FROM market_listings ORDER BY id")).await?,
+        takeups: read_all(db, &format!("SELECT {TAKEUP_COLUMNS} FROM market_takeups ORDER BY id")).await?,
+        references: read_all(db, &format!("SELECT {REFERENCE_COLUMNS} FROM market_references ORDER BY takeup_id, side")).await?,
+        match_notices: read_all(db, &format!("SELECT {NOTICE_COLUMNS} FROM market_match_notices ORDER BY listing_id, matched_id")).await?,
+    })
+}
+
+/// Writes a document's listing tables into an empty database, in one transaction. People,
+/// organisations, accounts, payment requests and invoices must be imported first.
+pub async fn import(db: &Db, d: &ListingsData) -> Result<()> {
+    let sqlite = db.backend() == "sqlite";
+    with_pool!(db.write(), pool => {
+        let mut tx = pool.begin().await?;
+        crate::insert_rows!(tx, sqlite, &d.listings, INSERT_COLUMNS, listings_sql, |q, r| bind_listing!(q, r));
+        crate::insert_rows!(tx, sqlite, &d.takeups, 8, takeups_sql, |q, r| bind_takeup!(q, r));
+        crate::insert_rows!(tx, sqlite, &d.references, 6, references_sql, |q, r| q
+            .bind(r.takeup_id).bind(&r.side).bind(r.author_id).bind(&r.rating).bind(&r.text).bind(r.created_at));
+        crate::insert_rows!(tx, sqlite, &d.match_notices, 4,
+            |n| format!("INSERT INTO market_match_notices ({NOTICE_COLUMNS}) VALUES {}", values_placeholders(n, 4)),
+            |q, r| q.bind(r.listing_id).bind(r.matched_id).bind(r.person_id).bind(r.created_at));
+        tx.commit().await?;
+        Ok::<_, StoreError>(())
+    })
+}
