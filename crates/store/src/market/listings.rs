@@ -127,9 +127,13 @@ macro_rules! bind_listing {
 
 /// Inserts listings in multi-row batches inside one transaction (publishing, demo, bench).
 pub async fn insert_listings(db: &Db, rows: &[ListingRow]) -> Result<()> {
-    crate::insert_table!(db, rows, INSERT_COLUMNS, listings_sql, |q, r| bind_listing!(
-        q, r
-    ))
+    crate::insert_table!(
+        db,
+        rows,
+        INSERT_COLUMNS,
+        listings_sql,
+        |q, r| bind_listing!(q, r)
+    )
 }
 
 /// One listing, whatever its status.
@@ -207,7 +211,8 @@ fn search_filter(backend: &str, q: &ListingQuery, today: Date) -> (String, Vec<B
             n + 4
         ));
         // Within the circle: (Δlat² + (k·Δlon)²) in degrees², against the radius in degrees.
-        let deg = (radius_km / distretto_domain::market::listing::geo::EARTH_RADIUS_KM).to_degrees();
+        let deg =
+            (radius_km / distretto_domain::market::listing::geo::EARTH_RADIUS_KM).to_degrees();
         let n = binds.len();
         binds.extend([
             Bind::Real(centre.lat),
@@ -397,7 +402,9 @@ pub async fn of_author(db: &Db, person: Uuid, limit: u32) -> Result<Vec<ListingR
         "SELECT {COLUMNS} FROM market_listings WHERE author_id = $1 OR owner_person_id = $1 \
          ORDER BY created_at DESC, id LIMIT {limit}"
     );
-    Ok(with_pool!(db.read(), pool => sqlx::query_as::<_, ListingRow>(&sql).bind(person).fetch_all(pool).await)?)
+    Ok(
+        with_pool!(db.read(), pool => sqlx::query_as::<_, ListingRow>(&sql).bind(person).fetch_all(pool).await)?,
+    )
 }
 
 /// A take-up: who took which listing, and the payment request or invoice made for it.
@@ -445,7 +452,9 @@ pub async fn insert_takeups(db: &Db, rows: &[TakeupRow]) -> Result<()> {
 /// The take-up of a listing, if any.
 pub async fn takeup_of(db: &Db, listing: Uuid) -> Result<Option<TakeupRow>> {
     let sql = format!("SELECT {TAKEUP_COLUMNS} FROM market_takeups WHERE listing_id = $1");
-    Ok(with_pool!(db.read(), pool => sqlx::query_as::<_, TakeupRow>(&sql).bind(listing).fetch_optional(pool).await)?)
+    Ok(
+        with_pool!(db.read(), pool => sqlx::query_as::<_, TakeupRow>(&sql).bind(listing).fetch_optional(pool).await)?,
+    )
 }
 
 /// A reference one side of a take-up left.
@@ -487,7 +496,9 @@ pub async fn references_of(db: &Db, takeup: Uuid) -> Result<Vec<ReferenceRow>> {
     let sql = format!(
         "SELECT {REFERENCE_COLUMNS} FROM market_references WHERE takeup_id = $1 ORDER BY side"
     );
-    Ok(with_pool!(db.read(), pool => sqlx::query_as::<_, ReferenceRow>(&sql).bind(takeup).fetch_all(pool).await)?)
+    Ok(
+        with_pool!(db.read(), pool => sqlx::query_as::<_, ReferenceRow>(&sql).bind(takeup).fetch_all(pool).await)?,
+    )
 }
 
 /// A match already told to someone.
@@ -528,13 +539,15 @@ pub async fn record_notices(db: &Db, rows: &[MatchNoticeRow]) -> Result<Vec<Matc
 /// Open needs per category for which no open offer of that category exists: what the district
 /// lacks, for coordinators. (category, needs, oldest need's creation), most needs first.
 pub async fn unmet_needs(db: &Db, today: Date) -> Result<Vec<(String, i64)>> {
-    Ok(with_pool!(db.read(), pool => sqlx::query_as::<_, (String, i64)>(
+    Ok(
+        with_pool!(db.read(), pool => sqlx::query_as::<_, (String, i64)>(
         "SELECT n.category, COUNT(*) FROM market_listings n \
          WHERE n.status = 'open' AND n.side = 'need' AND n.valid_until >= $1 \
          AND NOT EXISTS (SELECT 1 FROM market_listings o WHERE o.status = 'open' AND o.side = 'offer' \
              AND o.category = n.category AND o.valid_until >= $1) \
          GROUP BY n.category ORDER BY COUNT(*) DESC, n.category")
-        .bind(today).fetch_all(pool).await)?)
+        .bind(today).fetch_all(pool).await)?,
+    )
 }
 
 /// Every row of the market's listing tables, for the district document.
@@ -553,10 +566,28 @@ pub struct ListingsData {
 /// Reads every listing table in a stable order.
 pub async fn export(db: &Db) -> Result<ListingsData> {
     Ok(ListingsData {
-        listings: read_all(db, &format!("SELECT {COLUMNS} FROM market_listings ORDER BY id")).await?,
-        takeups: read_all(db, &format!("SELECT {TAKEUP_COLUMNS} FROM market_takeups ORDER BY id")).await?,
-        references: read_all(db, &format!("SELECT {REFERENCE_COLUMNS} FROM market_references ORDER BY takeup_id, side")).await?,
-        match_notices: read_all(db, &format!("SELECT {NOTICE_COLUMNS} FROM market_match_notices ORDER BY listing_id, matched_id")).await?,
+        listings: read_all(
+            db,
+            &format!("SELECT {COLUMNS} FROM market_listings ORDER BY id"),
+        )
+        .await?,
+        takeups: read_all(
+            db,
+            &format!("SELECT {TAKEUP_COLUMNS} FROM market_takeups ORDER BY id"),
+        )
+        .await?,
+        references: read_all(
+            db,
+            &format!("SELECT {REFERENCE_COLUMNS} FROM market_references ORDER BY takeup_id, side"),
+        )
+        .await?,
+        match_notices: read_all(
+            db,
+            &format!(
+                "SELECT {NOTICE_COLUMNS} FROM market_match_notices ORDER BY listing_id, matched_id"
+            ),
+        )
+        .await?,
     })
 }
 
