@@ -31,6 +31,8 @@ pub enum BenchCommand {
     Purchasing(crate::bench_purchasing::PurchasingArgs),
     /// Tally a big Schulze election and select a big participatory budget by equal shares.
     Governance(crate::bench_governance::GovernanceArgs),
+    /// Search 500,000 offers by words and distance, and match new needs against them.
+    Market(crate::bench_market::MarketArgs),
 }
 
 /// Flags of `bench ledger`.
@@ -87,6 +89,7 @@ pub async fn run(settings: &Settings, cmd: BenchCommand) -> Result<(), Failure> 
         BenchCommand::ClearingGenerate(args) => crate::clear::generate(args),
         BenchCommand::Purchasing(args) => crate::bench_purchasing::purchasing(settings, args).await,
         BenchCommand::Governance(args) => crate::bench_governance::governance(args),
+        BenchCommand::Market(args) => crate::bench_market::market(settings, args).await,
     }
 }
 

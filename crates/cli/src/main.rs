@@ -3,6 +3,7 @@
 mod admin;
 mod bench;
 mod bench_governance;
+mod bench_market;
 mod bench_purchasing;
 mod clear;
 mod config;

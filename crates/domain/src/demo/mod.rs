@@ -10,6 +10,7 @@
 //! so two runs agree to the microsecond.
 
 pub mod governance;
+pub mod market_listings;
 mod places;
 pub mod trade;
 mod words;

@@ -343,6 +343,7 @@ async fn fill_batches(
     summary.orders = trade.purchasing.orders.len() as u64;
     summary.subscriptions = trade.purchasing.subscriptions.len() as u64;
     write_governance(db, &spec).await?;
+    write_market_listings(db, &spec).await?;
     Ok(summary)
 }
 
@@ -376,6 +377,33 @@ async fn write_governance(db: &Db, spec: &DemoSpec) -> Result<()> {
         &accounts,
     );
     crate::governance::import(db, &crate::governance::demo_rows(&demo)).await
+}
+
+/// The demo's offers and needs over the organisations and members just written.
+async fn write_market_listings(db: &Db, spec: &DemoSpec) -> Result<()> {
+    let places: Vec<(uuid::Uuid, uuid::Uuid, String, f64, f64)> = with_pool!(db.read(), pool => sqlx::query_as(
+        "SELECT o.id, MIN(m.person_id), o.locality, o.lat, o.lon FROM organizations o \
+         JOIN memberships m ON m.organization_id = o.id AND m.role = 'admin' \
+         WHERE o.status = 'active' AND o.lat IS NOT NULL AND o.lon IS NOT NULL \
+         GROUP BY o.id, o.locality, o.lat, o.lon ORDER BY o.id LIMIT 300")
+        .fetch_all(pool).await)?;
+    let people: Vec<uuid::Uuid> = with_pool!(db.read(), pool => sqlx::query_scalar(
+        "SELECT id FROM people WHERE membership_status = 'member' AND role = 'person' ORDER BY id LIMIT $1")
+        .bind(DEMO_MAX_VOTERS).fetch_all(pool).await)?;
+    let places: Vec<distretto_domain::demo::market_listings::DemoPlace> = places
+        .into_iter()
+        .map(|(organization, admin, locality, lat, lon)| {
+            distretto_domain::demo::market_listings::DemoPlace {
+                organization,
+                admin,
+                locality,
+                lat,
+                lon,
+            }
+        })
+        .collect();
+    let demo = distretto_domain::demo::market_listings::listings(spec.seed, &places, &people);
+    crate::market::listings::import(db, &crate::market::listings::demo_rows(&demo)).await
 }
 
 /// Journal entries written per transaction.

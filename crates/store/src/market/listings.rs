@@ -608,3 +608,74 @@ pub async fn import(db: &Db, d: &ListingsData) -> Result<()> {
         Ok::<_, StoreError>(())
     })
 }
+
+/// The demo's listings as the district document's rows: gifts some member took up, each with
+/// the taker's reference.
+pub fn demo_rows(demo: &[distretto_domain::demo::market_listings::DemoListing]) -> ListingsData {
+    let mut d = ListingsData::default();
+    for l in demo {
+        let (owner_person_id, owner_organization_id) = match l.organization {
+            Some(o) => (None, Some(o)),
+            None => (Some(l.author), None),
+        };
+        d.listings.push(ListingRow {
+            id: l.id,
+            side: if l.offer { "offer" } else { "need" }.into(),
+            kind: l.kind.code().into(),
+            category: l.category.code().into(),
+            title: l.title.clone(),
+            description: l.description.clone(),
+            credit_minor: l.credit_minor,
+            euro_cents: l.euro_cents,
+            locality: l.locality.clone(),
+            lat: Some(l.lat),
+            lon: Some(l.lon),
+            available_from: None,
+            valid_until: l.valid_until,
+            owner_person_id,
+            owner_organization_id,
+            author_id: l.author,
+            status: if l.taken_by.is_some() {
+                "taken_up"
+            } else {
+                "open"
+            }
+            .into(),
+            created_at: l.created_at,
+            updated_at: l.created_at,
+        });
+        if let Some(taker) = l.taken_by {
+            // The take-up's id derives from the listing's, so the demo stays deterministic.
+            let id = Uuid::from_u128(l.id.as_u128() ^ 0x5a5a_5a5a);
+            let at = l.created_at + time::Duration::days(2);
+            d.takeups.push(TakeupRow {
+                id,
+                listing_id: l.id,
+                taker_id: taker,
+                taker_account_id: None,
+                owner_account_id: None,
+                payment_request_id: None,
+                invoice_id: None,
+                created_at: at,
+            });
+            d.references.push(ReferenceRow {
+                takeup_id: id,
+                side: "taker".into(),
+                author_id: taker,
+                rating: "positive".into(),
+                text: "Grazie, tutto perfetto!".into(),
+                created_at: at + time::Duration::days(1),
+            });
+        }
+    }
+    d
+}
+
+/// Refreshes PostgreSQL's statistics of the listings after a bulk load (autovacuum would, a
+/// little later); nothing on SQLite.
+pub async fn analyze(db: &Db) -> Result<()> {
+    if let Db::Postgres(pool) = db {
+        sqlx::query("ANALYZE market_listings").execute(pool).await?;
+    }
+    Ok(())
+}
