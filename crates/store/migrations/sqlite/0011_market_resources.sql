@@ -46,6 +46,9 @@ CREATE TABLE market_bookings (
     -- 'held' (waiting for its fee), 'confirmed', 'cancelled', 'released' (the fee was refused).
     status TEXT NOT NULL,
     fee_minor BIGINT NOT NULL CHECK (fee_minor >= 0),
+    -- The cancellation policy when booked (a later change of the resource does not apply).
+    free_cancel_hours BIGINT NOT NULL,
+    kept_percent BIGINT NOT NULL,
     transfer_id UUID UNIQUE REFERENCES transfers (id),
     refund_minor BIGINT,
     refund_transfer_id UUID UNIQUE REFERENCES transfers (id),

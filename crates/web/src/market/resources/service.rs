@@ -277,15 +277,19 @@ pub async fn book(
     };
     match store::hold(&state.db, &row).await? {
         Hold::Held => {}
-        Hold::SlotTaken => return Err(AppError::conflict("slot_taken")),
-        Hold::KeyUsed => {
-            // The same key raced us: answer as a retry would.
+        refused @ (Hold::SlotTaken | Hold::KeyUsed) => {
+            // The same key may have raced us (its booking then takes this very slot): answer
+            // as a retry would.
             if let Some(k) = &key
                 && let Some(answer) = replay(state, actor, k).await?
             {
                 return answer;
             }
-            return Err(AppError::conflict("idempotency_key_reused"));
+            return Err(AppError::conflict(if refused == Hold::SlotTaken {
+                "slot_taken"
+            } else {
+                "idempotency_key_reused"
+            }));
         }
     }
     if fee > 0 {
