@@ -25,11 +25,15 @@ pub enum TransferKind {
     Purchase,
     /// A grant from the district fund that an assembly's decision made.
     Grant,
+    /// The fee of a shared resource's booking, from the booker to the resource's owner.
+    Booking,
+    /// The refund of a cancelled booking's fee, from the owner back to the booker.
+    BookingRefund,
 }
 
 impl TransferKind {
     /// Every kind.
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 9] = [
         Self::Payment,
         Self::Request,
         Self::Invoice,
@@ -37,6 +41,8 @@ impl TransferKind {
         Self::Clearing,
         Self::Purchase,
         Self::Grant,
+        Self::Booking,
+        Self::BookingRefund,
     ];
 
     /// The stored code.
@@ -49,6 +55,8 @@ impl TransferKind {
             Self::Clearing => "clearing",
             Self::Purchase => "purchase",
             Self::Grant => "grant",
+            Self::Booking => "booking",
+            Self::BookingRefund => "booking_refund",
         }
     }
 

@@ -109,6 +109,13 @@ pub enum Effect {
     /// exactly its planned grants from the district fund, and its effect becomes applied.
     /// Refused whole unless the effect is still pending, so a retried decision pays once.
     Decision(Uuid),
+    /// The (single) leg pays this held booking of a shared resource (its fee, from its
+    /// account to its owner's), and the booking becomes confirmed; refused unless it is held.
+    Booking(Uuid),
+    /// The (single) leg refunds (part of) this confirmed booking's fee, from its owner's
+    /// account back to its account, and the booking becomes cancelled; refused unless it is
+    /// confirmed, so a retried cancellation refunds once.
+    BookingRefund(Uuid),
 }
 
 /// A request to the ledger writer.
@@ -179,6 +186,10 @@ pub enum CommandError {
     /// (`instalment_not_due`).
     #[error("instalment_not_due")]
     InstalmentNotDue,
+    /// The booking is not in the state its effect needs, or the leg does not match it
+    /// (`booking_not_held`, `booking_not_confirmed`).
+    #[error("{0}")]
+    Booking(&'static str),
     /// The command is malformed (no legs, too many).
     #[error("bad_command")]
     BadCommand,
@@ -215,6 +226,7 @@ impl CommandError {
                 | Self::Clearing(_)
                 | Self::Purchase(_)
                 | Self::InstalmentNotDue
+                | Self::Booking(_)
         )
     }
 
@@ -228,6 +240,12 @@ impl CommandError {
         }
         if code == "instalment_not_due" {
             return Self::InstalmentNotDue;
+        }
+        if let Some(c) = ["booking_not_held", "booking_not_confirmed"]
+            .into_iter()
+            .find(|c| *c == code)
+        {
+            return Self::Booking(c);
         }
         match DECISION_CODES.iter().find(|c| **c == code) {
             Some(c) if c.contains("transfer") || c.contains("revers") => Self::Reversal(c),
@@ -245,7 +263,8 @@ impl CommandError {
             | Self::Reversal(code)
             | Self::Clearing(code)
             | Self::Purchase(code)
-            | Self::Decision(code) => code,
+            | Self::Decision(code)
+            | Self::Booking(code) => code,
             Self::RequestNotOpen => "request_not_open",
             Self::InstalmentNotDue => "instalment_not_due",
             Self::BadCommand => "bad_command",
@@ -391,10 +410,20 @@ struct InstalmentState {
     farm_account: Option<Uuid>,
 }
 
+/// A booking as paying or refunding it sees it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct BookingState {
+    status: String,
+    account_id: Uuid,
+    payee_account: Option<Uuid>,
+    fee_minor: i64,
+}
+
 /// What the batch read before planning.
 #[derive(Default)]
 struct Loaded {
     instalments: HashMap<(Uuid, i32), InstalmentState>,
+    bookings: HashMap<Uuid, BookingState>,
     rounds: HashMap<Uuid, RoundState>,
     cycles: HashMap<Uuid, CycleState>,
     /// Decisions with grants: (effect status, planned legs as in a cycle, grant id per leg).
@@ -436,6 +465,9 @@ struct Plan {
     decisions: Vec<AppliedRound>,
     /// Paid instalments: (subscription, number, transfer).
     instalments: Vec<(Uuid, i32, Uuid)>,
+    /// Paid bookings (booking, transfer) and refunded ones (booking, transfer, amount).
+    bookings_paid: Vec<(Uuid, Uuid)>,
+    bookings_refunded: Vec<(Uuid, Uuid, i64)>,
     /// History entries of set-offs (invoice, action, amount, note, actor).
     set_off_events: Vec<(Uuid, &'static str, i64, String, Option<Uuid>)>,
     /// Invoices the batch's rounds changed (possibly more than once).
@@ -552,6 +584,15 @@ async fn post_batch(
                         loaded.instalments.insert((sub, number), state);
                     }
                 }
+                Effect::Booking(id) | Effect::BookingRefund(id) if !loaded.bookings.contains_key(&id) => {
+                    let lock = if pg { " FOR UPDATE" } else { "" };
+                    let state: Option<BookingState> = sqlx::query_as(&format!(
+                        "SELECT status, account_id, payee_account, fee_minor FROM market_bookings WHERE id = $1{lock}"))
+                        .bind(id).fetch_optional(&mut *tx).await?;
+                    if let Some(state) = state {
+                        loaded.bookings.insert(id, state);
+                    }
+                }
                 Effect::PayRequest(id) if !loaded.requests.contains_key(&id) => {
                     let sql = if pg { "SELECT payee, payer, amount_minor, status FROM payment_requests WHERE id = $1 FOR UPDATE" }
                               else { "SELECT payee, payer, amount_minor, status FROM payment_requests WHERE id = $1" };
@@ -618,6 +659,14 @@ async fn post_batch(
                 .bind(sub).bind(number).bind(now).bind(transfer_id).execute(&mut *tx).await?;
             sqlx::query("UPDATE csa_subscriptions SET status = 'active' WHERE id = $1 AND status = 'pending'")
                 .bind(sub).execute(&mut *tx).await?;
+        }
+        for (booking, transfer_id) in &plan.bookings_paid {
+            sqlx::query("UPDATE market_bookings SET status = 'confirmed', transfer_id = $2, confirmed_at = $3 WHERE id = $1")
+                .bind(booking).bind(transfer_id).bind(now).execute(&mut *tx).await?;
+        }
+        for (booking, transfer_id, amount) in &plan.bookings_refunded {
+            sqlx::query("UPDATE market_bookings SET status = 'cancelled', refund_transfer_id = $2, refund_minor = $3, cancelled_at = $4 WHERE id = $1")
+                .bind(booking).bind(transfer_id).bind(amount).bind(now).execute(&mut *tx).await?;
         }
         for (proposal, _, posted) in &plan.decisions {
             for (_, payee, transfer_id) in posted {
@@ -872,6 +921,36 @@ fn check_effect(command: &Command, loaded: &Loaded) -> Result<(), CommandError> 
     };
     match command.effect {
         Effect::None | Effect::Clearing(_) | Effect::Purchase(_) | Effect::Decision(_) => Ok(()),
+        Effect::Booking(id) => {
+            let b = loaded.bookings.get(&id);
+            let matches = b.is_some_and(|b| {
+                b.status == "held"
+                    && command.legs.len() == 1
+                    && leg.payer == b.account_id
+                    && Some(leg.payee) == b.payee_account
+                    && leg.amount_minor == b.fee_minor
+            });
+            if matches {
+                Ok(())
+            } else {
+                Err(CommandError::Booking("booking_not_held"))
+            }
+        }
+        Effect::BookingRefund(id) => {
+            let b = loaded.bookings.get(&id);
+            let matches = b.is_some_and(|b| {
+                b.status == "confirmed"
+                    && command.legs.len() == 1
+                    && leg.payee == b.account_id
+                    && Some(leg.payer) == b.payee_account
+                    && leg.amount_minor <= b.fee_minor
+            });
+            if matches {
+                Ok(())
+            } else {
+                Err(CommandError::Booking("booking_not_confirmed"))
+            }
+        }
         Effect::Instalment(sub, number) => {
             let i = loaded
                 .instalments
@@ -1120,6 +1199,18 @@ fn apply_effect(command: &Command, loaded: &mut Loaded, plan: &mut Plan, rows: &
     let Some(row) = rows.first() else { return };
     match command.effect {
         Effect::None | Effect::Clearing(_) | Effect::Purchase(_) | Effect::Decision(_) => {}
+        Effect::Booking(id) => {
+            if let Some(b) = loaded.bookings.get_mut(&id) {
+                b.status = "confirmed".into();
+                plan.bookings_paid.push((id, row.id));
+            }
+        }
+        Effect::BookingRefund(id) => {
+            if let Some(b) = loaded.bookings.get_mut(&id) {
+                b.status = "cancelled".into();
+                plan.bookings_refunded.push((id, row.id, row.amount_minor));
+            }
+        }
         Effect::Instalment(sub, number) => {
             if let Some(i) = loaded.instalments.get_mut(&(sub, number)) {
                 i.paid = true;

@@ -147,6 +147,8 @@ fn kind_label(lang: Lang, code: &str) -> String {
         "clearing" => lang.t("transfer_kind_clearing"),
         "purchase" => lang.t("transfer_kind_purchase"),
         "grant" => lang.t("transfer_kind_grant"),
+        "booking" => lang.t("transfer_kind_booking"),
+        "booking_refund" => lang.t("transfer_kind_booking_refund"),
         other => other.to_owned(),
     }
 }

@@ -33,7 +33,8 @@ pub fn command_error(e: CommandError) -> AppError {
         | CommandError::Clearing(_)
         | CommandError::Purchase(_)
         | CommandError::Decision(_)
-        | CommandError::InstalmentNotDue => StatusCode::CONFLICT,
+        | CommandError::InstalmentNotDue
+        | CommandError::Booking(_) => StatusCode::CONFLICT,
         CommandError::Store(message) => {
             tracing::error!(%message, "ledger writer failure");
             return AppError::new(StatusCode::SERVICE_UNAVAILABLE, "ledger_unavailable");
