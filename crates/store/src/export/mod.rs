@@ -13,7 +13,7 @@ use crate::{Db, Result, StoreError, with_pool};
 /// The document's format name.
 pub const FORMAT: &str = "distretto-district";
 /// The document's version; each capability that adds data bumps it and keeps reading older ones.
-pub const VERSION: u32 = 5;
+pub const VERSION: u32 = 6;
 
 /// Rows read per query while exporting, so memory per query stays bounded.
 const PAGE_ROWS: i64 = 5_000;
@@ -71,6 +71,12 @@ pub struct DistrictDocument {
     /// Default credit limits decided by the assembly (version 5).
     #[serde(default)]
     pub default_limits: Vec<crate::ledger::DefaultLimitRow>,
+    /// Offers and needs (version 6), their take-ups, references and the match notices sent.
+    #[serde(default)]
+    pub market_listings: crate::market::listings::ListingsData,
+    /// Shared resources and their bookings (version 6).
+    #[serde(default)]
+    pub market_resources: crate::market::resources::ResourcesData,
 }
 
 /// Reads a whole table in pages ordered by `order`, keyed by offset (the table does not change
@@ -119,6 +125,8 @@ pub async fn export(db: &Db) -> Result<DistrictDocument> {
         governance: crate::governance::export(db).await?,
         notifications: crate::notifications::export(db).await?,
         default_limits: crate::ledger::default_limits(db).await?,
+        market_listings: crate::market::listings::export(db).await?,
+        market_resources: crate::market::resources::export(db).await?,
         format: FORMAT.into(),
         version: VERSION,
         organizations: read_all(db, "SELECT id, name, kind, legal_form, sector, description, website, contact_email, phone, address, postcode, locality, lat, lon, founded_year, workers_fte_hundredths, volunteers, status, charter_version, charter_signed_at, created_at, updated_at FROM organizations ORDER BY id").await?,
@@ -231,5 +239,7 @@ pub async fn import(db: &Db, doc: &DistrictDocument) -> Result<(), ImportError> 
     crate::governance::import(db, &doc.governance).await?;
     crate::notifications::insert(db, &doc.notifications).await?;
     crate::ledger::insert_default_limits(db, &doc.default_limits).await?;
+    crate::market::listings::import(db, &doc.market_listings).await?;
+    crate::market::resources::import(db, &doc.market_resources).await?;
     Ok(())
 }
