@@ -348,8 +348,35 @@ async fn fill_batches(
 }
 
 /// The demo's shared resources and a year of their bookings, over the organisations just
-/// written; the fees are posted through the ledger writer, so `ledger verify` holds.
+/// written, each booking with a fee `held` until [`pay_market_resources`] pays it. The fill
+/// stays deterministic (the same seed gives the same journal): the writer stamps its own
+/// ids and times, so the fees are posted after the fill.
 async fn write_market_resources(db: &Db, spec: &DemoSpec, currency: &Currency) -> Result<()> {
+    let (_, rows) = market_demo(db, spec, currency).await?;
+    crate::market::resources::import(db, &rows).await
+}
+
+/// Pays the fees of the demo's bookings through the ledger writer and refunds the cancelled
+/// ones, so their transfers are in the journal and `ledger verify` holds; run once, right
+/// after [`fill`] (the demo is drawn again from the same rows). Returns (paid, refunded).
+pub async fn pay_market_resources(
+    db: &Db,
+    spec: &DemoSpec,
+    currency: &Currency,
+) -> Result<(usize, usize)> {
+    let (demo, rows) = market_demo(db, spec, currency).await?;
+    crate::market::resources::post_demo_fees(db, &demo, &rows).await
+}
+
+/// The demo's resources and bookings, drawn over the organisations and accounts written.
+async fn market_demo(
+    db: &Db,
+    spec: &DemoSpec,
+    currency: &Currency,
+) -> Result<(
+    distretto_domain::demo::market_resources::DemoResources,
+    crate::market::resources::ResourcesData,
+)> {
     use std::collections::HashMap;
     // Lenders: active organisations with an admin and an account in the district currency.
     let mut owners: Vec<(uuid::Uuid, uuid::Uuid, String, uuid::Uuid)> = with_pool!(db.read(), pool => sqlx::query_as(
@@ -394,9 +421,7 @@ async fn write_market_resources(db: &Db, spec: &DemoSpec, currency: &Currency) -
         currency.unit_minor(),
     );
     let rows = crate::market::resources::demo_rows(&demo, &accounts, &currency.code);
-    crate::market::resources::import(db, &rows).await?;
-    crate::market::resources::post_demo_fees(db, &demo, &rows).await?;
-    Ok(())
+    Ok((demo, rows))
 }
 
 /// The most voters of one body the demo lists (individual members of a national district).
