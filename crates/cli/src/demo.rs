@@ -82,6 +82,9 @@ pub async fn fill_if_empty(
     };
     let summary =
         distretto_store::demo::fill(db, &spec, &hash, &settings.currency(), &progress).await?;
+    // The shared resources' booking fees go through the ledger writer, after the
+    // deterministic fill.
+    distretto_store::demo::pay_market_resources(db, &spec, &settings.currency()).await?;
     bar.finish_and_clear();
     println!(
         "demo district ready in {:.1} s: {} organisations, {} people, {} memberships, {} accounts, {} pending applications; a year of trade: {} transfers, {} invoices, {} payment requests; solidarity purchasing: {} products, {} order cycles, {} orders, {} subscriptions",

@@ -11,6 +11,7 @@
 
 pub mod governance;
 pub mod market_listings;
+pub mod market_resources;
 mod places;
 pub mod trade;
 mod words;
@@ -528,6 +529,10 @@ enum Stream {
     Governance = 20,
     /// Governance ids: bodies, colleges, proposals, comments.
     GovernanceId = 21,
+    /// Planning draws of shared resources and their bookings, one stream per resource.
+    Resources = 22,
+    /// Resource and booking ids.
+    ResourcesId = 23,
 }
 
 fn stream_rng(seed: u64, stream: Stream, index: u64) -> ChaCha8Rng {

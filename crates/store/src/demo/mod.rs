@@ -344,7 +344,85 @@ async fn fill_batches(
     summary.subscriptions = trade.purchasing.subscriptions.len() as u64;
     write_governance(db, &spec).await?;
     write_market_listings(db, &spec).await?;
+    write_market_resources(db, &spec, &currency).await?;
     Ok(summary)
+}
+
+/// The demo's shared resources and a year of their bookings, over the organisations just
+/// written, each booking with a fee `held` until [`pay_market_resources`] pays it. The fill
+/// stays deterministic (the same seed gives the same journal): the writer stamps its own
+/// ids and times, so the fees are posted after the fill.
+async fn write_market_resources(db: &Db, spec: &DemoSpec, currency: &Currency) -> Result<()> {
+    let (_, rows) = market_demo(db, spec, currency).await?;
+    crate::market::resources::import(db, &rows).await
+}
+
+/// Pays the fees of the demo's bookings through the ledger writer and refunds the cancelled
+/// ones, so their transfers are in the journal and `ledger verify` holds; run once, right
+/// after [`fill`] (the demo is drawn again from the same rows). Returns (paid, refunded).
+pub async fn pay_market_resources(
+    db: &Db,
+    spec: &DemoSpec,
+    currency: &Currency,
+) -> Result<(usize, usize)> {
+    let (demo, rows) = market_demo(db, spec, currency).await?;
+    crate::market::resources::post_demo_fees(db, &demo, &rows).await
+}
+
+/// The demo's resources and bookings, drawn over the organisations and accounts written.
+async fn market_demo(
+    db: &Db,
+    spec: &DemoSpec,
+    currency: &Currency,
+) -> Result<(
+    distretto_domain::demo::market_resources::DemoResources,
+    crate::market::resources::ResourcesData,
+)> {
+    use std::collections::HashMap;
+    // Lenders: active organisations with an admin and an account in the district currency.
+    let mut owners: Vec<(uuid::Uuid, uuid::Uuid, String, uuid::Uuid)> = with_pool!(db.read(), pool => sqlx::query_as(
+        "SELECT o.id, m.person_id, o.locality, a.id FROM organizations o JOIN memberships m ON m.organization_id = o.id \
+         JOIN accounts a ON a.owner_kind = 'organization' AND a.owner_id = o.id AND a.currency = $1 \
+         WHERE o.status = 'active' AND m.role = 'admin' ORDER BY o.id, m.person_id, a.id LIMIT 400")
+        .bind(&currency.code).fetch_all(pool).await)?;
+    owners.dedup_by_key(|o| o.0);
+    // Bookers: organisations' admins paying from the organisation's account, and people
+    // paying from their own.
+    // Bookers: people paying from their own account and organisations' admins paying from the
+    // organisation's, those with the most room under their credit limit first.
+    let mut bookers: Vec<(uuid::Uuid, uuid::Uuid)> = Vec::new();
+    for (kind, join) in [
+        (
+            "person",
+            "JOIN people p ON a.owner_id = p.id AND p.membership_status = 'member'",
+        ),
+        (
+            "organization",
+            "JOIN memberships m ON m.organization_id = a.owner_id AND m.role = 'admin'",
+        ),
+    ] {
+        let who = if kind == "person" {
+            "p.id"
+        } else {
+            "m.person_id"
+        };
+        let found: Vec<(uuid::Uuid, uuid::Uuid)> = with_pool!(db.read(), pool => sqlx::query_as(&format!(
+            "SELECT {who}, a.id FROM accounts a {join} WHERE a.owner_kind = $2 AND a.currency = $1 \
+             ORDER BY a.balance_minor + a.credit_limit_minor DESC, a.id LIMIT 60"))
+            .bind(&currency.code).bind(kind).fetch_all(pool).await)?;
+        bookers.extend(found);
+    }
+    let lenders: Vec<(uuid::Uuid, uuid::Uuid, String)> =
+        owners.iter().map(|o| (o.0, o.1, o.2.clone())).collect();
+    let accounts: HashMap<uuid::Uuid, uuid::Uuid> = owners.iter().map(|o| (o.0, o.3)).collect();
+    let demo = distretto_domain::demo::market_resources::resources(
+        spec.seed,
+        &lenders,
+        &bookers,
+        currency.unit_minor(),
+    );
+    let rows = crate::market::resources::demo_rows(&demo, &accounts, &currency.code);
+    Ok((demo, rows))
 }
 
 /// The most voters of one body the demo lists (individual members of a national district).

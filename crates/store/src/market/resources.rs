@@ -458,3 +458,159 @@ pub async fn organization_names(
     }
     Ok(out)
 }
+
+/// The rows of the demo's resources and bookings: every booking `held` (paid by
+/// [`post_demo_fees`]) except free ones and those an organisation books of its own resource,
+/// which are `confirmed` at once. `owner_accounts` gives each owner's account.
+pub fn demo_rows(
+    demo: &distretto_domain::demo::market_resources::DemoResources,
+    owner_accounts: &std::collections::HashMap<Uuid, Uuid>,
+    currency: &str,
+) -> ResourcesData {
+    use distretto_domain::market::resource::format_windows;
+    let mut d = ResourcesData::default();
+    for r in &demo.resources {
+        d.resources.push(ResourceRow {
+            id: r.id,
+            owner_id: r.owner,
+            kind: r.kind.code().into(),
+            name: r.name.clone(),
+            description: r.description.into(),
+            place: r.place.clone(),
+            rules: r.rules_text.into(),
+            currency: currency.into(),
+            fee_minor: r.rules.fee_minor,
+            fee_unit: r.rules.fee_unit.code().into(),
+            availability: format_windows(&r.rules.windows),
+            min_minutes: r.rules.min_minutes,
+            max_minutes: r.rules.max_minutes,
+            max_ahead_days: r.rules.max_ahead_days,
+            free_cancel_hours: r.rules.cancellation.free_hours,
+            kept_percent: r.rules.cancellation.kept_percent,
+            enabled: r.rules.enabled,
+            created_by: r.created_by,
+            created_at: r.created_at,
+            updated_at: r.created_at,
+        });
+    }
+    for b in &demo.bookings {
+        let Some(r) = demo.resources.get(b.resource) else {
+            continue;
+        };
+        let payee = owner_accounts.get(&r.owner).copied();
+        let free = b.fee_minor == 0 || payee.is_none() || payee == Some(b.account);
+        d.bookings.push(BookingRow {
+            id: b.id,
+            resource_id: r.id,
+            booked_by: b.booked_by,
+            account_id: b.account,
+            payee_account: if free { None } else { payee },
+            starts_at: b.slot.start,
+            ends_at: b.slot.end,
+            status: if free { "confirmed" } else { "held" }.into(),
+            fee_minor: if free { 0 } else { b.fee_minor },
+            free_cancel_hours: r.rules.cancellation.free_hours,
+            kept_percent: r.rules.cancellation.kept_percent,
+            transfer_id: None,
+            refund_minor: None,
+            refund_transfer_id: None,
+            release_reason: None,
+            note: String::new(),
+            idempotency_key: None,
+            request_hash: None,
+            created_at: b.created_at,
+            confirmed_at: free.then_some(b.created_at),
+            cancelled_at: None,
+        });
+    }
+    d
+}
+
+/// Pays the demo's held bookings through the ledger writer (each confirmed as paid; one
+/// refused by a credit limit is released with the reason), then cancels the demo's cancelled
+/// ones, refunding through the writer what their policy gave back. Returns (paid, refunded).
+pub async fn post_demo_fees(
+    db: &Db,
+    demo: &distretto_domain::demo::market_resources::DemoResources,
+    rows: &ResourcesData,
+) -> Result<(usize, usize)> {
+    use crate::ledger::writer::MAX_BATCH;
+    use crate::ledger::{Command, CommandError, Effect, LedgerWriter, NewLeg};
+    use distretto_domain::ledger::TransferKind;
+    let writer = LedgerWriter::spawn(db.clone(), MAX_BATCH);
+    let memo = |b: &BookingRow| {
+        let name = rows
+            .resources
+            .iter()
+            .find(|r| r.id == b.resource_id)
+            .map(|r| r.name.clone())
+            .unwrap_or_default();
+        let s = b.starts_at;
+        format!(
+            "{name} · {:04}-{:02}-{:02}",
+            s.year(),
+            u8::from(s.month()),
+            s.day()
+        )
+    };
+    let mut paid = 0;
+    let mut refunded = 0;
+    // Two rounds: fees, then refunds (a refund needs its booking confirmed).
+    for round in 0..2 {
+        let mut tasks = tokio::task::JoinSet::new();
+        for (b, g) in rows.bookings.iter().zip(&demo.bookings) {
+            let Some(payee) = b.payee_account else {
+                continue;
+            };
+            let command = if round == 0 {
+                let leg = NewLeg::new(
+                    TransferKind::Booking,
+                    b.account_id,
+                    payee,
+                    b.fee_minor,
+                    memo(b),
+                );
+                Command::single(leg, Effect::Booking(b.id), b.booked_by)
+            } else if g.cancelled_at.is_some() && g.refund_minor > 0 {
+                let leg = NewLeg::new(
+                    TransferKind::BookingRefund,
+                    payee,
+                    b.account_id,
+                    g.refund_minor,
+                    memo(b),
+                );
+                Command::single(leg, Effect::BookingRefund(b.id), b.booked_by)
+            } else {
+                continue;
+            };
+            let writer = writer.clone();
+            let id = b.id;
+            tasks.spawn(async move { (id, writer.submit(command).await) });
+        }
+        while let Some(joined) = tasks.join_next().await {
+            let Ok((id, result)) = joined else { continue };
+            match result {
+                Ok(_) if round == 0 => paid += 1,
+                Ok(_) => refunded += 1,
+                Err(e @ CommandError::Store(_)) => {
+                    return Err(StoreError::Sqlx(sqlx::Error::Protocol(format!(
+                        "demo booking fee: {e}"
+                    ))));
+                }
+                Err(e) if round == 0 => {
+                    release(db, id, e.code()).await?;
+                }
+                Err(_) => {}
+            }
+        }
+    }
+    // Cancellations without a refund (free bookings, or too late for one).
+    for (b, g) in rows.bookings.iter().zip(&demo.bookings) {
+        if let Some(at) = g.cancelled_at
+            && (b.payee_account.is_none() || g.refund_minor == 0)
+        {
+            cancel_without_refund(db, b.id, at).await?;
+        }
+    }
+    Ok((paid, refunded))
+}
