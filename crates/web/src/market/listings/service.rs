@@ -176,7 +176,7 @@ pub async fn matches(
         side.counterpart(),
         subject.category,
         subject.point,
-        matching::MAX_MATCH_KM,
+        (matching::MAX_MATCH_KM, matching::NEAR_MATCH_KM),
         &words,
         today(),
         MAX_CANDIDATES,
