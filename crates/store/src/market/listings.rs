@@ -292,7 +292,8 @@ pub struct Candidate {
 /// Open, valid listings of `side` that may match a listing of `category` at `point` with
 /// title `words`: of the same category within `same_km` (and unlocated ones), of a related
 /// category within `near_km`, and sharing a title word within `near_km`, whatever their
-/// category; at most `max` of each kind. Without a point, distance bounds nothing.
+/// category; at most `max` of each kind, in index order (no sort: a sort would read every
+/// candidate of a popular category before the first one is returned). Without a point, distance bounds nothing.
 #[allow(clippy::too_many_arguments)]
 pub async fn candidates(
     db: &Db,
@@ -340,7 +341,7 @@ pub async fn candidates(
                 let sql = format!("{SELECT} AND category = '{}' {in_box} LIMIT {max}", category.code());
                 out.extend(sqlx::query_as::<_, Candidate>(&sql).bind(side.code()).bind(today)
                     .bind(same.min_lat).bind(same.max_lat).bind(same.min_lon).bind(same.max_lon).fetch_all(pool).await?);
-                let sql = format!("{SELECT} AND category = '{}' AND lat IS NULL ORDER BY created_at DESC LIMIT {max}", category.code());
+                let sql = format!("{SELECT} AND category = '{}' AND lat IS NULL LIMIT {max}", category.code());
                 out.extend(sqlx::query_as::<_, Candidate>(&sql).bind(side.code()).bind(today).fetch_all(pool).await?);
                 if !related.is_empty() {
                     let sql = format!("{SELECT} AND category IN ({}) {in_box} LIMIT {max}", related.join(", "));
@@ -357,7 +358,7 @@ pub async fn candidates(
             None => {
                 let mut categories = related.clone();
                 categories.push(format!("'{}'", category.code()));
-                let sql = format!("{SELECT} AND category IN ({}) ORDER BY created_at DESC LIMIT {max}", categories.join(", "));
+                let sql = format!("{SELECT} AND category IN ({}) LIMIT {max}", categories.join(", "));
                 out.extend(sqlx::query_as::<_, Candidate>(&sql).bind(side.code()).bind(today).fetch_all(pool).await?);
                 if !words.is_empty() {
                     // $3…$6 are unused here: bind placeholders in order for the shared text.
