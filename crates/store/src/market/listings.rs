@@ -290,14 +290,17 @@ pub struct Candidate {
 }
 
 /// Open, valid listings of `side` that may match a listing of `category` at `point` with
-/// title `words`: its related categories (within `radius_km` when located, plus unlocated
-/// ones), and listings sharing a title word whatever their category; at most `max` of each.
+/// title `words`: of the same category within `same_km` (and unlocated ones), of a related
+/// category within `near_km`, and sharing a title word within `near_km`, whatever their
+/// category; at most `max` of each kind, in index order (no sort: a sort would read every
+/// candidate of a popular category before the first one is returned). Without a point, distance bounds nothing.
+#[allow(clippy::too_many_arguments)]
 pub async fn candidates(
     db: &Db,
     side: ListingSide,
     category: ListingCategory,
     point: Option<GeoPoint>,
-    radius_km: f64,
+    (same_km, near_km): (f64, f64),
     words: &[String],
     today: Date,
     max: u32,
@@ -306,46 +309,65 @@ pub async fn candidates(
     let related: Vec<String> = category
         .related()
         .iter()
+        .skip(1)
         .map(|c| format!("'{}'", c.code()))
         .collect();
-    let categories = related.join(", ");
-    let base = format!(
-        "SELECT id, category, title, lat, lon FROM market_listings \
-         WHERE status = 'open' AND side = $1 AND valid_until >= $2 AND category IN ({categories})"
-    );
+    const SELECT: &str = "SELECT id, category, title, lat, lon FROM market_listings \
+         WHERE status = 'open' AND side = $1 AND valid_until >= $2";
+    let boxes = point.map(|p| {
+        (
+            BoundingBox::around(p, same_km),
+            BoundingBox::around(p, near_km),
+        )
+    });
+    let in_box = "AND lat BETWEEN $3 AND $4 AND lon BETWEEN $5 AND $6";
+    let word_pattern = if db.backend() == "sqlite" {
+        words
+            .iter()
+            .map(|w| format!("\"{w}\""))
+            .collect::<Vec<_>>()
+            .join(" OR ")
+    } else {
+        words.join(" | ")
+    };
+    let word_filter = if db.backend() == "sqlite" {
+        "search_key IN (SELECT rowid FROM market_listings_search WHERE market_listings_search MATCH $7)"
+    } else {
+        "to_tsvector('simple', search_text) @@ to_tsquery('simple', $7)"
+    };
     with_pool!(db.read(), pool => {
-        match point {
-            Some(p) => {
-                let b = BoundingBox::around(p, radius_km);
-                let sql = format!("{base} AND lat BETWEEN $3 AND $4 AND lon BETWEEN $5 AND $6 LIMIT {max}");
+        match boxes {
+            Some((same, near)) => {
+                let sql = format!("{SELECT} AND category = '{}' {in_box} LIMIT {max}", category.code());
                 out.extend(sqlx::query_as::<_, Candidate>(&sql).bind(side.code()).bind(today)
-                    .bind(b.min_lat).bind(b.max_lat).bind(b.min_lon).bind(b.max_lon).fetch_all(pool).await?);
-                let sql = format!("{base} AND lat IS NULL ORDER BY created_at DESC LIMIT {max}");
+                    .bind(same.min_lat).bind(same.max_lat).bind(same.min_lon).bind(same.max_lon).fetch_all(pool).await?);
+                let sql = format!("{SELECT} AND category = '{}' AND lat IS NULL LIMIT {max}", category.code());
                 out.extend(sqlx::query_as::<_, Candidate>(&sql).bind(side.code()).bind(today).fetch_all(pool).await?);
+                if !related.is_empty() {
+                    let sql = format!("{SELECT} AND category IN ({}) {in_box} LIMIT {max}", related.join(", "));
+                    out.extend(sqlx::query_as::<_, Candidate>(&sql).bind(side.code()).bind(today)
+                        .bind(near.min_lat).bind(near.max_lat).bind(near.min_lon).bind(near.max_lon).fetch_all(pool).await?);
+                }
+                if !words.is_empty() {
+                    let sql = format!("{SELECT} {in_box} AND {word_filter} LIMIT {max}");
+                    out.extend(sqlx::query_as::<_, Candidate>(&sql).bind(side.code()).bind(today)
+                        .bind(near.min_lat).bind(near.max_lat).bind(near.min_lon).bind(near.max_lon)
+                        .bind(&word_pattern).fetch_all(pool).await?);
+                }
             }
             None => {
-                let sql = format!("{base} ORDER BY created_at DESC LIMIT {max}");
+                let mut categories = related.clone();
+                categories.push(format!("'{}'", category.code()));
+                let sql = format!("{SELECT} AND category IN ({}) LIMIT {max}", categories.join(", "));
                 out.extend(sqlx::query_as::<_, Candidate>(&sql).bind(side.code()).bind(today).fetch_all(pool).await?);
+                if !words.is_empty() {
+                    // $3…$6 are unused here: bind placeholders in order for the shared text.
+                    let sql = format!("{SELECT} AND $3 = $3 AND $4 = $4 AND $5 = $5 AND $6 = $6 AND {word_filter} LIMIT {max}");
+                    out.extend(sqlx::query_as::<_, Candidate>(&sql).bind(side.code()).bind(today)
+                        .bind(0.0_f64).bind(0.0_f64).bind(0.0_f64).bind(0.0_f64)
+                        .bind(&word_pattern).fetch_all(pool).await?);
+                }
             }
-        }
-        if !words.is_empty() {
-            let (matcher, pattern) = if db.backend() == "sqlite" {
-                (
-                    "search_key IN (SELECT rowid FROM market_listings_search WHERE market_listings_search MATCH $3)",
-                    words.iter().map(|w| format!("\"{w}\"")).collect::<Vec<_>>().join(" OR "),
-                )
-            } else {
-                (
-                    "to_tsvector('simple', search_text) @@ to_tsquery('simple', $3)",
-                    words.iter().map(|w| w.to_string()).collect::<Vec<_>>().join(" | "),
-                )
-            };
-            let sql = format!(
-                "SELECT id, category, title, lat, lon FROM market_listings \
-                 WHERE status = 'open' AND side = $1 AND valid_until >= $2 AND {matcher} \
-                 ORDER BY created_at DESC LIMIT {max}"
-            );
-            out.extend(sqlx::query_as::<_, Candidate>(&sql).bind(side.code()).bind(today).bind(pattern).fetch_all(pool).await?);
         }
         Ok::<_, StoreError>(())
     })?;

@@ -1,5 +1,6 @@
 //! Matching offers to needs: for a listing, rank the open listings of the other side by
-//! category (same category, then same sector), shared words of their titles, and distance.
+//! category (same category, then same sector), shared words of their titles, and distance
+//! (within [`MAX_MATCH_KM`] for the same category, [`NEAR_MATCH_KM`] for any other).
 //!
 //! The order is total and stable: score descending, then distance ascending (unknown distance
 //! last), then id ascending, so the same listings always rank the same.
@@ -18,8 +19,11 @@ pub const SAME_SECTOR: u32 = 40;
 pub const PER_SHARED_WORD: u32 = 15;
 /// Shared words counted at most.
 pub const MAX_SHARED_WORDS: usize = 4;
-/// Beyond this distance a candidate is no match, in km.
+/// Beyond this distance a candidate of the same category is no match, in km.
 pub const MAX_MATCH_KM: f64 = 50.0;
+/// Beyond this distance a candidate of another category (related, or sharing words) is no
+/// match, in km: far away, only the very thing sought is worth the trip.
+pub const NEAR_MATCH_KM: f64 = 15.0;
 /// Closeness points by distance band (km, points).
 pub const NEAR_BANDS: [(f64, u32); 3] = [(5.0, 30), (15.0, 20), (30.0, 10)];
 /// Words too common to say two listings are about the same thing (fr, it, en).
@@ -73,6 +77,9 @@ pub fn score(subject: &MatchSubject, candidate: &MatchSubject) -> Option<Scored>
     };
     let shared = subject.words.intersection(&candidate.words).count();
     if category == 0 && shared == 0 {
+        return None;
+    }
+    if category != SAME_CATEGORY && distance_km.is_some_and(|d| d > NEAR_MATCH_KM) {
         return None;
     }
     let words = PER_SHARED_WORD * u32::try_from(shared.min(MAX_SHARED_WORDS)).unwrap_or(0);
@@ -179,6 +186,23 @@ mod tests {
             score(&need, &offer).map(|s| s.score),
             Some(2 * PER_SHARED_WORD)
         );
+    }
+
+    #[test]
+    fn other_categories_match_only_nearby() {
+        use ListingCategory as C;
+        let need = subject(1, C::FreshProduce, "verdure", Some(AOSTA));
+        // Châtillon is ~23 km away: the same category matches, a related one does not.
+        assert!(score(&need, &subject(2, C::FreshProduce, "x", Some(CHATILLON))).is_some());
+        assert!(score(&need, &subject(3, C::LivestockDairy, "x", Some(CHATILLON))).is_none());
+        assert!(
+            score(
+                &need,
+                &subject(4, C::BakeryPasta, "verdure", Some(CHATILLON))
+            )
+            .is_none()
+        );
+        assert!(score(&need, &subject(5, C::LivestockDairy, "x", Some(SARRE))).is_some());
     }
 
     #[test]

@@ -209,13 +209,11 @@ impl ListingDraft {
         if (valid_until - today).whole_days() > MAX_VALIDITY_DAYS {
             return Err(Invalid::new("market_valid_until_too_far", "valid_until"));
         }
-        if let Some(from) = available_from {
-            if valid_until < from {
-                return Err(Invalid::new(
-                    "market_valid_until_before_start",
-                    "valid_until",
-                ));
-            }
+        if available_from.is_some_and(|from| valid_until < from) {
+            return Err(Invalid::new(
+                "market_valid_until_before_start",
+                "valid_until",
+            ));
         }
         Ok(Self {
             side,

@@ -176,7 +176,7 @@ pub async fn matches(
         side.counterpart(),
         subject.category,
         subject.point,
-        matching::MAX_MATCH_KM,
+        (matching::MAX_MATCH_KM, matching::NEAR_MATCH_KM),
         &words,
         today(),
         MAX_CANDIDATES,
@@ -441,19 +441,17 @@ pub async fn owner_names(
 ) -> Result<BTreeMap<Uuid, String>, AppError> {
     let mut names = BTreeMap::new();
     for r in rows.iter().take(600) {
-        if let Some(o) = r.owner_organization_id {
-            if let std::collections::btree_map::Entry::Vacant(e) = names.entry(o) {
-                if let Ok(org) = distretto_store::directory::get(&state.db, o).await {
-                    e.insert(org.name);
-                }
-            }
+        if let Some(o) = r.owner_organization_id
+            && let std::collections::btree_map::Entry::Vacant(e) = names.entry(o)
+            && let Ok(org) = distretto_store::directory::get(&state.db, o).await
+        {
+            e.insert(org.name);
         }
-        if let Some(p) = r.owner_person_id {
-            if let std::collections::btree_map::Entry::Vacant(e) = names.entry(p) {
-                if let Ok(person) = distretto_store::membership::person(&state.db, p).await {
-                    e.insert(person.name);
-                }
-            }
+        if let Some(p) = r.owner_person_id
+            && let std::collections::btree_map::Entry::Vacant(e) = names.entry(p)
+            && let Ok(person) = distretto_store::membership::person(&state.db, p).await
+        {
+            e.insert(person.name);
         }
     }
     Ok(names)
