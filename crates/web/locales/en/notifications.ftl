@@ -14,3 +14,5 @@ notifications_unread = { $count ->
     [one] One unread notification
    *[other] { $count } unread notifications
 }
+notification_market_match_subject = A match for your listing: { $title }
+notification_market_match_body = A new listing in the marketplace may meet yours: { $title }.

@@ -14,3 +14,5 @@ notifications_unread = { $count ->
     [one] Une notification non lue
    *[other] { $count } notifications non lues
 }
+notification_market_match_subject = Une correspondance pour votre annonce : { $title }
+notification_market_match_body = Une nouvelle annonce des échanges pourrait répondre à la vôtre : { $title }.

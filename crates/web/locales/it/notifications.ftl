@@ -14,3 +14,5 @@ notifications_unread = { $count ->
     [one] Una notifica da leggere
    *[other] { $count } notifiche da leggere
 }
+notification_market_match_subject = Un abbinamento per il tuo annuncio: { $title }
+notification_market_match_body = Un nuovo annuncio negli scambi potrebbe rispondere al tuo: { $title }.

@@ -22,7 +22,7 @@ pub(crate) fn router() -> axum::Router<AppState> {
 }
 
 struct Line {
-    subject: Uuid,
+    href: String,
     title: String,
     text: String,
     at: String,
@@ -44,12 +44,12 @@ async fn list(State(state): State<AppState>, viewer: Viewer) -> Result<Response,
     let mut lines = Vec::with_capacity(rows.len());
     for n in &rows {
         if let std::collections::hash_map::Entry::Vacant(e) = about.entry(n.subject_id) {
-            e.insert(service::proposal_words(&state, n.subject_id).await);
+            e.insert(service::subject_words(&state, &n.kind, n.subject_id).await);
         }
         let (title, body) = about.get(&n.subject_id).cloned().unwrap_or_default();
         let (title, text) = service::words(viewer.lang, &n.kind, &title, &body);
         lines.push(Line {
-            subject: n.subject_id,
+            href: service::subject_path(&n.kind, n.subject_id),
             title,
             text,
             at: instant(n.created_at),

@@ -33,6 +33,10 @@ fn message_ids(kind: &str) -> (&'static str, &'static str) {
             "notification_deliberation_body",
         ),
         "governance_voting" => ("notification_voting_subject", "notification_voting_body"),
+        crate::market::listings::service::MATCH_NOTIFICATION => (
+            "notification_market_match_subject",
+            "notification_market_match_body",
+        ),
         _ => ("notification_result_subject", "notification_result_body"),
     }
 }
@@ -62,7 +66,7 @@ pub async fn send_pending(
     let mut sent = 0;
     for n in pending {
         if let std::collections::hash_map::Entry::Vacant(e) = proposals.entry(n.subject_id) {
-            e.insert(proposal_words(state, n.subject_id).await);
+            e.insert(subject_words(state, &n.kind, n.subject_id).await);
         }
         let (title, body) = proposals.get(&n.subject_id).cloned().unwrap_or_default();
         let lang = n
@@ -72,9 +76,9 @@ pub async fn send_pending(
             .unwrap_or(state.config.default_lang);
         let (subject, text) = words(lang, &n.kind, &title, &body);
         let link = format!(
-            "{}/governance/proposals/{}",
+            "{}{}",
             state.config.public_url.trim_end_matches('/'),
-            n.subject_id
+            subject_path(&n.kind, n.subject_id)
         );
         let message = Message {
             id: n.id.to_string(),
@@ -91,6 +95,27 @@ pub async fn send_pending(
         sent += 1;
     }
     Ok(sent)
+}
+
+/// The page of a notification's subject: a listing for a market match, else a proposal.
+pub fn subject_path(kind: &str, subject: Uuid) -> String {
+    if kind == crate::market::listings::service::MATCH_NOTIFICATION {
+        format!("/market/{subject}")
+    } else {
+        format!("/governance/proposals/{subject}")
+    }
+}
+
+/// The words a notification's message takes: a listing's title for a market match, else the
+/// proposal's title and body name (empty when gone).
+pub async fn subject_words(state: &AppState, kind: &str, id: Uuid) -> (String, String) {
+    if kind != crate::market::listings::service::MATCH_NOTIFICATION {
+        return proposal_words(state, id).await;
+    }
+    distretto_store::market::listings::get(&state.db, id)
+        .await
+        .map(|l| (l.title, String::new()))
+        .unwrap_or_default()
 }
 
 /// A proposal's title and body name (empty when gone).

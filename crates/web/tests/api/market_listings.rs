@@ -287,6 +287,13 @@ async fn matching_ranks_and_notifies_once(app: TestApp) {
         .unwrap();
     assert_eq!(notes[0].kind, "market_match");
     assert_eq!(notes[0].subject_id.to_string(), need);
+    // Her notifications page names the new need and links to it, in her language.
+    let bea_pages = signed_in(&app, "bea@market.example").await;
+    let (s, html) = page(&bea_pages, &app, "/notifications", "it").await;
+    assert_eq!(s, 200);
+    assert!(html.contains(&format!("href=\"/market/{need}\"")), "{html}");
+    assert!(html.contains("Cerco VERDURE di stagione"), "{html}");
+    assert!(html.contains("abbinamento"), "{html}");
     // The reverse: the offer's matches include the need.
     let (_, v) = app
         .get(&format!("/api/v1/market/listings/{near}/matches"), None)
@@ -636,17 +643,20 @@ async fn export_import_round_trip(app: TestApp) {
         crate::harness::Backend::Postgres
     })
     .await;
+    // The district document carries the market: export → import → export is the same.
     let whole = distretto_store::export::export(&app.db).await.unwrap();
+    assert_eq!(whole.market_listings, data);
     distretto_store::export::import(&other.db, &whole)
-        .await
-        .unwrap();
-    distretto_store::market::listings::import(&other.db, &data)
         .await
         .unwrap();
     let again = distretto_store::market::listings::export(&other.db)
         .await
         .unwrap();
     assert_eq!(again, data);
+    assert_eq!(
+        distretto_store::export::export(&other.db).await.unwrap(),
+        whole
+    );
     let json_a = serde_json::to_string(&data).unwrap();
     let back: distretto_store::market::listings::ListingsData =
         serde_json::from_str(&json_a).unwrap();

@@ -658,11 +658,21 @@ async fn export_import_round_trips(app: TestApp) {
     let district = distretto_store::export::export(&app.db).await.unwrap();
     let first = store::export(&app.db).await.unwrap();
     assert_eq!((first.resources.len(), first.bookings.len()), (1, 2));
-    let other = crate::harness::spawn(crate::harness::Backend::Sqlite).await;
+    // The district document carries resources and bookings.
+    assert_eq!(district.market_resources, first);
+    let other = crate::harness::spawn(if app.db.backend() == "sqlite" {
+        crate::harness::Backend::Sqlite
+    } else {
+        crate::harness::Backend::Postgres
+    })
+    .await;
     distretto_store::export::import(&other.db, &district)
         .await
         .unwrap();
-    store::import(&other.db, &first).await.unwrap();
+    assert_eq!(
+        distretto_store::export::export(&other.db).await.unwrap(),
+        district
+    );
     let second = store::export(&other.db).await.unwrap();
     assert_eq!(
         serde_json::to_string(&first).unwrap(),
