@@ -422,6 +422,13 @@ pub fn listings(seed: u64, places: &[DemoPlace], people: &[Uuid]) -> Vec<DemoLis
     out
 }
 
+/// A coordinate rounded to five decimals (about a metre), so that its shortest decimal form is
+/// short and the district document reads it back to the same bits (a sum such as
+/// 45.6442 + 0.01 prints as 45.654199999999996, which JSON readers may round to 45.6542).
+fn five_decimals(degrees: f64) -> f64 {
+    (degrees * 100_000.0).round() / 100_000.0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -459,11 +466,4 @@ mod tests {
         ids.dedup();
         assert_eq!(ids.len(), a.len());
     }
-}
-
-/// A coordinate rounded to five decimals (about a metre), so that its shortest decimal form is
-/// short and the district document reads it back to the same bits (a sum such as
-/// 45.6442 + 0.01 prints as 45.654199999999996, which JSON readers may round to 45.6542).
-fn five_decimals(degrees: f64) -> f64 {
-    (degrees * 100_000.0).round() / 100_000.0
 }
