@@ -119,7 +119,16 @@ fn export_import_export_gives_the_same_document() {
     let doc: serde_json::Value = serde_json::from_slice(&one).unwrap();
     assert_eq!(
         (doc["format"].as_str(), doc["version"].as_u64()),
-        (Some("distretto-district"), Some(5))
+        (Some("distretto-district"), Some(6))
+    );
+    assert!(
+        doc["market_listings"]["listings"].as_array().unwrap().len() >= 100
+            && doc["market_resources"]["bookings"]
+                .as_array()
+                .unwrap()
+                .len()
+                >= 100,
+        "the demo's offers, needs and bookings travel with the district"
     );
     assert!(
         doc["governance"]["proposals"].as_array().unwrap().len() >= 14,
