@@ -25,6 +25,9 @@ CREATE TABLE market_listings (
     updated_at TIMESTAMPTZ NOT NULL,
     -- Folded title, description and locality: what the full-text index holds.
     search_text TEXT NOT NULL,
+    -- The place tokens of the listing's grid cells (geo::cell_tokens): "words near a point"
+    -- intersects two full-text indexes instead of reading a popular word or a dense area whole.
+    cells TEXT NOT NULL DEFAULT '',
     CHECK ((owner_person_id IS NULL) <> (owner_organization_id IS NULL)),
     CHECK ((lat IS NULL) = (lon IS NULL))
 );
@@ -41,6 +44,7 @@ CREATE INDEX market_listings_author ON market_listings (author_id, created_at);
 
 -- Word-prefix search as in the directory (0003): a GIN index over the folded text.
 CREATE INDEX market_listings_search_fts ON market_listings USING gin (to_tsvector('simple', search_text));
+CREATE INDEX market_listings_cells_fts ON market_listings USING gin (to_tsvector('simple', cells));
 
 -- Who took up which listing (once), and what the ledger was asked to do for it.
 CREATE TABLE market_takeups (

@@ -25,6 +25,9 @@ CREATE TABLE market_listings (
     updated_at TIMESTAMPTZ NOT NULL,
     -- Folded title, description and locality: what the full-text index holds.
     search_text TEXT NOT NULL,
+    -- The place tokens of the listing's grid cells (geo::cell_tokens), so that "words near a
+    -- point" is one intersection inside the full-text index.
+    cells TEXT NOT NULL DEFAULT '',
     search_key INTEGER,
     CHECK ((owner_person_id IS NULL) <> (owner_organization_id IS NULL)),
     CHECK ((lat IS NULL) = (lon IS NULL))
@@ -42,18 +45,18 @@ CREATE INDEX market_listings_owner_org ON market_listings (owner_organization_id
 CREATE INDEX market_listings_author ON market_listings (author_id, created_at);
 
 -- Word-prefix search as in the directory (0003): an FTS5 index keyed by an explicit integer.
-CREATE VIRTUAL TABLE market_listings_search USING fts5(search_text, tokenize = 'unicode61 remove_diacritics 2');
+CREATE VIRTUAL TABLE market_listings_search USING fts5(search_text, cells, tokenize = 'unicode61 remove_diacritics 2');
 
 CREATE TRIGGER market_listings_search_insert AFTER INSERT ON market_listings BEGIN
     UPDATE market_listings SET search_key = (SELECT COALESCE(MAX(search_key), 0) + 1 FROM market_listings)
         WHERE id = new.id;
-    INSERT INTO market_listings_search (rowid, search_text)
-        SELECT search_key, search_text FROM market_listings WHERE id = new.id;
+    INSERT INTO market_listings_search (rowid, search_text, cells)
+        SELECT search_key, search_text, cells FROM market_listings WHERE id = new.id;
 END;
 
-CREATE TRIGGER market_listings_search_update AFTER UPDATE OF search_text ON market_listings BEGIN
+CREATE TRIGGER market_listings_search_update AFTER UPDATE OF search_text, cells ON market_listings BEGIN
     DELETE FROM market_listings_search WHERE rowid = old.search_key;
-    INSERT INTO market_listings_search (rowid, search_text) VALUES (new.search_key, new.search_text);
+    INSERT INTO market_listings_search (rowid, search_text, cells) VALUES (new.search_key, new.search_text, new.cells);
 END;
 
 CREATE TRIGGER market_listings_search_delete AFTER DELETE ON market_listings BEGIN

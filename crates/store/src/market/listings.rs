@@ -3,7 +3,7 @@
 
 use crate::export::read_all;
 use crate::{Db, Result, StoreError, values_placeholders, with_pool};
-use distretto_domain::market::listing::geo::{BoundingBox, GeoPoint, lon_scale};
+use distretto_domain::market::listing::geo::{BoundingBox, GeoPoint, covering_cells, lon_scale};
 use distretto_domain::market::listing::{
     ListingCategory, ListingDraft, ListingQuery, ListingSide, search_text,
 };
@@ -90,11 +90,11 @@ impl ListingRow {
 }
 
 const COLUMNS: &str = "id, side, kind, category, title, description, credit_minor, euro_cents, locality, lat, lon, available_from, valid_until, owner_person_id, owner_organization_id, author_id, status, created_at, updated_at";
-const INSERT_COLUMNS: usize = 20;
+const INSERT_COLUMNS: usize = 21;
 
 fn listings_sql(rows: usize) -> String {
     format!(
-        "INSERT INTO market_listings ({COLUMNS}, search_text) VALUES {}",
+        "INSERT INTO market_listings ({COLUMNS}, search_text, cells) VALUES {}",
         values_placeholders(rows, INSERT_COLUMNS)
     )
 }
@@ -122,6 +122,9 @@ macro_rules! bind_listing {
             .bind(r.created_at)
             .bind(r.updated_at)
             .bind(search_text(&r.title, &r.description, &r.locality))
+            .bind(distretto_domain::market::listing::geo::cell_tokens(
+                r.point(),
+            ))
     }};
 }
 
@@ -152,20 +155,35 @@ enum Bind {
 }
 
 /// Builds the `WHERE` of a search: open, still valid, then words (full-text word prefixes as
-/// in the directory), filters and the circle around a point (a bounding box the index ranges
-/// over, then the squared equirectangular distance, which orders like the true distance).
+/// in the directory), filters and the circle around a point (a bounding box, then the squared
+/// equirectangular distance, which orders like the true distance).
+///
+/// Words near a point go to the full-text index together with the grid cells covering the
+/// circle (`geo::covering_cells`), so the index returns only the listings that have both, and
+/// the box is then checked on those rows (`+lat`: not through the latitude index, which would
+/// read every listing of the band). Without words, the latitude index reads the box.
 fn search_filter(backend: &str, q: &ListingQuery, today: Date) -> (String, Vec<Bind>) {
     let mut binds = vec![Bind::Day(today)];
     let mut sql = String::from("status = 'open' AND valid_until >= $1");
+    let cells = q
+        .near
+        .and_then(|(centre, radius_km)| covering_cells(centre, radius_km))
+        .filter(|_| !q.words.is_empty());
     if !q.words.is_empty() {
         if backend == "sqlite" {
-            binds.push(Bind::Text(
-                q.words
-                    .iter()
-                    .map(|w| format!("\"{w}\"*"))
-                    .collect::<Vec<_>>()
-                    .join(" "),
-            ));
+            let words = q
+                .words
+                .iter()
+                .map(|w| format!("\"{w}\"*"))
+                .collect::<Vec<_>>()
+                .join(" ");
+            binds.push(Bind::Text(match &cells {
+                Some(cells) => format!(
+                    "search_text : ({words}) AND cells : ({})",
+                    cells.join(" OR ")
+                ),
+                None => format!("search_text : ({words})"),
+            }));
             sql.push_str(&format!(
                 " AND search_key IN (SELECT rowid FROM market_listings_search WHERE market_listings_search MATCH ${})",
                 binds.len()
@@ -182,6 +200,13 @@ fn search_filter(backend: &str, q: &ListingQuery, today: Date) -> (String, Vec<B
                 " AND to_tsvector('simple', search_text) @@ to_tsquery('simple', ${})",
                 binds.len()
             ));
+            if let Some(cells) = &cells {
+                binds.push(Bind::Text(cells.join(" | ")));
+                sql.push_str(&format!(
+                    " AND to_tsvector('simple', cells) @@ to_tsquery('simple', ${})",
+                    binds.len()
+                ));
+            }
         }
     }
     for (column, value) in [
@@ -203,8 +228,9 @@ fn search_filter(backend: &str, q: &ListingQuery, today: Date) -> (String, Vec<B
             Bind::Real(b.min_lon),
             Bind::Real(b.max_lon),
         ]);
+        let lat = if q.words.is_empty() { "lat" } else { "+lat" };
         sql.push_str(&format!(
-            " AND lat BETWEEN ${} AND ${} AND lon BETWEEN ${} AND ${}",
+            " AND {lat} BETWEEN ${} AND ${} AND lon BETWEEN ${} AND ${}",
             n + 1,
             n + 2,
             n + 3,
@@ -267,16 +293,30 @@ pub async fn search(db: &Db, q: &ListingQuery, today: Date) -> Result<(Vec<Listi
         }
         None => ("created_at DESC, id".to_owned(), binds.clone()),
     };
+    // The page's ids with the total in one pass (a window over every match), then the page's
+    // rows: the sort holds ids, not whole listings.
     let page_sql = format!(
-        "SELECT {COLUMNS} FROM market_listings WHERE {filter} ORDER BY {} LIMIT {} OFFSET {}",
+        "SELECT id, COUNT(*) OVER () FROM market_listings WHERE {filter} ORDER BY {} LIMIT {} OFFSET {}",
         order.0, q.limit, q.offset
     );
-    let count_sql = format!("SELECT COUNT(*) FROM market_listings WHERE {filter}");
-    with_pool!(db.read(), pool => {
-        let rows = bind_all!(sqlx::query_as::<_, ListingRow>(&page_sql), &order.1).fetch_all(pool).await?;
-        let total: i64 = bind_all!(sqlx::query_scalar::<_, i64>(&count_sql), &binds).fetch_one(pool).await?;
-        Ok((rows, total))
-    })
+    let page: Vec<(Uuid, i64)> = with_pool!(db.read(), pool => {
+        bind_all!(sqlx::query_as::<_, (Uuid, i64)>(&page_sql), &order.1).fetch_all(pool).await
+    })?;
+    let total = match page.first() {
+        Some((_, total)) => *total,
+        None if q.offset == 0 => 0,
+        // Past the last page: the window saw no row, count them.
+        None => {
+            let count_sql = format!("SELECT COUNT(*) FROM market_listings WHERE {filter}");
+            with_pool!(db.read(), pool => {
+                bind_all!(sqlx::query_scalar::<_, i64>(&count_sql), &binds).fetch_one(pool).await
+            })?
+        }
+    };
+    let ids: Vec<Uuid> = page.iter().map(|(id, _)| *id).collect();
+    let mut rows = by_ids(db, &ids).await?;
+    rows.sort_by_key(|r| ids.iter().position(|id| *id == r.id));
+    Ok((rows, total))
 }
 
 /// What matching reads of a candidate: no description.
@@ -321,20 +361,41 @@ pub async fn candidates(
         )
     });
     let in_box = "AND lat BETWEEN $3 AND $4 AND lon BETWEEN $5 AND $6";
-    let word_pattern = if db.backend() == "sqlite" {
-        words
+    // Listings sharing a word near the point: the words and the cells covering the near circle
+    // intersect inside the full-text index (see `search_filter`), and the box is checked on the
+    // rows it returns (`+lat`), so a common word is never read whole.
+    let near_cells = point
+        .and_then(|p| covering_cells(p, near_km))
+        .unwrap_or_default();
+    let (word_pattern, cell_pattern) = if db.backend() == "sqlite" {
+        let words = words
             .iter()
             .map(|w| format!("\"{w}\""))
             .collect::<Vec<_>>()
-            .join(" OR ")
+            .join(" OR ");
+        let pattern = if near_cells.is_empty() {
+            format!("search_text : ({words})")
+        } else {
+            format!(
+                "search_text : ({words}) AND cells : ({})",
+                near_cells.join(" OR ")
+            )
+        };
+        (pattern, String::new())
     } else {
-        words.join(" | ")
+        (words.join(" | "), near_cells.join(" | "))
     };
-    let word_filter = if db.backend() == "sqlite" {
-        "search_key IN (SELECT rowid FROM market_listings_search WHERE market_listings_search MATCH $7)"
-    } else {
-        "to_tsvector('simple', search_text) @@ to_tsquery('simple', $7)"
+    let word_filter = match (db.backend(), near_cells.is_empty()) {
+        ("sqlite", _) => {
+            "search_key IN (SELECT rowid FROM market_listings_search WHERE market_listings_search MATCH $7) AND $8 = $8"
+        }
+        (_, true) => "to_tsvector('simple', search_text) @@ to_tsquery('simple', $7) AND $8 = $8",
+        (_, false) => {
+            "to_tsvector('simple', search_text) @@ to_tsquery('simple', $7) \
+             AND to_tsvector('simple', cells) @@ to_tsquery('simple', $8)"
+        }
     };
+    let words_in_box = "AND +lat BETWEEN $3 AND $4 AND lon BETWEEN $5 AND $6";
     with_pool!(db.read(), pool => {
         match boxes {
             Some((same, near)) => {
@@ -349,10 +410,10 @@ pub async fn candidates(
                         .bind(near.min_lat).bind(near.max_lat).bind(near.min_lon).bind(near.max_lon).fetch_all(pool).await?);
                 }
                 if !words.is_empty() {
-                    let sql = format!("{SELECT} {in_box} AND {word_filter} LIMIT {max}");
+                    let sql = format!("{SELECT} {words_in_box} AND {word_filter} LIMIT {max}");
                     out.extend(sqlx::query_as::<_, Candidate>(&sql).bind(side.code()).bind(today)
                         .bind(near.min_lat).bind(near.max_lat).bind(near.min_lon).bind(near.max_lon)
-                        .bind(&word_pattern).fetch_all(pool).await?);
+                        .bind(&word_pattern).bind(&cell_pattern).fetch_all(pool).await?);
                 }
             }
             None => {
@@ -365,7 +426,7 @@ pub async fn candidates(
                     let sql = format!("{SELECT} AND $3 = $3 AND $4 = $4 AND $5 = $5 AND $6 = $6 AND {word_filter} LIMIT {max}");
                     out.extend(sqlx::query_as::<_, Candidate>(&sql).bind(side.code()).bind(today)
                         .bind(0.0_f64).bind(0.0_f64).bind(0.0_f64).bind(0.0_f64)
-                        .bind(&word_pattern).fetch_all(pool).await?);
+                        .bind(&word_pattern).bind(&cell_pattern).fetch_all(pool).await?);
                 }
             }
         }

@@ -86,6 +86,61 @@ pub fn lon_scale(lat: f64) -> f64 {
     lat.to_radians().cos().max(1e-6)
 }
 
+/// The grid levels of the place tokens the full-text index holds beside a listing's words: the
+/// side of a cell in degrees, finest first. A search "words near a point" asks the index for
+/// the words *and* one of the cells covering the circle, so the index intersects both and
+/// neither a popular word nor a dense area is read whole.
+pub const CELL_LEVELS_DEG: [f64; 3] = [0.05, 0.2, 0.8];
+
+/// The most cells one search names: the finest level whose cover stays within this is used.
+pub const MAX_SEARCH_CELLS: u64 = 36;
+
+/// The token of the cell at `level` holding (`lat`, `lon`): `g{level}x{column}y{row}`, columns
+/// and rows counted from −180° and −90° so they are never negative.
+fn cell_token(level: usize, lat: f64, lon: f64) -> String {
+    let side = CELL_LEVELS_DEG[level];
+    let column = ((lon + 180.0) / side).floor() as i64;
+    let row = ((lat + 90.0) / side).floor() as i64;
+    format!("g{level}x{column}y{row}")
+}
+
+/// A point's place tokens, one per level, space-separated (empty without a point).
+pub fn cell_tokens(point: Option<GeoPoint>) -> String {
+    let Some(p) = point else {
+        return String::new();
+    };
+    (0..CELL_LEVELS_DEG.len())
+        .map(|level| cell_token(level, p.lat, p.lon))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The tokens of the cells covering the box around `centre` within `radius_km`, at the finest
+/// level that needs at most [`MAX_SEARCH_CELLS`]; `None` when even the coarsest needs more (a
+/// search wider than a region, which the box alone serves).
+pub fn covering_cells(centre: GeoPoint, radius_km: f64) -> Option<Vec<String>> {
+    let b = BoundingBox::around(centre, radius_km);
+    for (level, side) in CELL_LEVELS_DEG.iter().enumerate() {
+        let first_column = ((b.min_lon + 180.0) / side).floor() as i64;
+        let last_column = ((b.max_lon + 180.0) / side).floor() as i64;
+        let first_row = ((b.min_lat + 90.0) / side).floor() as i64;
+        let last_row = ((b.max_lat + 90.0) / side).floor() as i64;
+        let count = (last_column - first_column + 1).unsigned_abs()
+            * (last_row - first_row + 1).unsigned_abs();
+        if count > MAX_SEARCH_CELLS {
+            continue;
+        }
+        let mut cells = Vec::with_capacity(count as usize);
+        for column in first_column..=last_column {
+            for row in first_row..=last_row {
+                cells.push(format!("g{level}x{column}y{row}"));
+            }
+        }
+        return Some(cells);
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,6 +159,20 @@ mod tests {
         let d = haversine_km(p(45.7370, 7.3201), p(45.7969, 6.9690));
         assert!((d - 28.0).abs() < 3.0, "{d}");
         assert_eq!(haversine_km(p(10.0, 10.0), p(10.0, 10.0)), 0.0);
+    }
+
+    #[test]
+    fn cells_are_named_per_level_and_cover_a_district_search() {
+        assert_eq!(cell_tokens(None), "");
+        // Turin: 45.07 N, 7.69 E.
+        assert_eq!(
+            cell_tokens(Some(p(45.0703, 7.6869))),
+            "g0x3753y2701 g1x938y675 g2x234y168"
+        );
+        // 5 km around Turin: the finest level; 30 km: the 0.2° level; a continent: none.
+        assert!(covering_cells(p(45.0703, 7.6869), 5.0).unwrap()[0].starts_with("g0x"));
+        assert!(covering_cells(p(45.0703, 7.6869), 30.0).unwrap()[0].starts_with("g1x"));
+        assert_eq!(covering_cells(p(45.0703, 7.6869), 3000.0), None);
     }
 
     #[test]
@@ -128,6 +197,25 @@ mod tests {
             let q = p(la2.to_degrees(), lo2.to_degrees());
             prop_assert!(haversine_km(c, q) <= radius + 1e-6);
             prop_assert!(BoundingBox::around(c, radius).contains(q), "{q:?}");
+        }
+
+        #[test]
+        fn every_point_within_the_radius_has_a_covering_cell(
+            lat in -80.0f64..80.0, lon in -170.0f64..170.0,
+            dlat in -1.0f64..1.0, dlon in -1.0f64..1.0, radius in 0.1f64..100.0,
+        ) {
+            let c = p(lat, lon);
+            let q = p(lat + dlat * 0.5, lon + dlon * 0.5);
+            if haversine_km(c, q) <= radius {
+                if let Some(cells) = covering_cells(c, radius) {
+                    prop_assert!(cells.len() as u64 <= MAX_SEARCH_CELLS);
+                    let tokens = cell_tokens(Some(q));
+                    prop_assert!(
+                        tokens.split(' ').any(|t| cells.contains(&t.to_owned())),
+                        "{tokens} not in {cells:?}"
+                    );
+                }
+            }
         }
 
         #[test]
