@@ -125,6 +125,53 @@ async fn publish_and_search(app: TestApp) {
         )
         .await;
     assert_eq!(ids(&v), vec![near.clone()]);
+    // Words near a point (words and grid cells intersected in the full-text index): both bike
+    // repairers within 40 km, nearest first, only Sarre within 10 km, none of them for a word
+    // they lack; the second page keeps the total, a page past the end counts them still.
+    for (radius_km, expected) in [
+        (40, vec![near.clone(), far.clone()]),
+        (10, vec![near.clone()]),
+    ] {
+        let (_, v) = app
+            .get(
+                &format!(
+                    "/api/v1/market/listings?q=VELO&lat={}&lon={}&radius_km={radius_km}",
+                    AOSTA.0, AOSTA.1
+                ),
+                None,
+            )
+            .await;
+        assert_eq!(ids(&v), expected, "{radius_km} km: {v}");
+        assert_eq!(v["total"], expected.len(), "{v}");
+    }
+    let (_, v) = app
+        .get(
+            &format!(
+                "/api/v1/market/listings?q=verdure&side=offer&lat={}&lon={}&radius_km=40",
+                AOSTA.0, AOSTA.1
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(v["total"], 0, "{v}");
+    let (_, v) = app
+        .get(
+            &format!(
+                "/api/v1/market/listings?q=velo&lat={}&lon={}&radius_km=40&limit=1&offset=1",
+                AOSTA.0, AOSTA.1
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (ids(&v), v["total"].as_i64()),
+        (vec![far.clone()], Some(2)),
+        "{v}"
+    );
+    let (_, v) = app
+        .get("/api/v1/market/listings?q=velo&limit=5&offset=10", None)
+        .await;
+    assert_eq!((ids(&v).len(), v["total"].as_i64()), (0, Some(2)), "{v}");
     // Newest first without a point; paging keeps the total.
     let (_, v) = app.get("/api/v1/market/listings?limit=1", None).await;
     assert_eq!(ids(&v), vec![need.clone()]);
