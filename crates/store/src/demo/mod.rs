@@ -459,12 +459,16 @@ async fn write_governance(db: &Db, spec: &DemoSpec) -> Result<()> {
 
 /// The demo's offers and needs over the organisations and members just written.
 async fn write_market_listings(db: &Db, spec: &DemoSpec) -> Result<()> {
-    let places: Vec<(uuid::Uuid, uuid::Uuid, String, f64, f64)> = with_pool!(db.read(), pool => sqlx::query_as(
-        "SELECT o.id, MIN(m.person_id), o.locality, o.lat, o.lon FROM organizations o \
+    // The first admin (by id) of each organisation publishes for it; PostgreSQL has no MIN over
+    // uuids, so the first row per organisation is kept here.
+    let mut places: Vec<(uuid::Uuid, uuid::Uuid, String, f64, f64)> = with_pool!(db.read(), pool => sqlx::query_as(
+        "SELECT o.id, m.person_id, o.locality, o.lat, o.lon FROM organizations o \
          JOIN memberships m ON m.organization_id = o.id AND m.role = 'admin' \
          WHERE o.status = 'active' AND o.lat IS NOT NULL AND o.lon IS NOT NULL \
-         GROUP BY o.id, o.locality, o.lat, o.lon ORDER BY o.id LIMIT 300")
+         ORDER BY o.id, m.person_id LIMIT 3000")
         .fetch_all(pool).await)?;
+    places.dedup_by_key(|p| p.0);
+    places.truncate(300);
     let people: Vec<uuid::Uuid> = with_pool!(db.read(), pool => sqlx::query_scalar(
         "SELECT id FROM people WHERE membership_status = 'member' AND role = 'person' ORDER BY id LIMIT $1")
         .bind(DEMO_MAX_VOTERS).fetch_all(pool).await)?;
