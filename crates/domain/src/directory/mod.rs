@@ -3,6 +3,7 @@
 pub mod murmurations;
 mod profile;
 mod vocabulary;
+pub(crate) use vocabulary::vocabulary;
 
 pub use profile::{OrganizationProfile, ProfileInput, WorkersFte, parse_phone};
 pub use vocabulary::{OrganizationKind, OrganizationStatus, Sector};

@@ -30,6 +30,8 @@ macro_rules! vocabulary {
         }
     };
 }
+/// Shared with the other closed vocabularies of the domain (the marketplace's).
+pub(crate) use vocabulary;
 
 vocabulary! {
     /// The kind of a member organisation (glossary: organisation).

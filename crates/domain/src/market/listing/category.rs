@@ -4,37 +4,7 @@
 use crate::directory::Sector;
 use crate::directory::murmurations::EssglobalConcept;
 
-/// Declares a closed vocabulary: a `Copy` enum with its snake_case code, `ALL` and `parse`.
-macro_rules! vocabulary {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $code:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($(#[$vmeta])* $variant),+ }
-
-        impl $name {
-            /// Every value, in display order.
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            /// The stable snake_case code used in the API, the database and Fluent ids.
-            pub const fn code(self) -> &'static str {
-                match self { $($name::$variant => $code),+ }
-            }
-
-            /// Parses a code; `None` for anything else.
-            pub fn parse(code: &str) -> Option<Self> {
-                match code { $($code => Some($name::$variant),)+ _ => None }
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.code())
-            }
-        }
-    };
-}
-pub(crate) use vocabulary;
+use crate::directory::vocabulary;
 
 vocabulary! {
     /// What a listing is about. Each category is one NACE Rev. 2 group (see

@@ -8,8 +8,8 @@ pub mod geo;
 pub mod matching;
 pub mod murmurations;
 
+use crate::directory::vocabulary;
 pub use category::ListingCategory;
-use category::vocabulary;
 pub use geo::{BoundingBox, GeoPoint, haversine_km};
 
 use crate::Invalid;
