@@ -154,23 +154,37 @@ enum Bind {
     Day(Date),
 }
 
-/// Builds the `WHERE` of a search: open, still valid, then words (full-text word prefixes as
-/// in the directory), filters and the circle around a point (a bounding box, then the squared
-/// equirectangular distance, which orders like the true distance).
+/// The `FROM` and `WHERE` of a search: open, still valid, then words (full-text word
+/// prefixes as in the directory), filters and the circle around a point (a bounding box, then
+/// the squared equirectangular distance, which orders like the true distance).
 ///
-/// Words near a point go to the full-text index together with the grid cells covering the
-/// circle (`geo::covering_cells`), so the index returns only the listings that have both, and
-/// the box is then checked on those rows (`+lat`: not through the latitude index, which would
-/// read every listing of the band). Without words, the latitude index reads the box.
-fn search_filter(backend: &str, q: &ListingQuery, today: Date) -> (String, Vec<Bind>) {
+/// On SQLite, words drive the query: the full-text index is the outer loop (`CROSS JOIN` fixes
+/// the order, since the planner would otherwise walk an index of every open listing and probe
+/// the word list for each), and each listing it returns is checked from
+/// `market_listings_search_rows` alone. Words near a point go to the full-text index together
+/// with the grid cells covering the circle (`geo::covering_cells`), so the index returns only
+/// the listings that have both. Without words, the latitude index reads the box.
+struct SearchFilter {
+    from: &'static str,
+    sql: String,
+    binds: Vec<Bind>,
+}
+
+const LISTINGS: &str = "market_listings";
+const WORDS_THEN_LISTINGS: &str = "market_listings_search CROSS JOIN market_listings \
+     ON market_listings.search_key = market_listings_search.rowid";
+
+fn search_filter(backend: &str, q: &ListingQuery, today: Date) -> SearchFilter {
     let mut binds = vec![Bind::Day(today)];
     let mut sql = String::from("status = 'open' AND valid_until >= $1");
+    let mut from = LISTINGS;
     let cells = q
         .near
         .and_then(|(centre, radius_km)| covering_cells(centre, radius_km))
         .filter(|_| !q.words.is_empty());
     if !q.words.is_empty() {
         if backend == "sqlite" {
+            from = WORDS_THEN_LISTINGS;
             let words = q
                 .words
                 .iter()
@@ -185,7 +199,7 @@ fn search_filter(backend: &str, q: &ListingQuery, today: Date) -> (String, Vec<B
                 None => format!("search_text : ({words})"),
             }));
             sql.push_str(&format!(
-                " AND search_key IN (SELECT rowid FROM market_listings_search WHERE market_listings_search MATCH ${})",
+                " AND market_listings_search MATCH ${}",
                 binds.len()
             ));
         } else {
@@ -220,39 +234,43 @@ fn search_filter(backend: &str, q: &ListingQuery, today: Date) -> (String, Vec<B
         }
     }
     if let Some((centre, radius_km)) = q.near {
-        let b = BoundingBox::around(centre, radius_km);
         let n = binds.len();
-        binds.extend([
-            Bind::Real(b.min_lat),
-            Bind::Real(b.max_lat),
-            Bind::Real(b.min_lon),
-            Bind::Real(b.max_lon),
-        ]);
-        let lat = if q.words.is_empty() { "lat" } else { "+lat" };
-        sql.push_str(&format!(
-            " AND {lat} BETWEEN ${} AND ${} AND lon BETWEEN ${} AND ${}",
-            n + 1,
-            n + 2,
-            n + 3,
-            n + 4
-        ));
-        // Within the circle: (Δlat² + (k·Δlon)²) in degrees², against the radius in degrees.
-        let deg =
-            (radius_km / distretto_domain::market::listing::geo::EARTH_RADIUS_KM).to_degrees();
-        let n = binds.len();
-        binds.extend([
-            Bind::Real(centre.lat),
-            Bind::Real(centre.lon),
-            Bind::Real(lon_scale(centre.lat)),
-            Bind::Real(deg * deg),
-        ]);
-        sql.push_str(&format!(
-            " AND {} <= ${}",
-            distance_sql(n + 1, n + 2, n + 3),
-            n + 4
-        ));
+        sql.push_str(&within_circle_sql(n + 1));
+        binds.extend(circle_binds(centre, radius_km));
     }
-    (sql, binds)
+    SearchFilter { from, sql, binds }
+}
+
+/// ` AND` the point lies within a circle, whose box and distance are bound from `$first` on
+/// (the eight values of [`circle_binds`]): a range on latitude and longitude that an index can
+/// read, then the squared distance in degrees² against the radius in degrees.
+fn within_circle_sql(first: usize) -> String {
+    let n = first;
+    format!(
+        " AND lat BETWEEN ${n} AND ${} AND lon BETWEEN ${} AND ${} AND {} <= ${}",
+        n + 1,
+        n + 2,
+        n + 3,
+        distance_sql(n + 4, n + 5, n + 6),
+        n + 7
+    )
+}
+
+/// The values [`within_circle_sql`] binds: the box, the centre with its longitude scale, and
+/// the radius in degrees, squared.
+fn circle_binds(centre: GeoPoint, radius_km: f64) -> [Bind; 8] {
+    let b = BoundingBox::around(centre, radius_km);
+    let deg = (radius_km / distretto_domain::market::listing::geo::EARTH_RADIUS_KM).to_degrees();
+    [
+        Bind::Real(b.min_lat),
+        Bind::Real(b.max_lat),
+        Bind::Real(b.min_lon),
+        Bind::Real(b.max_lon),
+        Bind::Real(centre.lat),
+        Bind::Real(centre.lon),
+        Bind::Real(lon_scale(centre.lat)),
+        Bind::Real(deg * deg),
+    ]
 }
 
 /// The squared equirectangular distance in degrees² from the bound point `$lat, $lon` with
@@ -278,36 +296,35 @@ macro_rules! bind_all {
 /// One page of open listings matching the query: nearest first around a point, else newest
 /// first; and how many match in all.
 pub async fn search(db: &Db, q: &ListingQuery, today: Date) -> Result<(Vec<ListingRow>, i64)> {
-    let (filter, binds) = search_filter(db.backend(), q, today);
-    let order = match q.near {
+    let SearchFilter { from, sql, binds } = search_filter(db.backend(), q, today);
+    let (order, order_binds) = match q.near {
         Some((centre, _)) => {
             let n = binds.len();
-            let sql = distance_sql(n + 1, n + 2, n + 3);
             let mut extra = binds.clone();
             extra.extend([
                 Bind::Real(centre.lat),
                 Bind::Real(centre.lon),
                 Bind::Real(lon_scale(centre.lat)),
             ]);
-            (format!("{sql}, id"), extra)
+            (format!("{}, id", distance_sql(n + 1, n + 2, n + 3)), extra)
         }
         None => ("created_at DESC, id".to_owned(), binds.clone()),
     };
     // The page's ids with the total in one pass (a window over every match), then the page's
     // rows: the sort holds ids, not whole listings.
     let page_sql = format!(
-        "SELECT id, COUNT(*) OVER () FROM market_listings WHERE {filter} ORDER BY {} LIMIT {} OFFSET {}",
-        order.0, q.limit, q.offset
+        "SELECT id, COUNT(*) OVER () FROM {from} WHERE {sql} ORDER BY {order} LIMIT {} OFFSET {}",
+        q.limit, q.offset
     );
     let page: Vec<(Uuid, i64)> = with_pool!(db.read(), pool => {
-        bind_all!(sqlx::query_as::<_, (Uuid, i64)>(&page_sql), &order.1).fetch_all(pool).await
+        bind_all!(sqlx::query_as::<_, (Uuid, i64)>(&page_sql), &order_binds).fetch_all(pool).await
     })?;
     let total = match page.first() {
         Some((_, total)) => *total,
         None if q.offset == 0 => 0,
         // Past the last page: the window saw no row, count them.
         None => {
-            let count_sql = format!("SELECT COUNT(*) FROM market_listings WHERE {filter}");
+            let count_sql = format!("SELECT COUNT(*) FROM {from} WHERE {sql}");
             with_pool!(db.read(), pool => {
                 bind_all!(sqlx::query_scalar::<_, i64>(&count_sql), &binds).fetch_one(pool).await
             })?
@@ -329,112 +346,159 @@ pub struct Candidate {
     pub lon: Option<f64>,
 }
 
-/// Open, valid listings of `side` that may match a listing of `category` at `point` with
-/// title `words`: of the same category within `same_km` (and unlocated ones), of a related
-/// category within `near_km`, and sharing a title word within `near_km`, whatever their
-/// category; at most `max` of each kind, in index order (no sort: a sort would read every
-/// candidate of a popular category before the first one is returned). Without a point, distance bounds nothing.
-#[allow(clippy::too_many_arguments)]
-pub async fn candidates(
+const CANDIDATE_COLUMNS: &str = "id, category, title, lat, lon";
+
+/// The first `max` open, valid listings of `side` in one of `categories` (codes), nearest
+/// first within `km` of `point` (from `market_listings_candidates` alone); without a point, in
+/// index order.
+async fn candidates_in(
+    db: &Db,
+    side: ListingSide,
+    categories: &[ListingCategory],
+    point: Option<GeoPoint>,
+    km: f64,
+    today: Date,
+    max: u32,
+) -> Result<Vec<Candidate>> {
+    if categories.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut binds = vec![Bind::Text(side.code().to_owned()), Bind::Day(today)];
+    let list: Vec<String> = categories
+        .iter()
+        .map(|c| {
+            binds.push(Bind::Text(c.code().to_owned()));
+            format!("${}", binds.len())
+        })
+        .collect();
+    let mut sql = format!(
+        "SELECT {CANDIDATE_COLUMNS} FROM market_listings WHERE status = 'open' AND side = $1 \
+         AND valid_until >= $2 AND category IN ({})",
+        list.join(", ")
+    );
+    if let Some(p) = point {
+        let n = binds.len();
+        sql.push_str(&within_circle_sql(n + 1));
+        sql.push_str(&format!(
+            " ORDER BY {}, id",
+            distance_sql(n + 5, n + 6, n + 7)
+        ));
+        binds.extend(circle_binds(p, km));
+    }
+    sql.push_str(&format!(" LIMIT {max}"));
+    Ok(with_pool!(db.read(), pool => {
+        bind_all!(sqlx::query_as::<_, Candidate>(&sql), &binds).fetch_all(pool).await
+    })?)
+}
+
+/// Matching's first candidates for a listing of `category` at `point`: the nearest `max` open,
+/// valid listings of `side` in the same category within `km`, and (with a point) up to `max`
+/// unlocated ones, for which distance bounds nothing.
+pub async fn same_category_candidates(
     db: &Db,
     side: ListingSide,
     category: ListingCategory,
     point: Option<GeoPoint>,
-    (same_km, near_km): (f64, f64),
-    words: &[String],
+    km: f64,
     today: Date,
     max: u32,
 ) -> Result<Vec<Candidate>> {
-    let mut out = Vec::new();
-    let related: Vec<String> = category
-        .related()
-        .iter()
-        .skip(1)
-        .map(|c| format!("'{}'", c.code()))
-        .collect();
-    const SELECT: &str = "SELECT id, category, title, lat, lon FROM market_listings \
-         WHERE status = 'open' AND side = $1 AND valid_until >= $2";
-    let boxes = point.map(|p| {
-        (
-            BoundingBox::around(p, same_km),
-            BoundingBox::around(p, near_km),
-        )
-    });
-    let in_box = "AND lat BETWEEN $3 AND $4 AND lon BETWEEN $5 AND $6";
-    // Listings sharing a word near the point: the words and the cells covering the near circle
-    // intersect inside the full-text index (see `search_filter`), and the box is checked on the
-    // rows it returns (`+lat`), so a common word is never read whole.
-    let near_cells = point
-        .and_then(|p| covering_cells(p, near_km))
+    let mut out = candidates_in(db, side, &[category], point, km, today, max).await?;
+    if point.is_some() {
+        let sql = format!(
+            "SELECT {CANDIDATE_COLUMNS} FROM market_listings WHERE status = 'open' AND side = $1 \
+             AND valid_until >= $2 AND category = $3 AND lat IS NULL LIMIT {max}"
+        );
+        out.extend(with_pool!(db.read(), pool => {
+            sqlx::query_as::<_, Candidate>(&sql)
+                .bind(side.code())
+                .bind(today)
+                .bind(category.code())
+                .fetch_all(pool)
+                .await
+        })?);
+    }
+    Ok(out)
+}
+
+/// The nearest `max` open, valid listings of `side` in a category related to `category` (the
+/// same sector, not the category itself) within `km` of `point`.
+pub async fn related_candidates(
+    db: &Db,
+    side: ListingSide,
+    category: ListingCategory,
+    point: Option<GeoPoint>,
+    km: f64,
+    today: Date,
+    max: u32,
+) -> Result<Vec<Candidate>> {
+    let related: Vec<ListingCategory> = category.related().into_iter().skip(1).collect();
+    candidates_in(db, side, &related, point, km, today, max).await
+}
+
+/// The nearest `max` open, valid listings of `side`, whatever their category, whose words
+/// include one of `words` (folded, whole words), within `km` of `point`. On SQLite the
+/// full-text index drives (see [`search_filter`]): the words and the cells covering the circle
+/// intersect inside it, so a common word is never read whole.
+pub async fn word_candidates(
+    db: &Db,
+    side: ListingSide,
+    words: &[String],
+    point: Option<GeoPoint>,
+    km: f64,
+    today: Date,
+    max: u32,
+) -> Result<Vec<Candidate>> {
+    if words.is_empty() {
+        return Ok(Vec::new());
+    }
+    let cells = point
+        .and_then(|p| covering_cells(p, km))
         .unwrap_or_default();
-    let (word_pattern, cell_pattern) = if db.backend() == "sqlite" {
+    let mut binds = vec![Bind::Text(side.code().to_owned()), Bind::Day(today)];
+    let (from, mut sql) = if db.backend() == "sqlite" {
         let words = words
             .iter()
             .map(|w| format!("\"{w}\""))
             .collect::<Vec<_>>()
             .join(" OR ");
-        let pattern = if near_cells.is_empty() {
+        binds.push(Bind::Text(if cells.is_empty() {
             format!("search_text : ({words})")
         } else {
             format!(
                 "search_text : ({words}) AND cells : ({})",
-                near_cells.join(" OR ")
+                cells.join(" OR ")
             )
-        };
-        (pattern, String::new())
+        }));
+        (
+            WORDS_THEN_LISTINGS,
+            "market_listings_search MATCH $3".to_owned(),
+        )
     } else {
-        (words.join(" | "), near_cells.join(" | "))
+        binds.push(Bind::Text(words.join(" | ")));
+        let mut sql = "to_tsvector('simple', search_text) @@ to_tsquery('simple', $3)".to_owned();
+        if !cells.is_empty() {
+            binds.push(Bind::Text(cells.join(" | ")));
+            sql.push_str(" AND to_tsvector('simple', cells) @@ to_tsquery('simple', $4)");
+        }
+        (LISTINGS, sql)
     };
-    let word_filter = match (db.backend(), near_cells.is_empty()) {
-        ("sqlite", _) => {
-            "search_key IN (SELECT rowid FROM market_listings_search WHERE market_listings_search MATCH $7) AND $8 = $8"
-        }
-        (_, true) => "to_tsvector('simple', search_text) @@ to_tsquery('simple', $7) AND $8 = $8",
-        (_, false) => {
-            "to_tsvector('simple', search_text) @@ to_tsquery('simple', $7) \
-             AND to_tsvector('simple', cells) @@ to_tsquery('simple', $8)"
-        }
-    };
-    let words_in_box = "AND +lat BETWEEN $3 AND $4 AND lon BETWEEN $5 AND $6";
-    with_pool!(db.read(), pool => {
-        match boxes {
-            Some((same, near)) => {
-                let sql = format!("{SELECT} AND category = '{}' {in_box} LIMIT {max}", category.code());
-                out.extend(sqlx::query_as::<_, Candidate>(&sql).bind(side.code()).bind(today)
-                    .bind(same.min_lat).bind(same.max_lat).bind(same.min_lon).bind(same.max_lon).fetch_all(pool).await?);
-                let sql = format!("{SELECT} AND category = '{}' AND lat IS NULL LIMIT {max}", category.code());
-                out.extend(sqlx::query_as::<_, Candidate>(&sql).bind(side.code()).bind(today).fetch_all(pool).await?);
-                if !related.is_empty() {
-                    let sql = format!("{SELECT} AND category IN ({}) {in_box} LIMIT {max}", related.join(", "));
-                    out.extend(sqlx::query_as::<_, Candidate>(&sql).bind(side.code()).bind(today)
-                        .bind(near.min_lat).bind(near.max_lat).bind(near.min_lon).bind(near.max_lon).fetch_all(pool).await?);
-                }
-                if !words.is_empty() {
-                    let sql = format!("{SELECT} {words_in_box} AND {word_filter} LIMIT {max}");
-                    out.extend(sqlx::query_as::<_, Candidate>(&sql).bind(side.code()).bind(today)
-                        .bind(near.min_lat).bind(near.max_lat).bind(near.min_lon).bind(near.max_lon)
-                        .bind(&word_pattern).bind(&cell_pattern).fetch_all(pool).await?);
-                }
-            }
-            None => {
-                let mut categories = related.clone();
-                categories.push(format!("'{}'", category.code()));
-                let sql = format!("{SELECT} AND category IN ({}) LIMIT {max}", categories.join(", "));
-                out.extend(sqlx::query_as::<_, Candidate>(&sql).bind(side.code()).bind(today).fetch_all(pool).await?);
-                if !words.is_empty() {
-                    // $3…$6 are unused here: bind placeholders in order for the shared text.
-                    let sql = format!("{SELECT} AND $3 = $3 AND $4 = $4 AND $5 = $5 AND $6 = $6 AND {word_filter} LIMIT {max}");
-                    out.extend(sqlx::query_as::<_, Candidate>(&sql).bind(side.code()).bind(today)
-                        .bind(0.0_f64).bind(0.0_f64).bind(0.0_f64).bind(0.0_f64)
-                        .bind(&word_pattern).bind(&cell_pattern).fetch_all(pool).await?);
-                }
-            }
-        }
-        Ok::<_, StoreError>(())
-    })?;
-    out.sort_by_key(|c| c.id);
-    out.dedup_by_key(|c| c.id);
-    Ok(out)
+    sql.push_str(" AND status = 'open' AND side = $1 AND valid_until >= $2");
+    if let Some(p) = point {
+        let n = binds.len();
+        sql.push_str(&within_circle_sql(n + 1));
+        sql.push_str(&format!(
+            " ORDER BY {}, id",
+            distance_sql(n + 5, n + 6, n + 7)
+        ));
+        binds.extend(circle_binds(p, km));
+    }
+    let sql = format!(
+        "SELECT market_listings.id, category, title, lat, lon FROM {from} WHERE {sql} LIMIT {max}"
+    );
+    Ok(with_pool!(db.read(), pool => {
+        bind_all!(sqlx::query_as::<_, Candidate>(&sql), &binds).fetch_all(pool).await
+    })?)
 }
 
 /// Listings by id (bounded by the caller), in no particular order.

@@ -717,8 +717,71 @@ async fn export_import_round_trip(app: TestApp) {
     assert_eq!(v["total"], 1, "{v}");
 }
 
+/// In a busy category, matching reads the nearest candidates first: 2,100 offers of the
+/// need's category 40 km south (more than matching reads of one kind, and first in the
+/// index's latitude order) do not hide the one 2 km away, which shares no word with the need.
+async fn a_busy_category_yields_its_nearest_offers(app: TestApp) {
+    use distretto_store::market::listings::{ListingRow, insert_listings};
+    let (_, coord) = app.coordinator().await;
+    let (bea_id, bea, _) = app.member(&coord, "bea@market.example").await;
+    let (_, carl, _) = app.member(&coord, "carl@market.example").await;
+    let bea_id: uuid::Uuid = bea_id.parse().unwrap();
+    let now = time::OffsetDateTime::now_utc();
+    let far: Vec<ListingRow> = (0..2_100)
+        .map(|i| ListingRow {
+            id: uuid::Uuid::now_v7(),
+            side: "offer".into(),
+            kind: "good".into(),
+            category: "fresh_produce".into(),
+            title: format!("Cassetta {i}"),
+            description: String::new(),
+            credit_minor: None,
+            euro_cents: None,
+            locality: "Ivrea".into(),
+            lat: Some(AOSTA.0 - 0.36 + f64::from(i % 50) * 0.0001),
+            lon: Some(AOSTA.1 + f64::from(i / 50) * 0.0001),
+            available_from: None,
+            valid_until: now.date() + time::Duration::days(30),
+            owner_person_id: Some(bea_id),
+            owner_organization_id: None,
+            author_id: bea_id,
+            status: "open".into(),
+            created_at: now,
+            updated_at: now,
+        })
+        .collect();
+    insert_listings(&app.db, &far).await.unwrap();
+    let near = publish(
+        &app,
+        &bea,
+        &listing("offer", "fresh_produce", "Patate", Some(SARRE)),
+    )
+    .await;
+    let need = publish(
+        &app,
+        &carl,
+        &listing("need", "fresh_produce", "Cerco verdure", Some(AOSTA)),
+    )
+    .await;
+    let (s, v) = app
+        .get(&format!("/api/v1/market/listings/{need}/matches"), None)
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let found = ids(&v);
+    assert_eq!(found.len(), 20, "{v}");
+    assert_eq!(found[0], near, "{v}");
+    // The rest are the far offers, nearest first.
+    let km: Vec<f64> = v["items"].as_array().unwrap()[1..]
+        .iter()
+        .map(|i| i["distance_km"].as_f64().unwrap())
+        .collect();
+    assert!(km.iter().all(|d| (39.0..41.0).contains(d)), "{km:?}");
+    assert!(km.windows(2).all(|w| w[0] <= w[1]), "{km:?}");
+}
+
 on_both!(
     publish_and_search,
+    a_busy_category_yields_its_nearest_offers,
     matching_ranks_and_notifies_once,
     take_up_and_references,
     refusals_write_nothing,

@@ -118,6 +118,21 @@ pub fn rank(subject: &MatchSubject, candidates: &[MatchSubject], max: usize) -> 
     scored
 }
 
+/// The highest score a candidate of a related category (the same sector) can reach: every
+/// shared word counted, at the closest distance band.
+pub const BEST_RELATED_SCORE: u32 = SAME_SECTOR + WORDS_AT_MOST + NEAR_BANDS[0].1;
+/// The highest score a candidate of an unrelated category can reach: by its words alone.
+pub const BEST_UNRELATED_SCORE: u32 = WORDS_AT_MOST + NEAR_BANDS[0].1;
+const WORDS_AT_MOST: u32 = PER_SHARED_WORD * MAX_SHARED_WORDS as u32;
+
+/// Whether the best `max` of `ranked` (ranked best first, as [`rank`] returns them) are final
+/// whatever candidates scoring at most `bound` are added: the `max`-th already scores above
+/// it, so none of them could enter or reorder the first `max`. Matching reads the same
+/// category first and skips the other categories when this holds.
+pub fn settled(ranked: &[Scored], max: usize, bound: u32) -> bool {
+    max == 0 || ranked.get(max - 1).is_some_and(|s| s.score > bound)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -211,7 +226,59 @@ mod tests {
         assert!(rank(&s, std::slice::from_ref(&s), 5).is_empty());
     }
 
+    #[test]
+    fn the_bounds_are_the_best_scores_of_other_categories() {
+        use ListingCategory as C;
+        let need = subject(1, C::FreshProduce, "verdure pane mele uova", Some(AOSTA));
+        let related = subject(2, C::LivestockDairy, "verdure pane mele uova", Some(SARRE));
+        let other = subject(3, C::DigitalIt, "verdure pane mele uova", Some(SARRE));
+        assert_eq!(
+            score(&need, &related).map(|s| s.score),
+            Some(BEST_RELATED_SCORE)
+        );
+        assert_eq!(
+            score(&need, &other).map(|s| s.score),
+            Some(BEST_UNRELATED_SCORE)
+        );
+    }
+
     proptest! {
+        #[test]
+        fn skipping_other_categories_once_settled_changes_nothing(
+            seeds in proptest::collection::vec((0usize..4, 0u8..16, -0.12f64..0.12, -0.12f64..0.12, any::<bool>()), 0..60),
+            max in 0usize..25,
+        ) {
+            use ListingCategory as C;
+            // The same category, two related ones and an unrelated one, within about 15 km,
+            // so that every stage often decides the ranking.
+            let categories = [C::FreshProduce, C::LivestockDairy, C::GardeningLandscape, C::DigitalIt];
+            let words = ["pane", "verdure", "bici", "legna"];
+            let candidates: Vec<MatchSubject> = seeds.iter().enumerate().map(|(i, (c, w, dl, dn, located))| {
+                let title: Vec<&str> = (0..4).filter(|b| w & (1 << b) != 0).map(|b| words[b]).collect();
+                subject(
+                    100 + i as u128,
+                    categories[*c],
+                    &title.join(" "),
+                    located.then_some((AOSTA.0 + dl, AOSTA.1 + dn)),
+                )
+            }).collect();
+            let need = subject(1, ListingCategory::FreshProduce, "verdure pane bici", Some(AOSTA));
+            let all = rank(&need, &candidates, max);
+            // As matching reads them: the same category, then related, then the rest.
+            let (same, rest): (Vec<_>, Vec<_>) = candidates.iter().cloned().partition(|c| c.category == need.category);
+            let (related, unrelated): (Vec<_>, Vec<_>) = rest.into_iter().partition(|c| c.category.sector() == need.category.sector());
+            let mut read = same;
+            let mut staged = rank(&need, &read, max);
+            for (stage, bound) in [(related, BEST_RELATED_SCORE), (unrelated, BEST_UNRELATED_SCORE)] {
+                if settled(&staged, max, bound) {
+                    continue;
+                }
+                read.extend(stage);
+                staged = rank(&need, &read, max);
+            }
+            prop_assert_eq!(all, staged);
+        }
+
         #[test]
         fn ranking_is_stable_whatever_the_input_order(
             seeds in proptest::collection::vec((0usize..25, 0u8..4, -0.3f64..0.3, -0.3f64..0.3, any::<bool>()), 1..40),

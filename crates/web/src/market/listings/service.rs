@@ -25,7 +25,7 @@ use uuid::Uuid;
 pub const MAX_MATCHES: usize = 20;
 /// Counterpart owners told of a new listing at most.
 pub const MAX_NOTIFIED: usize = 10;
-/// Candidates read per query when matching.
+/// Candidates read per query when matching (the nearest first).
 pub const MAX_CANDIDATES: u32 = 2_000;
 /// Days a take-up's invoice gives to pay.
 pub const INVOICE_DUE_DAYS: i64 = 30;
@@ -158,6 +158,24 @@ fn subject_of(
     })
 }
 
+/// Candidates read so far by matching, as it scores them, each once.
+#[derive(Default)]
+struct Read {
+    subjects: Vec<MatchSubject>,
+    seen: std::collections::HashSet<Uuid>,
+}
+
+impl Read {
+    fn add(&mut self, candidates: Vec<store::Candidate>) {
+        for c in candidates {
+            if self.seen.insert(c.id) {
+                self.subjects
+                    .extend(subject_of(c.id, &c.category, &c.title, c.lat, c.lon));
+            }
+        }
+    }
+}
+
 /// The best open counterpart listings for `l`, best first, with their scores.
 pub async fn matches(
     state: &AppState,
@@ -171,22 +189,56 @@ pub async fn matches(
         return Err(AppError::internal());
     };
     let words: Vec<String> = subject.words.iter().take(8).cloned().collect();
-    let candidates = store::candidates(
-        &state.db,
-        side.counterpart(),
-        subject.category,
-        subject.point,
-        (matching::MAX_MATCH_KM, matching::NEAR_MATCH_KM),
-        &words,
-        today(),
-        MAX_CANDIDATES,
-    )
-    .await?;
-    let subjects: Vec<MatchSubject> = candidates
-        .iter()
-        .filter_map(|c| subject_of(c.id, &c.category, &c.title, c.lat, c.lon))
-        .collect();
-    let ranked = matching::rank(&subject, &subjects, max);
+    let (side, today) = (side.counterpart(), today());
+    let (category, point) = (subject.category, subject.point);
+    // The same category first, nearest first; the other categories only while they could
+    // still enter the best `max` (`matching::settled`): in a busy district the same category
+    // alone decides, and the wider reads are skipped.
+    let mut read = Read::default();
+    read.add(
+        store::same_category_candidates(
+            &state.db,
+            side,
+            category,
+            point,
+            matching::MAX_MATCH_KM,
+            today,
+            MAX_CANDIDATES,
+        )
+        .await?,
+    );
+    let mut ranked = matching::rank(&subject, &read.subjects, max);
+    let near_km = matching::NEAR_MATCH_KM;
+    if !matching::settled(&ranked, max, matching::BEST_RELATED_SCORE) {
+        read.add(
+            store::related_candidates(
+                &state.db,
+                side,
+                category,
+                point,
+                near_km,
+                today,
+                MAX_CANDIDATES,
+            )
+            .await?,
+        );
+        ranked = matching::rank(&subject, &read.subjects, max);
+    }
+    if !matching::settled(&ranked, max, matching::BEST_UNRELATED_SCORE) {
+        read.add(
+            store::word_candidates(
+                &state.db,
+                side,
+                &words,
+                point,
+                near_km,
+                today,
+                MAX_CANDIDATES,
+            )
+            .await?,
+        );
+        ranked = matching::rank(&subject, &read.subjects, max);
+    }
     let ids: Vec<Uuid> = ranked.iter().map(|s| s.id).collect();
     let mut rows: HashMap<Uuid, ListingRow> = store::by_ids(&state.db, &ids)
         .await?
