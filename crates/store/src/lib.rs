@@ -7,6 +7,7 @@ pub mod clearing;
 pub mod demo;
 pub mod directory;
 pub mod export;
+pub mod federation;
 pub mod governance;
 pub mod ledger;
 pub mod market;

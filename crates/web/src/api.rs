@@ -40,6 +40,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::governance::api::router())
         .merge(crate::market::listings::api_router())
         .merge(crate::market::resources::api_router())
+        .merge(crate::federation::api::router())
 }
 
 /// A list answer, as CONTRACT.md promises: `{"items":[…],"total":N}`.

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod clearing;
 pub mod directory;
 pub mod error;
+pub mod federation;
 pub mod governance;
 pub mod i18n;
 pub mod ledger;

@@ -13,7 +13,7 @@ use crate::{Db, Result, StoreError, with_pool};
 /// The document's format name.
 pub const FORMAT: &str = "distretto-district";
 /// The document's version; each capability that adds data bumps it and keeps reading older ones.
-pub const VERSION: u32 = 6;
+pub const VERSION: u32 = 7;
 
 /// Rows read per query while exporting, so memory per query stays bounded.
 const PAGE_ROWS: i64 = 5_000;
@@ -77,6 +77,8 @@ pub struct DistrictDocument {
     /// Shared resources and their bookings (version 6).
     #[serde(default)]
     pub market_resources: crate::market::resources::ResourcesData,
+    #[serde(default)]
+    pub federation: crate::federation::FederationData,
 }
 
 /// Reads a whole table in pages ordered by `order`, keyed by offset (the table does not change
@@ -127,6 +129,7 @@ pub async fn export(db: &Db) -> Result<DistrictDocument> {
         default_limits: crate::ledger::default_limits(db).await?,
         market_listings: crate::market::listings::export(db).await?,
         market_resources: crate::market::resources::export(db).await?,
+        federation: crate::federation::export(db).await?,
         format: FORMAT.into(),
         version: VERSION,
         organizations: read_all(db, "SELECT id, name, kind, legal_form, sector, description, website, contact_email, phone, address, postcode, locality, lat, lon, founded_year, workers_fte_hundredths, volunteers, status, charter_version, charter_signed_at, created_at, updated_at FROM organizations ORDER BY id").await?,
@@ -241,5 +244,6 @@ pub async fn import(db: &Db, doc: &DistrictDocument) -> Result<(), ImportError> 
     crate::ledger::insert_default_limits(db, &doc.default_limits).await?;
     crate::market::listings::import(db, &doc.market_listings).await?;
     crate::market::resources::import(db, &doc.market_resources).await?;
+    crate::federation::import(db, &doc.federation).await?;
     Ok(())
 }

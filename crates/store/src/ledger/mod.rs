@@ -67,7 +67,7 @@ impl TransferRow {
 }
 
 /// Hashes as lowercase hex in the export document.
-mod hex_bytes {
+pub(crate) mod hex_bytes {
     use serde::{Deserialize, Deserializer, Serializer};
 
     pub fn serialize<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {

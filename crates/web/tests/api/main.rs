@@ -3,6 +3,7 @@
 
 mod clearing;
 mod directory;
+mod federation;
 mod governance;
 mod governance_authz;
 mod governance_decisions;

@@ -1,0 +1,19 @@
+# Federation between districts: errors of links and of signed messages
+federation_bad_url = This is not the address of a district (it must start with https:// or http://, and not be this district's own).
+federation_bad_key = This is not an Ed25519 public key (32 bytes in base64) with its key id.
+federation_link_exists = This district is already linked, or asked to be linked, with that address.
+federation_key_mismatch = The key does not match the one that district signed its request with: check it with their coordinator.
+federation_link_not_requested = That district has not asked to be linked, or its request was already answered.
+federation_link_status = The link is not in a state that allows this.
+federation_note_too_long = The note is too long (300 characters at most).
+federation_bad_message = This is not a message between districts.
+signature_missing = The request is not signed.
+signature_malformed = The request's signature headers are malformed.
+signature_component_missing = The signature covers a part the request does not have.
+signature_incomplete = The signature must cover the method, the address and the body's digest.
+signature_expired = The signature is older than five minutes, or dated in the future.
+signature_algorithm = Only Ed25519 signatures are accepted.
+signature_unknown_key = The request is signed with a key of no linked district.
+signature_invalid = The signature does not match the request.
+signature_replayed = This signed request was already received.
+digest_mismatch = The body does not match its digest.

@@ -1,0 +1,19 @@
+# Fédération entre districts : erreurs des liens et des messages signés
+federation_bad_url = Ce n’est pas l’adresse d’un district (elle doit commencer par https:// ou http://, et ne pas être celle de ce district).
+federation_bad_key = Ce n’est pas une clé publique Ed25519 (32 octets en base64) avec son identifiant.
+federation_link_exists = Ce district est déjà lié, ou a déjà demandé à l’être, avec cette adresse.
+federation_key_mismatch = La clé ne correspond pas à celle qui a signé la demande de ce district : vérifiez-la avec sa coordination.
+federation_link_not_requested = Ce district n’a pas demandé de lien, ou sa demande a déjà reçu une réponse.
+federation_link_status = L’état du lien ne permet pas cette action.
+federation_note_too_long = La note est trop longue (300 caractères au plus).
+federation_bad_message = Ce n’est pas un message entre districts.
+signature_missing = La requête n’est pas signée.
+signature_malformed = Les en-têtes de signature de la requête sont mal formés.
+signature_component_missing = La signature couvre une partie absente de la requête.
+signature_incomplete = La signature doit couvrir la méthode, l’adresse et l’empreinte du corps.
+signature_expired = La signature a plus de cinq minutes, ou elle est datée dans le futur.
+signature_algorithm = Seules les signatures Ed25519 sont acceptées.
+signature_unknown_key = La requête est signée par une clé d’aucun district lié.
+signature_invalid = La signature ne correspond pas à la requête.
+signature_replayed = Cette requête signée a déjà été reçue.
+digest_mismatch = Le corps ne correspond pas à son empreinte.

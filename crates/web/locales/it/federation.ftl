@@ -1,0 +1,19 @@
+# Federazione tra distretti: errori dei collegamenti e dei messaggi firmati
+federation_bad_url = Questo non è l’indirizzo di un distretto (deve iniziare con https:// o http://, e non essere quello di questo distretto).
+federation_bad_key = Questa non è una chiave pubblica Ed25519 (32 byte in base64) con il suo identificativo.
+federation_link_exists = Questo distretto è già collegato, o ha già chiesto di esserlo, con quell’indirizzo.
+federation_key_mismatch = La chiave non corrisponde a quella con cui quel distretto ha firmato la richiesta: verificala con il suo coordinamento.
+federation_link_not_requested = Quel distretto non ha chiesto un collegamento, o la sua richiesta ha già avuto risposta.
+federation_link_status = Lo stato del collegamento non permette questa azione.
+federation_note_too_long = La nota è troppo lunga (al massimo 300 caratteri).
+federation_bad_message = Questo non è un messaggio tra distretti.
+signature_missing = La richiesta non è firmata.
+signature_malformed = Le intestazioni di firma della richiesta non sono valide.
+signature_component_missing = La firma copre una parte che la richiesta non ha.
+signature_incomplete = La firma deve coprire il metodo, l’indirizzo e l’impronta del corpo.
+signature_expired = La firma ha più di cinque minuti, o è datata nel futuro.
+signature_algorithm = Sono accettate solo firme Ed25519.
+signature_unknown_key = La richiesta è firmata con una chiave di nessun distretto collegato.
+signature_invalid = La firma non corrisponde alla richiesta.
+signature_replayed = Questa richiesta firmata è già stata ricevuta.
+digest_mismatch = Il corpo non corrisponde alla sua impronta.

@@ -1,0 +1,279 @@
+//! `/api/v1/federation`: this district's identity (public), its links with other districts
+//! (coordinators: propose, approve, suspend, resume, end), and the inbox where linked
+//! districts post signed messages.
+
+use super::service::{self, Incoming, LinkAction, Linked, Proposal};
+use crate::api::{ApiId, ApiJson, List};
+use crate::auth::ApiCaller;
+use crate::{AppError, AppState};
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use distretto_store::federation as store;
+use time::format_description::well_known::Rfc3339;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(district))
+        .routes(routes!(list_links, propose))
+        .routes(routes!(approve))
+        .routes(routes!(suspend))
+        .routes(routes!(resume))
+        .routes(routes!(end))
+        .routes(routes!(inbox))
+}
+
+/// A public key of a district.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct PublicKey {
+    /// What its signatures name in `keyid`.
+    pub keyid: String,
+    /// The Ed25519 public key: base64 of its 32 bytes.
+    pub public_key: String,
+    /// Always `ed25519`.
+    pub algorithm: String,
+}
+
+/// A district as it presents itself to others.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct District {
+    pub name: String,
+    /// The address other districts link with.
+    pub url: String,
+    /// The district currency's code and decimals.
+    pub currency: String,
+    pub currency_scale: u32,
+    /// Where linked districts post signed messages.
+    pub inbox: String,
+    /// The keys its requests are signed with.
+    pub keys: Vec<PublicKey>,
+}
+
+/// This district's name, address, currency and public keys: what a coordinator gives another
+/// district's coordinator to link with.
+#[utoipa::path(get, path = "/api/v1/federation/district", tag = "federation",
+    responses((status = 200, body = District)))]
+async fn district(State(state): State<AppState>) -> Result<Json<District>, AppError> {
+    service::own_key(&state).await?;
+    let keys = store::published_keys(&state.db)
+        .await?
+        .into_iter()
+        .map(|k| PublicKey {
+            keyid: k.keyid,
+            public_key: k.public_key,
+            algorithm: distretto_domain::federation::signature::ALGORITHM.into(),
+        })
+        .collect();
+    let url = service::own_url(&state);
+    Ok(Json(District {
+        name: state.config.district_name.clone(),
+        inbox: format!("{url}{}", service::INBOX_PATH),
+        url,
+        currency: state.config.currency.code.clone(),
+        currency_scale: u32::from(state.config.currency.scale),
+        keys,
+    }))
+}
+
+/// A link with another district.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Link {
+    pub id: Uuid,
+    /// The other district's address.
+    pub url: String,
+    pub name: String,
+    /// `proposed` (waiting for their approval), `requested` (waiting for ours), `active`,
+    /// `suspended` or `ended`.
+    pub status: String,
+    /// Their keys (compare them with the ones their coordinator gave you before approving).
+    pub keys: Vec<PublicKey>,
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: String,
+    /// Whether the other district heard about this change (only in answers to a change; a
+    /// change it did not hear about is told again by the next one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delivered: Option<bool>,
+}
+
+async fn link_json(
+    state: &AppState,
+    l: store::LinkRow,
+    delivered: Option<bool>,
+) -> Result<Link, AppError> {
+    let keys = store::peer_keys_of(&state.db, l.id)
+        .await?
+        .into_iter()
+        .map(|k| PublicKey {
+            keyid: k.keyid,
+            public_key: k.public_key,
+            algorithm: distretto_domain::federation::signature::ALGORITHM.into(),
+        })
+        .collect();
+    Ok(Link {
+        id: l.id,
+        url: l.peer_url,
+        name: l.peer_name,
+        status: l.status,
+        keys,
+        updated_at: l.updated_at.format(&Rfc3339).unwrap_or_default(),
+        delivered,
+    })
+}
+
+/// The district's links (coordinators).
+#[utoipa::path(get, path = "/api/v1/federation/links", tag = "federation", security(("bearer" = [])),
+    responses((status = 200, body = List<Link>), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+async fn list_links(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+) -> Result<Json<List<Link>>, AppError> {
+    if !caller.actor()?.coordinates() {
+        return Err(AppError::forbidden());
+    }
+    let rows = store::links(&state.db).await?;
+    let mut items = Vec::with_capacity(rows.len());
+    for l in rows {
+        items.push(link_json(&state, l, None).await?);
+    }
+    let total = items.len() as i64;
+    Ok(Json(List { items, total }))
+}
+
+/// The other district's address and key, as its coordinator gave them.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProposalInput {
+    pub url: String,
+    pub keyid: String,
+    pub public_key: String,
+}
+
+/// Link with another district (coordinators): the link is `proposed` until the other
+/// district's coordinator approves, or `active` at once when they had already asked with this
+/// key.
+#[utoipa::path(post, path = "/api/v1/federation/links", tag = "federation", request_body = ProposalInput, security(("bearer" = [])),
+    responses((status = 201, body = Link), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+async fn propose(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ApiJson(input): ApiJson<ProposalInput>,
+) -> Result<(StatusCode, Json<Link>), AppError> {
+    let p = Proposal {
+        url: &input.url,
+        keyid: &input.keyid,
+        public_key: &input.public_key,
+    };
+    let Linked { link, delivered } = service::propose(&state, caller.actor()?, &p).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(link_json(&state, link, Some(delivered)).await?),
+    ))
+}
+
+/// Approve a district's request to link (coordinators), after comparing its key with the one
+/// its coordinator gave you.
+#[utoipa::path(post, path = "/api/v1/federation/links/{id}/approve", tag = "federation", params(("id" = Uuid, Path)), security(("bearer" = [])),
+    responses((status = 200, body = Link), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+async fn approve(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ApiId(id): ApiId,
+) -> Result<Json<Link>, AppError> {
+    let Linked { link, delivered } = service::approve(&state, caller.actor()?, id).await?;
+    Ok(Json(link_json(&state, link, Some(delivered)).await?))
+}
+
+/// Why a link is suspended, resumed or ended (up to 300 characters; may be empty).
+#[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoteInput {
+    #[serde(default)]
+    pub note: String,
+}
+
+async fn act(
+    state: AppState,
+    caller: ApiCaller,
+    id: Uuid,
+    action: LinkAction,
+    note: &str,
+) -> Result<Json<Link>, AppError> {
+    let Linked { link, delivered } =
+        service::change(&state, caller.actor()?, id, action, note).await?;
+    Ok(Json(link_json(&state, link, Some(delivered)).await?))
+}
+
+/// Suspend an active link (coordinators); the other district is told.
+#[utoipa::path(post, path = "/api/v1/federation/links/{id}/suspend", tag = "federation", params(("id" = Uuid, Path)), request_body = NoteInput, security(("bearer" = [])),
+    responses((status = 200, body = Link), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+async fn suspend(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ApiId(id): ApiId,
+    ApiJson(n): ApiJson<NoteInput>,
+) -> Result<Json<Link>, AppError> {
+    act(state, caller, id, LinkAction::Suspend, &n.note).await
+}
+
+/// Resume a suspended link (coordinators); the other district is told.
+#[utoipa::path(post, path = "/api/v1/federation/links/{id}/resume", tag = "federation", params(("id" = Uuid, Path)), request_body = NoteInput, security(("bearer" = [])),
+    responses((status = 200, body = Link), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+async fn resume(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ApiId(id): ApiId,
+    ApiJson(n): ApiJson<NoteInput>,
+) -> Result<Json<Link>, AppError> {
+    act(state, caller, id, LinkAction::Resume, &n.note).await
+}
+
+/// End a link for good (coordinators); the other district is told.
+#[utoipa::path(post, path = "/api/v1/federation/links/{id}/end", tag = "federation", params(("id" = Uuid, Path)), request_body = NoteInput, security(("bearer" = [])),
+    responses((status = 200, body = Link), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+async fn end(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ApiId(id): ApiId,
+    ApiJson(n): ApiJson<NoteInput>,
+) -> Result<Json<Link>, AppError> {
+    act(state, caller, id, LinkAction::End, &n.note).await
+}
+
+/// The link's status here after a message.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct InboxAnswer {
+    pub status: String,
+}
+
+/// A signed message from another district (RFC 9421 `Signature-Input`/`Signature` with
+/// Ed25519 over `@method`, `@target-uri` and `content-digest`, and `Content-Digest`): a link
+/// request, an approval, or a change of status. Refused when unsigned, expired (over 5
+/// minutes), replayed, tampered with or signed by an unknown key.
+#[utoipa::path(post, path = "/api/v1/federation/inbox", tag = "federation", request_body = serde_json::Value,
+    responses((status = 200, body = InboxAnswer), (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+async fn inbox(
+    State(state): State<AppState>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<InboxAnswer>, AppError> {
+    let fields: Vec<(&str, &str)> = headers
+        .iter()
+        .filter_map(|(n, v)| v.to_str().ok().map(|v| (n.as_str(), v)))
+        .take(100)
+        .collect();
+    let path_and_query = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
+    let incoming = Incoming {
+        method: method.as_str(),
+        path_and_query,
+        fields: &fields,
+        body: &body,
+    };
+    let status = service::receive(&state, &incoming).await?;
+    Ok(Json(InboxAnswer { status }))
+}

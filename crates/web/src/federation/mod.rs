@@ -1,0 +1,7 @@
+//! Federation between districts (issue 9), so far: each district's identity and signing key,
+//! links between districts approved on both sides, and the signed inbox through which
+//! districts tell each other about their links.
+
+pub(crate) mod api;
+mod client;
+pub mod service;
