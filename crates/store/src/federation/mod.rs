@@ -335,6 +335,11 @@ pub async fn import(db: &Db, d: &FederationData) -> Result<()> {
     let sqlite = db.backend() == "sqlite";
     with_pool!(db.write(), pool => {
         let mut tx = pool.begin().await?;
+        if !d.keys.is_empty() {
+            // A server started on the empty database may have made a key already; it signed
+            // nothing (there were no links), and the document's keys are the district's identity.
+            sqlx::query("DELETE FROM federation_keys").execute(&mut *tx).await?;
+        }
         crate::insert_rows!(tx, sqlite, &d.keys, 5, keys_sql, |q, r| bind_key!(q, r));
         crate::insert_rows!(tx, sqlite, &d.links, 6, links_sql, |q, r| bind_link!(q, r));
         crate::insert_rows!(tx, sqlite, &d.peer_keys, 4, peer_keys_sql, |q, r| bind_peer_key!(q, r));
