@@ -96,6 +96,8 @@ pub struct StateInner {
     pub directory_cache: directory::service::DirectoryCache,
     /// The one ledger writer of this instance (batches transfers into group commits).
     pub ledger: distretto_store::ledger::LedgerWriter,
+    /// Answers of linked districts' directories.
+    pub federation_cache: federation::directory::FederationCache,
 }
 
 impl std::ops::Deref for AppState {
@@ -138,6 +140,7 @@ impl AppState {
             csrf_key,
             metrics: ops::Metrics::default(),
             directory_cache: Default::default(),
+            federation_cache: Default::default(),
         })))
     }
 }

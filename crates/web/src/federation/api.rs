@@ -3,7 +3,7 @@
 //! districts post signed messages.
 
 use super::service::{self, Incoming, LinkAction, Linked, Proposal};
-use crate::api::{ApiId, ApiJson, List};
+use crate::api::{ApiId, ApiJson, ApiQuery, List};
 use crate::auth::ApiCaller;
 use crate::{AppError, AppState};
 use axum::Json;
@@ -25,6 +25,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(resume))
         .routes(routes!(end))
         .routes(routes!(inbox))
+        .routes(routes!(organizations))
 }
 
 /// A public key of a district.
@@ -276,4 +277,83 @@ async fn inbox(
     };
     let status = service::receive(&state, &incoming).await?;
     Ok(Json(InboxAnswer { status }))
+}
+
+/// A search of the linked districts' directories.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct FederatedQuery {
+    /// Words, as in the directory's own search.
+    #[serde(default)]
+    pub q: String,
+}
+
+/// Where a result comes from.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Origin {
+    pub url: String,
+    pub name: String,
+}
+
+/// An organisation of a linked district.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct FederatedOrganization {
+    pub origin: Origin,
+    #[serde(flatten)]
+    pub organization: super::directory::RemoteOrganization,
+}
+
+/// How each linked district answered.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct DistrictAnswer {
+    pub url: String,
+    pub name: String,
+    /// `fresh` (asked now), `cached` (asked less than 5 minutes ago), `stale` (not answering:
+    /// its last answer) or `unreachable` (not answering, nothing cached).
+    pub freshness: String,
+}
+
+/// The answer of a federated search.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct FederatedOrganizations {
+    pub items: Vec<FederatedOrganization>,
+    pub total: i64,
+    pub districts: Vec<DistrictAnswer>,
+}
+
+/// Search the public directories of every linked district at once (up to 50 organisations
+/// each); answers are cached for five minutes and served stale while a district is down.
+#[utoipa::path(get, path = "/api/v1/federation/organizations", tag = "federation", params(FederatedQuery),
+    responses((status = 200, body = FederatedOrganizations), (status = 400, body = crate::error::ErrorBody)))]
+async fn organizations(
+    State(state): State<AppState>,
+    ApiQuery(query): ApiQuery<FederatedQuery>,
+) -> Result<Json<FederatedOrganizations>, AppError> {
+    let parts = super::directory::search(&state, &query.q).await?;
+    let mut items = Vec::new();
+    let mut districts = Vec::with_capacity(parts.len());
+    for p in parts {
+        districts.push(DistrictAnswer {
+            url: p.url.clone(),
+            name: p.name.clone(),
+            freshness: p.freshness.code().into(),
+        });
+        items.extend(
+            p.organizations
+                .into_iter()
+                .map(|organization| FederatedOrganization {
+                    origin: Origin {
+                        url: p.url.clone(),
+                        name: p.name.clone(),
+                    },
+                    organization,
+                }),
+        );
+    }
+    let total = items.len() as i64;
+    Ok(Json(FederatedOrganizations {
+        items,
+        total,
+        districts,
+    }))
 }

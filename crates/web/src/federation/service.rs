@@ -32,8 +32,12 @@ pub enum InboxMessage {
         keyid: String,
         public_key: String,
     },
-    /// "Our coordinator approved your request."
-    LinkApproval { url: String },
+    /// "Our coordinator approved your request": the approving district's URL and name.
+    LinkApproval {
+        url: String,
+        #[serde(default)]
+        name: String,
+    },
     /// "We suspended, resumed or ended our link with you."
     LinkStatus {
         url: String,
@@ -46,7 +50,7 @@ pub enum InboxMessage {
 fn sender(m: &InboxMessage) -> &str {
     match m {
         InboxMessage::LinkRequest { url, .. }
-        | InboxMessage::LinkApproval { url }
+        | InboxMessage::LinkApproval { url, .. }
         | InboxMessage::LinkStatus { url, .. } => url,
     }
 }
@@ -255,6 +259,7 @@ pub async fn approve(state: &AppState, actor: &Actor, id: Uuid) -> Result<Linked
     let (own, key) = own_key(state).await?;
     let message = InboxMessage::LinkApproval {
         url: own_url(state),
+        name: state.config.district_name.clone(),
     };
     let delivered = send(&link.peer_url, &message, &key, &own.keyid)
         .await
@@ -426,7 +431,7 @@ pub async fn receive(state: &AppState, incoming: &Incoming<'_>) -> Result<String
             )
             .await
         }
-        InboxMessage::LinkApproval { .. } => {
+        InboxMessage::LinkApproval { name, .. } => {
             let (_, link) = stored.ok_or(AppError::new(
                 StatusCode::UNAUTHORIZED,
                 "signature_unknown_key",
@@ -435,6 +440,8 @@ pub async fn receive(state: &AppState, incoming: &Incoming<'_>) -> Result<String
                 "active" => Ok(link.status),
                 "proposed" => {
                     apply_peer_status(state, link.id, &["proposed"], "active", "").await?;
+                    let name: String = name.trim().chars().take(MAX_TEXT).collect();
+                    rename(state, &link, &name).await?;
                     Ok("active".into())
                 }
                 _ => Err(AppError::conflict("federation_link_status")),

@@ -372,7 +372,146 @@ async fn the_inbox_refuses_bad_messages_and_changes_nothing(app: TestApp) {
     assert_eq!(links(&app, &coord).await[0]["status"], "ended");
 }
 
+/// Members search the directories of linked districts: results carry their origin, answers
+/// are cached, served stale while a district is down, and an unreachable or suspended
+/// district does not hide the others.
+async fn members_search_the_directories_of_linked_districts(a: TestApp) {
+    use distretto_domain::directory::{OrganizationProfile, ProfileInput};
+    let b = another(&a).await;
+    let (_, coord_a) = a.coordinator().await;
+    let (_, coord_b) = b.coordinator().await;
+    let id_b = identity(&b).await;
+    let at_a = propose(&a, &coord_a, &id_b).await.1["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let at_b = links(&b, &coord_b).await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(act(&b, &coord_b, &at_b, "approve").await.0, 200);
+    // B's directory.
+    let p = OrganizationProfile::parse(&ProfileInput {
+        name: "Cooperativa del Pane di Valle".into(),
+        kind: "worker_coop".into(),
+        sector: "food_processing".into(),
+        locality: "Ivrea".into(),
+        lat: "45.46".into(),
+        lon: "7.87".into(),
+        ..ProfileInput::default()
+    })
+    .unwrap();
+    let row = distretto_store::directory::OrganizationRow::from_profile(
+        uuid::Uuid::now_v7(),
+        &p,
+        "active",
+        distretto_store::now(),
+    );
+    distretto_store::directory::insert_organizations(&b.db, std::slice::from_ref(&row))
+        .await
+        .unwrap();
+    // A district linked with A that no longer answers.
+    let now = distretto_store::now();
+    let gone = distretto_store::federation::LinkRow {
+        id: uuid::Uuid::now_v7(),
+        peer_url: "http://127.0.0.1:9/gone".into(),
+        peer_name: "Gone".into(),
+        status: "active".into(),
+        created_at: now,
+        updated_at: now,
+    };
+    let key = distretto_store::federation::PeerKeyRow {
+        keyid: "gone#1".into(),
+        link_id: gone.id,
+        public_key: signature::encode_public_key(&signature::signing_key([5; 32]).verifying_key()),
+        added_at: now,
+    };
+    let event = distretto_store::federation::LinkEventRow {
+        id: uuid::Uuid::now_v7(),
+        link_id: gone.id,
+        status: "active".into(),
+        actor_id: None,
+        by_peer: true,
+        note: String::new(),
+        at: now,
+    };
+    distretto_store::federation::create_link(&a.db, &gone, &key, &event)
+        .await
+        .unwrap();
+
+    let search = |q: &'static str| {
+        let a = &a;
+        async move {
+            let (s, v) = a
+                .get(&format!("/api/v1/federation/organizations?q={q}"), None)
+                .await;
+            assert_eq!(s, 200, "{v}");
+            v
+        }
+    };
+    let freshness = |v: &Value, url: &str| {
+        v["districts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["url"] == url)
+            .map(|d| d["freshness"].as_str().unwrap().to_owned())
+    };
+    let v = search("pane").await;
+    assert_eq!(v["total"], 1, "{v}");
+    assert_eq!(v["items"][0]["name"], "Cooperativa del Pane di Valle");
+    assert_eq!(v["items"][0]["id"], row.id.to_string());
+    assert_eq!(v["items"][0]["origin"]["url"], b.base);
+    assert_eq!(v["items"][0]["origin"]["name"], "Distretto Test");
+    assert_eq!(freshness(&v, &b.base).as_deref(), Some("fresh"));
+    assert_eq!(
+        freshness(&v, "http://127.0.0.1:9/gone").as_deref(),
+        Some("unreachable")
+    );
+    assert_eq!(search("zzz").await["total"], 0);
+    // Asked again within five minutes: from the cache.
+    assert_eq!(
+        freshness(&search("pane").await, &b.base).as_deref(),
+        Some("cached")
+    );
+    // B stops answering (its address changes under A): once old, the last answer is served, marked stale.
+    let link_a: uuid::Uuid = at_a.parse().unwrap();
+    let sql = if a.db.backend() == "sqlite" {
+        "UPDATE federation_links SET peer_url = 'http://127.0.0.1:9/b' WHERE id = ?1"
+    } else {
+        "UPDATE federation_links SET peer_url = 'http://127.0.0.1:9/b' WHERE id = $1"
+    };
+    match &a.db {
+        distretto_store::Db::Sqlite { write, .. } => {
+            sqlx::query(sql).bind(link_a).execute(write).await.unwrap();
+        }
+        distretto_store::Db::Postgres(pool) => {
+            sqlx::query(sql).bind(link_a).execute(pool).await.unwrap();
+        }
+    }
+    a.state.federation_cache.expire();
+    let v = search("pane").await;
+    assert_eq!(
+        freshness(&v, "http://127.0.0.1:9/b").as_deref(),
+        Some("stale"),
+        "{v}"
+    );
+    assert_eq!(v["items"][0]["name"], "Cooperativa del Pane di Valle");
+    // A suspended link is not searched.
+    assert_eq!(act(&a, &coord_a, &at_a, "suspend").await.0, 200);
+    let v = search("pane").await;
+    assert_eq!(
+        (
+            v["total"].as_i64(),
+            v["districts"].as_array().unwrap().len()
+        ),
+        (Some(0), 1),
+        "{v}"
+    );
+}
+
 on_both!(
+    members_search_the_directories_of_linked_districts,
     two_districts_link_and_follow_each_other,
     both_sides_proposing_activates_the_link,
     the_inbox_refuses_bad_messages_and_changes_nothing
