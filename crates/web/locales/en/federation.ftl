@@ -17,3 +17,4 @@ signature_unknown_key = The request is signed with a key of no linked district.
 signature_invalid = The signature does not match the request.
 signature_replayed = This signed request was already received.
 digest_mismatch = The body does not match its digest.
+federation_suspended_by_peer = The other district suspended this link: only they can resume it.

@@ -17,3 +17,4 @@ signature_unknown_key = La requête est signée par une clé d’aucun district 
 signature_invalid = La signature ne correspond pas à la requête.
 signature_replayed = Cette requête signée a déjà été reçue.
 digest_mismatch = Le corps ne correspond pas à son empreinte.
+federation_suspended_by_peer = L’autre district a suspendu ce lien : lui seul peut le reprendre.

@@ -17,3 +17,4 @@ signature_unknown_key = La richiesta è firmata con una chiave di nessun distret
 signature_invalid = La firma non corrisponde alla richiesta.
 signature_replayed = Questa richiesta firmata è già stata ricevuta.
 digest_mismatch = Il corpo non corrisponde alla sua impronta.
+federation_suspended_by_peer = L’altro distretto ha sospeso questo collegamento: solo lui può riprenderlo.

@@ -303,6 +303,12 @@ pub async fn change(
         return Err(AppError::bad_request("federation_note_too_long"));
     }
     let link = store::link(&state.db, id).await?;
+    if action == LinkAction::Resume
+        && link.status == "suspended"
+        && suspended_by_peer(state, id).await?
+    {
+        return Err(AppError::conflict("federation_suspended_by_peer"));
+    }
     let (from, to) = action.transition();
     match store::change_status(&state.db, from, &event(id, to, Some(actor.id), note)).await {
         Err(StoreError::Conflict) => return Err(AppError::conflict("federation_link_status")),
@@ -321,6 +327,17 @@ pub async fn change(
         link: store::link(&state.db, id).await?,
         delivered,
     })
+}
+
+/// Whether the link's current suspension was made by the other district (a suspension is
+/// lifted only by the side that made it).
+async fn suspended_by_peer(state: &AppState, link: Uuid) -> Result<bool, AppError> {
+    Ok(store::events_of(&state.db, link)
+        .await?
+        .iter()
+        .rev()
+        .find(|e| e.status == "suspended")
+        .is_some_and(|e| e.by_peer))
 }
 
 async fn apply_peer_status(
@@ -459,6 +476,13 @@ pub async fn receive(state: &AppState, incoming: &Incoming<'_>) -> Result<String
                 _ => return Err(AppError::bad_request("federation_bad_message")),
             };
             if link.status == to {
+                return Ok(link.status);
+            }
+            if to == "active"
+                && link.status == "suspended"
+                && !suspended_by_peer(state, link.id).await?
+            {
+                // Our coordinator suspended it: only they lift it.
                 return Ok(link.status);
             }
             match apply_peer_status(state, link.id, from, to, &note).await {

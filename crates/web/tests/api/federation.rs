@@ -102,16 +102,25 @@ async fn two_districts_link_and_follow_each_other(a: TestApp) {
         "federation_link_not_requested"
     );
 
-    for (app, coord, id, action, want) in [
-        (&a, &coord_a, &at_a, "suspend", "suspended"),
-        (&b, &coord_b, &at_b, "resume", "active"),
-        (&a, &coord_a, &at_a, "end", "ended"),
-    ] {
+    let step = |app: &'static str, action: &'static str, want: &'static str| (app, action, want);
+    let steps = [
+        step("a", "suspend", "suspended"),
+        step("a", "resume", "active"),
+        step("b", "suspend", "suspended"),
+        step("b", "resume", "active"),
+        step("a", "suspend", "suspended"),
+    ];
+    for (who, action, want) in steps {
+        let (app, coord, id) = if who == "a" {
+            (&a, &coord_a, &at_a)
+        } else {
+            (&b, &coord_b, &at_b)
+        };
         let (s, v) = act(app, coord, id, action).await;
         assert_eq!(
             (s, v["status"].as_str()),
             (200, Some(want)),
-            "{action}: {v}"
+            "{who} {action}: {v}"
         );
         assert_eq!(
             links(&a, &coord_a).await[0]["status"],
@@ -124,6 +133,31 @@ async fn two_districts_link_and_follow_each_other(a: TestApp) {
             "{action} at B"
         );
     }
+    // A suspension is lifted only by the side that made it: not by B's coordinator, and not
+    // by a (correctly signed) message from B.
+    let (s, v) = act(&b, &coord_b, &at_b, "resume").await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (409, Some("federation_suspended_by_peer")),
+        "{v}"
+    );
+    let b_key = distretto_store::federation::current_key(&b.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let as_b = Stranger {
+        url: b.base.clone(),
+        keyid: b_key.keyid.clone(),
+        key: signature::signing_key(b_key.secret_seed.clone().try_into().unwrap()),
+    };
+    let resume = json!({"type": "link_status", "url": b.base, "status": "active", "note": ""});
+    let (s, v) = post_inbox(&a, &as_b, &resume, 0, "resume-1", false).await;
+    assert_eq!((s, v["status"].as_str()), (200, Some("suspended")), "{v}");
+    assert_eq!(links(&a, &coord_a).await[0]["status"], "suspended");
+    assert_eq!(links(&b, &coord_b).await[0]["status"], "suspended");
+    let (s, v) = act(&a, &coord_a, &at_a, "end").await;
+    assert_eq!((s, v["status"].as_str()), (200, Some("ended")), "{v}");
+    assert_eq!(links(&b, &coord_b).await[0]["status"], "ended");
     let (s, v) = act(&b, &coord_b, &at_b, "suspend").await;
     assert_eq!(
         (s, v["error"]["code"].as_str()),
@@ -145,7 +179,10 @@ async fn two_districts_link_and_follow_each_other(a: TestApp) {
             ("proposed", false),
             ("active", true),
             ("suspended", false),
+            ("active", false),
+            ("suspended", true),
             ("active", true),
+            ("suspended", false),
             ("ended", false)
         ]
     );
