@@ -485,6 +485,7 @@ mod trade {
             TransferKind::Grant,
             TransferKind::Booking,
             TransferKind::BookingRefund,
+            TransferKind::Federation,
         ];
         for kind in TransferKind::ALL.into_iter().filter(|k| !later.contains(k)) {
             assert!(kinds.get(&kind).is_some_and(|n| *n > 0), "{kinds:?}");

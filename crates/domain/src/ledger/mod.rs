@@ -13,4 +13,4 @@ pub use journal::{
 };
 pub use limits::{LimitHolder, Limits, default_limits};
 pub use money::{Amount, Currency, EURO, format_minor, parse_amount};
-pub use transfer::{AccountState, Book, Leg, Posted, Refusal, TransferKind, parse_memo};
+pub use transfer::{AccountState, Book, Held, Leg, Posted, Refusal, TransferKind, parse_memo};

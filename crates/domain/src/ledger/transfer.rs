@@ -29,11 +29,15 @@ pub enum TransferKind {
     Booking,
     /// The refund of a cancelled booking's fee, from the owner back to the booker.
     BookingRefund,
+    /// One district's leg of a payment between districts: from the payer to the other
+    /// district's mirror account (in the payer's district), or from the payer's district's
+    /// mirror account to the payee (in the payee's).
+    Federation,
 }
 
 impl TransferKind {
     /// Every kind.
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 10] = [
         Self::Payment,
         Self::Request,
         Self::Invoice,
@@ -43,6 +47,7 @@ impl TransferKind {
         Self::Grant,
         Self::Booking,
         Self::BookingRefund,
+        Self::Federation,
     ];
 
     /// The stored code.
@@ -57,6 +62,7 @@ impl TransferKind {
             Self::Grant => "grant",
             Self::Booking => "booking",
             Self::BookingRefund => "booking_refund",
+            Self::Federation => "federation",
         }
     }
 
@@ -159,9 +165,37 @@ pub struct Posted {
 /// The accounts one batch of commands touches, posted in memory so that each command is
 /// all-or-nothing and later commands see earlier ones' balances. The store loads the accounts,
 /// applies commands here in order, and writes the outcome in one transaction.
+///
+/// A book also knows the holds on its accounts: legs reserved by the first phase of a payment
+/// between districts and not yet posted or released. A hold takes its amount off the payer's
+/// room below its credit limit and off the payee's room under its upper limit, so posting the
+/// held leg later always fits and releasing it never can break a limit.
 #[derive(Debug, Default)]
 pub struct Book {
     accounts: HashMap<Uuid, AccountState>,
+    holds: HashMap<Uuid, Held>,
+}
+
+/// The amounts held on one account.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Held {
+    /// Reserved to leave the account (it is the payer of held legs).
+    pub out_minor: i64,
+    /// Reserved to enter the account (it is the payee of held legs).
+    pub in_minor: i64,
+}
+
+impl Held {
+    /// Whether `balance_minor` with these holds stays within `limits`: the balance less
+    /// everything held to leave, and plus everything held to enter.
+    pub fn fits(&self, limits: &Limits, balance_minor: i64) -> bool {
+        balance_minor
+            .checked_sub(self.out_minor)
+            .is_some_and(|low| limits.allows(low))
+            && balance_minor
+                .checked_add(self.in_minor)
+                .is_some_and(|high| limits.allows(high))
+    }
 }
 
 impl Book {
@@ -183,6 +217,37 @@ impl Book {
     /// Every account touched, with its state (for writing balances back).
     pub fn accounts(&self) -> impl Iterator<Item = (&Uuid, &AccountState)> {
         self.accounts.iter()
+    }
+
+    /// Adds a hold as loaded from the store (already checked when it was made).
+    pub fn load_hold(&mut self, leg: &Leg) {
+        self.add_hold(leg, 1);
+    }
+
+    /// The amounts held on an account.
+    pub fn held(&self, id: &Uuid) -> Held {
+        self.holds.get(id).copied().unwrap_or_default()
+    }
+
+    /// Reserves a leg without posting it: refused exactly when posting it would be. (Posting
+    /// `b - amount` with the holds so far is checked as `b` with `amount` more held.)
+    pub fn hold(&mut self, leg: &Leg) -> Result<(), Refusal> {
+        self.check(leg)?;
+        self.add_hold(leg, 1);
+        Ok(())
+    }
+
+    /// Lifts a hold made by [`Book::hold`] (to post its leg, or to drop it).
+    pub fn release(&mut self, leg: &Leg) {
+        self.add_hold(leg, -1);
+    }
+
+    fn add_hold(&mut self, leg: &Leg, sign: i64) {
+        let amount = leg.amount_minor.saturating_mul(sign);
+        let payer = self.holds.entry(leg.payer).or_default();
+        payer.out_minor = payer.out_minor.saturating_add(amount).max(0);
+        let payee = self.holds.entry(leg.payee).or_default();
+        payee.in_minor = payee.in_minor.saturating_add(amount).max(0);
     }
 
     /// Posts every leg of one command, or none of them: on a refusal the book is as before.
@@ -211,6 +276,21 @@ impl Book {
     }
 
     fn post_leg(&mut self, leg: &Leg) -> Result<Posted, Refusal> {
+        let (payer_after, payee_after) = self.check(leg)?;
+        if let Some(a) = self.accounts.get_mut(&leg.payer) {
+            a.balance_minor = payer_after;
+        }
+        if let Some(a) = self.accounts.get_mut(&leg.payee) {
+            a.balance_minor = payee_after;
+        }
+        Ok(Posted {
+            payer_balance_minor: payer_after,
+            payee_balance_minor: payee_after,
+        })
+    }
+
+    /// The two balances after `leg`, if it may be posted (holds included).
+    fn check(&self, leg: &Leg) -> Result<(i64, i64), Refusal> {
         if leg.amount_minor <= 0 || leg.amount_minor > super::money::MAX_AMOUNT_MINOR {
             return Err(Refusal::BadAmount);
         }
@@ -236,19 +316,12 @@ impl Book {
             .balance_minor
             .checked_add(leg.amount_minor)
             .ok_or(Refusal::CreditLimitExceeded)?;
-        if !payer.limits.allows(payer_after) || !payee.limits.allows(payee_after) {
+        if !self.held(&leg.payer).fits(&payer.limits, payer_after)
+            || !self.held(&leg.payee).fits(&payee.limits, payee_after)
+        {
             return Err(Refusal::CreditLimitExceeded);
         }
-        if let Some(a) = self.accounts.get_mut(&leg.payer) {
-            a.balance_minor = payer_after;
-        }
-        if let Some(a) = self.accounts.get_mut(&leg.payee) {
-            a.balance_minor = payee_after;
-        }
-        Ok(Posted {
-            payer_balance_minor: payer_after,
-            payee_balance_minor: payee_after,
-        })
+        Ok((payer_after, payee_after))
     }
 }
 
@@ -343,6 +416,60 @@ mod tests {
             },
         );
         assert_eq!(book.post(&[leg(a, e, 1)]), Err(Refusal::CurrencyMismatch));
+    }
+
+    #[test]
+    fn a_hold_takes_room_from_both_sides_until_released() {
+        // a may fall to -100; b may rise to 150.
+        let (mut book, a, b, c) = book();
+        book.hold(&leg(a, b, 80)).unwrap();
+        assert_eq!(book.get(&a).unwrap().balance_minor, 0, "a hold moves nothing");
+        assert_eq!(book.held(&a).out_minor, 80);
+        assert_eq!(book.held(&b).in_minor, 80);
+        // a has 20 of room left, b has 70.
+        assert_eq!(
+            book.post(&[leg(a, c, 21)]),
+            Err(Refusal::CreditLimitExceeded)
+        );
+        assert_eq!(
+            book.post(&[leg(c, b, 71)]),
+            Err(Refusal::CreditLimitExceeded)
+        );
+        assert_eq!(book.hold(&leg(a, c, 21)), Err(Refusal::CreditLimitExceeded));
+        book.post(&[leg(a, c, 20), leg(c, b, 70)]).unwrap();
+        // Committing the held leg: release, then post, always fits.
+        book.release(&leg(a, b, 80));
+        book.post(&[leg(a, b, 80)]).unwrap();
+        assert_eq!(book.get(&a).unwrap().balance_minor, -100);
+        assert_eq!(book.get(&b).unwrap().balance_minor, 150);
+        assert_eq!(book.held(&a), Held::default());
+    }
+
+    proptest::proptest! {
+        /// Whatever is posted, held and released in between, a held leg can always be posted
+        /// or released, and no balance with its holds ever leaves its limits.
+        #[test]
+        fn held_legs_always_settle(ops in proptest::collection::vec((0u8..4, 0usize..3, 0usize..3, 1i64..120), 1..60)) {
+            let (mut book, a, b, c) = book();
+            let ids = [a, b, c];
+            let mut held: Vec<Leg> = Vec::new();
+            for (op, from, to, amount) in ops {
+                let l = leg(ids[from], ids[to], amount);
+                match op {
+                    0 => { let _ = book.post(std::slice::from_ref(&l)); }
+                    1 => if book.hold(&l).is_ok() { held.push(l) },
+                    2 => if let Some(h) = held.pop() {
+                        book.release(&h);
+                        proptest::prop_assert!(book.post(std::slice::from_ref(&h)).is_ok(), "a held leg must post");
+                    },
+                    _ => if let Some(h) = held.pop() { book.release(&h) },
+                }
+                for id in ids {
+                    let s = book.get(&id).unwrap();
+                    proptest::prop_assert!(book.held(&id).fits(&s.limits, s.balance_minor));
+                }
+            }
+        }
     }
 
     #[test]

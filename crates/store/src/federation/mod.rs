@@ -1,5 +1,8 @@
 //! Federation as stored: this district's signing keys, linked districts with their keys and
-//! the history of each link, and the nonces of signed requests already received.
+//! the history of each link, the nonces of signed requests already received, and payments
+//! between districts ([`payments`]).
+
+pub mod payments;
 
 use crate::export::read_all;
 use crate::{Db, Result, StoreError, values_placeholders, with_pool};
@@ -33,6 +36,17 @@ pub struct LinkRow {
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
+    /// Minor units of our currency per 1,000,000 minor units of theirs (absent from version-7
+    /// exports: one to one).
+    #[serde(default = "one_to_one")]
+    pub exchange_rate_ppm: i64,
+}
+
+/// The rate of two currencies worth the same.
+pub const ONE_TO_ONE_PPM: i64 = 1_000_000;
+
+fn one_to_one() -> i64 {
+    ONE_TO_ONE_PPM
 }
 
 /// A public key of a linked district.
@@ -68,10 +82,14 @@ pub struct FederationData {
     pub links: Vec<LinkRow>,
     pub peer_keys: Vec<PeerKeyRow>,
     pub link_events: Vec<LinkEventRow>,
+    /// Payments between districts (absent from version-7 exports).
+    #[serde(default)]
+    pub payments: Vec<payments::PaymentRow>,
 }
 
 const KEY_COLUMNS: &str = "keyid, public_key, secret_seed, created_at, retired_at";
-const LINK_COLUMNS: &str = "id, peer_url, peer_name, status, created_at, updated_at";
+const LINK_COLUMNS: &str =
+    "id, peer_url, peer_name, status, created_at, updated_at, exchange_rate_ppm";
 const PEER_KEY_COLUMNS: &str = "keyid, link_id, public_key, added_at";
 const EVENT_COLUMNS: &str = "id, link_id, status, actor_id, by_peer, note, at";
 /// Links listed at most.
@@ -87,7 +105,7 @@ fn keys_sql(rows: usize) -> String {
 fn links_sql(rows: usize) -> String {
     format!(
         "INSERT INTO federation_links ({LINK_COLUMNS}) VALUES {}",
-        values_placeholders(rows, 6)
+        values_placeholders(rows, 7)
     )
 }
 
@@ -125,6 +143,7 @@ macro_rules! bind_link {
             .bind(&r.status)
             .bind(r.created_at)
             .bind(r.updated_at)
+            .bind(r.exchange_rate_ppm)
     }};
 }
 
@@ -249,7 +268,7 @@ pub async fn create_link(
     let sqlite = db.backend() == "sqlite";
     with_pool!(db.write(), pool => {
         let mut tx = pool.begin().await?;
-        crate::insert_rows!(tx, sqlite, std::slice::from_ref(link), 6, links_sql, |q, r| bind_link!(q, r));
+        crate::insert_rows!(tx, sqlite, std::slice::from_ref(link), 7, links_sql, |q, r| bind_link!(q, r));
         crate::insert_rows!(tx, sqlite, std::slice::from_ref(key), 4, peer_keys_sql, |q, r| bind_peer_key!(q, r));
         crate::insert_rows!(tx, sqlite, std::slice::from_ref(event), 7, events_sql, |q, r| bind_event!(q, r));
         tx.commit().await?;
@@ -326,6 +345,7 @@ pub async fn export(db: &Db) -> Result<FederationData> {
             &format!("SELECT {EVENT_COLUMNS} FROM federation_link_events ORDER BY id"),
         )
         .await?,
+        payments: payments::export(db).await?,
     })
 }
 
@@ -341,12 +361,13 @@ pub async fn import(db: &Db, d: &FederationData) -> Result<()> {
             sqlx::query("DELETE FROM federation_keys").execute(&mut *tx).await?;
         }
         crate::insert_rows!(tx, sqlite, &d.keys, 5, keys_sql, |q, r| bind_key!(q, r));
-        crate::insert_rows!(tx, sqlite, &d.links, 6, links_sql, |q, r| bind_link!(q, r));
+        crate::insert_rows!(tx, sqlite, &d.links, 7, links_sql, |q, r| bind_link!(q, r));
         crate::insert_rows!(tx, sqlite, &d.peer_keys, 4, peer_keys_sql, |q, r| bind_peer_key!(q, r));
         crate::insert_rows!(tx, sqlite, &d.link_events, 7, events_sql, |q, r| bind_event!(q, r));
         tx.commit().await?;
         Ok::<_, StoreError>(())
-    })
+    })?;
+    payments::import(db, &d.payments).await
 }
 
 /// Names a linked district as it names itself.
@@ -354,4 +375,11 @@ pub async fn rename(db: &Db, id: Uuid, name: &str) -> Result<()> {
     with_pool!(db.write(), pool => sqlx::query("UPDATE federation_links SET peer_name = $2 WHERE id = $1")
         .bind(id).bind(name).execute(pool).await.map(|_| ()))?;
     Ok(())
+}
+
+/// Sets the rate between our currency and a linked district's.
+pub async fn set_rate(db: &Db, id: Uuid, exchange_rate_ppm: i64) -> Result<()> {
+    let n = with_pool!(db.write(), pool => sqlx::query("UPDATE federation_links SET exchange_rate_ppm = $2 WHERE id = $1")
+        .bind(id).bind(exchange_rate_ppm).execute(pool).await.map(|r| r.rows_affected()))?;
+    if n == 1 { Ok(()) } else { Err(StoreError::NotFound) }
 }

@@ -90,6 +90,24 @@ pub(crate) mod hex_bytes {
     }
 }
 
+/// Optional hashes as lowercase hex (or null) in the export document.
+pub(crate) mod hex_bytes_option {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(bytes: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
+        match bytes {
+            Some(b) => super::hex_bytes::serialize(b, s),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<u8>>, D::Error> {
+        #[derive(Deserialize)]
+        struct Hex(#[serde(with = "super::hex_bytes")] Vec<u8>);
+        Ok(Option::<Hex>::deserialize(d)?.map(|h| h.0))
+    }
+}
+
 /// The multi-row `INSERT` for `rows` transfers.
 pub(crate) fn transfers_sql(rows: usize) -> String {
     format!(
@@ -228,9 +246,10 @@ pub async fn owner_names(
     for chunk in ids.chunks(500) {
         let list = crate::values_placeholders(1, chunk.len());
         let sql = format!(
-            "SELECT a.id, a.owner_kind, COALESCE(o.name, p.name, '') AS name, a.purpose FROM accounts a \
+            "SELECT a.id, a.owner_kind, COALESCE(o.name, p.name, f.peer_name, '') AS name, a.purpose FROM accounts a \
              LEFT JOIN organizations o ON a.owner_kind = 'organization' AND o.id = a.owner_id \
              LEFT JOIN people p ON a.owner_kind = 'person' AND p.id = a.owner_id \
+             LEFT JOIN federation_links f ON a.owner_kind = 'federation' AND f.id = a.owner_id \
              WHERE a.id IN {list}"
         );
         let rows: Vec<(Uuid, String, String, Option<String>)> = with_pool!(db.read(), pool => {
@@ -349,7 +368,14 @@ pub async fn change_limits(
             return Ok(Err(LimitChangeError::UnknownAccount));
         };
         let limits = distretto_domain::ledger::Limits { credit_limit_minor: change.credit_limit_minor, upper_limit_minor: change.upper_limit_minor };
-        if !limits.allows(balance) {
+        // Legs held for payments between districts must still fit once posted.
+        let (out_minor, in_minor): (i64, i64) = sqlx::query_as(
+            "SELECT CAST(COALESCE(SUM(CASE WHEN debit_account = $1 THEN amount_minor ELSE 0 END), 0) AS BIGINT), \
+                    CAST(COALESCE(SUM(CASE WHEN credit_account = $1 THEN amount_minor ELSE 0 END), 0) AS BIGINT) \
+             FROM federation_payments WHERE status = 'held' AND (debit_account = $1 OR credit_account = $1)")
+            .bind(change.account_id).fetch_one(&mut *tx).await?;
+        let held = distretto_domain::ledger::Held { out_minor, in_minor };
+        if !held.fits(&limits, balance) {
             return Ok(Err(LimitChangeError::BelowBalance));
         }
         change.old_credit_limit_minor = old_credit;

@@ -116,6 +116,14 @@ pub enum Effect {
     /// account back to its account, and the booking becomes cancelled; refused unless it is
     /// confirmed, so a retried cancellation refunds once.
     BookingRefund(Uuid),
+    /// Holds the (single) leg of this new payment between districts without posting it: the
+    /// leg's amount is reserved on both accounts (see [`distretto_domain::ledger::Book::hold`])
+    /// and the payment becomes held. Refused unless it is new and the leg is its leg.
+    FederationHold(Uuid),
+    /// Ends this held payment between districts: `true` posts its (single) leg, releasing the
+    /// hold, and it becomes committed; `false` releases the hold alone (no transfer), and it
+    /// becomes aborted. Refused unless it is held, so a retried end acts once.
+    FederationSettle(Uuid, bool),
 }
 
 /// A request to the ledger writer.
@@ -190,6 +198,10 @@ pub enum CommandError {
     /// (`booking_not_held`, `booking_not_confirmed`).
     #[error("{0}")]
     Booking(&'static str),
+    /// The payment between districts is not in the state the effect needs, or the leg is not
+    /// its leg (`federation_payment_state`).
+    #[error("federation_payment_state")]
+    FederationState,
     /// The command is malformed (no legs, too many).
     #[error("bad_command")]
     BadCommand,
@@ -267,6 +279,7 @@ impl CommandError {
             | Self::Booking(code) => code,
             Self::RequestNotOpen => "request_not_open",
             Self::InstalmentNotDue => "instalment_not_due",
+            Self::FederationState => "federation_payment_state",
             Self::BadCommand => "bad_command",
             Self::Store(_) => "internal",
         }
@@ -419,9 +432,20 @@ struct BookingState {
     fee_minor: i64,
 }
 
+/// A payment between districts as holding or settling it sees it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct FederationState {
+    status: String,
+    direction: String,
+    debit_account: Option<Uuid>,
+    credit_account: Option<Uuid>,
+    amount_minor: i64,
+}
+
 /// What the batch read before planning.
 #[derive(Default)]
 struct Loaded {
+    federation: HashMap<Uuid, FederationState>,
     instalments: HashMap<(Uuid, i32), InstalmentState>,
     bookings: HashMap<Uuid, BookingState>,
     rounds: HashMap<Uuid, RoundState>,
@@ -465,6 +489,8 @@ struct Plan {
     decisions: Vec<AppliedRound>,
     /// Paid instalments: (subscription, number, transfer).
     instalments: Vec<(Uuid, i32, Uuid)>,
+    /// Payments between districts moved: (payment, new status, posted transfer, still open).
+    federation: Vec<(Uuid, &'static str, Option<Uuid>, bool)>,
     /// Paid bookings (booking, transfer) and refunded ones (booking, transfer, amount).
     bookings_paid: Vec<(Uuid, Uuid)>,
     bookings_refunded: Vec<(Uuid, Uuid, i64)>,
@@ -515,6 +541,21 @@ async fn post_batch(
             for id in chunk { q = q.bind(id); }
             for (id, currency, balance_minor, credit, upper) in q.fetch_all(&mut *tx).await? {
                 loaded.book.load(id, AccountState { currency, balance_minor, limits: Limits { credit_limit_minor: credit, upper_limit_minor: upper } });
+            }
+            // The legs held on these accounts for payments between districts (few: the partial
+            // index holds only rows with status 'held').
+            let list = crate::values_placeholders(1, chunk.len());
+            let shifted = (0..chunk.len()).map(|i| format!("${}", chunk.len() + i + 1)).collect::<Vec<_>>().join(", ");
+            let sql = format!(
+                "SELECT debit_account, credit_account, amount_minor FROM federation_payments WHERE status = 'held' \
+                 AND (debit_account IN {list} OR credit_account IN ({shifted}))");
+            let mut q = sqlx::query_as::<_, (Option<Uuid>, Option<Uuid>, i64)>(&sql);
+            for id in chunk { q = q.bind(id); }
+            for id in chunk { q = q.bind(id); }
+            for (debit, credit, amount_minor) in q.fetch_all(&mut *tx).await? {
+                if let (Some(payer), Some(payee)) = (debit, credit) {
+                    loaded.book.load_hold(&Leg { payer, payee, amount_minor });
+                }
             }
         }
         for command in commands {
@@ -593,6 +634,15 @@ async fn post_batch(
                         loaded.bookings.insert(id, state);
                     }
                 }
+                Effect::FederationHold(id) | Effect::FederationSettle(id, _) if !loaded.federation.contains_key(&id) => {
+                    let lock = if pg { " FOR UPDATE" } else { "" };
+                    let state: Option<FederationState> = sqlx::query_as(&format!(
+                        "SELECT status, direction, debit_account, credit_account, amount_minor FROM federation_payments WHERE id = $1{lock}"))
+                        .bind(id).fetch_optional(&mut *tx).await?;
+                    if let Some(state) = state {
+                        loaded.federation.insert(id, state);
+                    }
+                }
                 Effect::PayRequest(id) if !loaded.requests.contains_key(&id) => {
                     let sql = if pg { "SELECT payee, payer, amount_minor, status FROM payment_requests WHERE id = $1 FOR UPDATE" }
                               else { "SELECT payee, payer, amount_minor, status FROM payment_requests WHERE id = $1" };
@@ -667,6 +717,10 @@ async fn post_batch(
         for (booking, transfer_id, amount) in &plan.bookings_refunded {
             sqlx::query("UPDATE market_bookings SET status = 'cancelled', refund_transfer_id = $2, refund_minor = $3, cancelled_at = $4 WHERE id = $1")
                 .bind(booking).bind(transfer_id).bind(amount).bind(now).execute(&mut *tx).await?;
+        }
+        for (payment, status, transfer_id, open) in &plan.federation {
+            sqlx::query("UPDATE federation_payments SET status = $2, transfer_id = $3, open = $4, updated_at = $5 WHERE id = $1")
+                .bind(payment).bind(status).bind(transfer_id).bind(open).bind(now).execute(&mut *tx).await?;
         }
         for (proposal, _, posted) in &plan.decisions {
             for (_, payee, transfer_id) in posted {
@@ -836,6 +890,9 @@ fn decide(
     plan: &mut Plan,
     now: OffsetDateTime,
 ) -> Result<Outcome, CommandError> {
+    if let Effect::FederationHold(id) | Effect::FederationSettle(id, _) = command.effect {
+        return decide_federation(command, id, loaded, plan, now);
+    }
     check_effect(command, loaded)?;
     let mut reversing = HashSet::new();
     for leg in &command.legs {
@@ -859,6 +916,89 @@ fn decide(
         })
         .collect();
     let posted = loaded.book.post(&legs).map_err(CommandError::Refused)?;
+    let rows = journal_rows(command, posted, loaded, plan, now);
+    apply_effect(command, loaded, plan, &rows);
+    plan.transfers.extend(rows.iter().cloned());
+    Ok(Outcome {
+        transfers: rows,
+        replayed: false,
+    })
+}
+
+/// A payment between districts: hold its leg, or post it (releasing the hold), or release it.
+fn decide_federation(
+    command: &Command,
+    id: Uuid,
+    loaded: &mut Loaded,
+    plan: &mut Plan,
+    now: OffsetDateTime,
+) -> Result<Outcome, CommandError> {
+    let state = loaded
+        .federation
+        .get(&id)
+        .ok_or(CommandError::FederationState)?;
+    let [new_leg] = command.legs.as_slice() else {
+        return Err(CommandError::FederationState);
+    };
+    let leg = Leg {
+        payer: new_leg.payer,
+        payee: new_leg.payee,
+        amount_minor: new_leg.amount_minor,
+    };
+    let its_leg = new_leg.kind == TransferKind::Federation
+        && new_leg.reverses.is_none()
+        && state.debit_account == Some(leg.payer)
+        && state.credit_account == Some(leg.payee)
+        && state.amount_minor == leg.amount_minor;
+    let wanted = if command.effect == Effect::FederationHold(id) { "new" } else { "held" };
+    if !its_leg || state.status != wanted {
+        return Err(CommandError::FederationState);
+    }
+    // An incoming payment is finished once settled here; an outgoing one stays open until
+    // the other district acknowledged the outcome.
+    let outgoing = state.direction == "out";
+    let (status, rows) = match command.effect {
+        Effect::FederationSettle(_, true) => {
+            loaded.book.release(&leg);
+            match loaded.book.post(std::slice::from_ref(&leg)) {
+                Ok(posted) => ("committed", journal_rows(command, posted, loaded, plan, now)),
+                Err(refusal) => {
+                    // Cannot happen while limit changes count holds; keep the hold.
+                    loaded.book.load_hold(&leg);
+                    return Err(CommandError::Refused(refusal));
+                }
+            }
+        }
+        Effect::FederationSettle(_, false) => {
+            loaded.book.release(&leg);
+            ("aborted", Vec::new())
+        }
+        _ => {
+            loaded.book.hold(&leg).map_err(CommandError::Refused)?;
+            ("held", Vec::new())
+        }
+    };
+    let open = status == "held" || outgoing;
+    plan.federation
+        .push((id, status, rows.first().map(|r| r.id), open));
+    if let Some(s) = loaded.federation.get_mut(&id) {
+        s.status = status.to_owned();
+    }
+    plan.transfers.extend(rows.iter().cloned());
+    Ok(Outcome {
+        transfers: rows,
+        replayed: false,
+    })
+}
+
+/// The journal rows of legs just posted in the book, chained after the batch's head.
+fn journal_rows(
+    command: &Command,
+    posted: Vec<distretto_domain::ledger::Posted>,
+    loaded: &mut Loaded,
+    plan: &mut Plan,
+    now: OffsetDateTime,
+) -> Vec<TransferRow> {
     let mut rows = Vec::with_capacity(posted.len());
     for (leg, balances) in command.legs.iter().zip(posted) {
         let currency = loaded
@@ -898,12 +1038,7 @@ fn decide(
         }
         rows.push(row);
     }
-    apply_effect(command, loaded, plan, &rows);
-    plan.transfers.extend(rows.iter().cloned());
-    Ok(Outcome {
-        transfers: rows,
-        replayed: false,
-    })
+    rows
 }
 
 fn check_effect(command: &Command, loaded: &Loaded) -> Result<(), CommandError> {
@@ -920,7 +1055,12 @@ fn check_effect(command: &Command, loaded: &Loaded) -> Result<(), CommandError> 
         return Err(CommandError::BadCommand);
     };
     match command.effect {
-        Effect::None | Effect::Clearing(_) | Effect::Purchase(_) | Effect::Decision(_) => Ok(()),
+        Effect::None
+        | Effect::Clearing(_)
+        | Effect::Purchase(_)
+        | Effect::Decision(_)
+        | Effect::FederationHold(_)
+        | Effect::FederationSettle(..) => Ok(()),
         Effect::Booking(id) => {
             let b = loaded.bookings.get(&id);
             let matches = b.is_some_and(|b| {
@@ -1198,7 +1338,12 @@ fn apply_effect(command: &Command, loaded: &mut Loaded, plan: &mut Plan, rows: &
     }
     let Some(row) = rows.first() else { return };
     match command.effect {
-        Effect::None | Effect::Clearing(_) | Effect::Purchase(_) | Effect::Decision(_) => {}
+        Effect::None
+        | Effect::Clearing(_)
+        | Effect::Purchase(_)
+        | Effect::Decision(_)
+        | Effect::FederationHold(_)
+        | Effect::FederationSettle(..) => {}
         Effect::Booking(id) => {
             if let Some(b) = loaded.bookings.get_mut(&id) {
                 b.status = "confirmed".into();
