@@ -33,6 +33,8 @@ pub enum BenchCommand {
     Governance(crate::bench_governance::GovernanceArgs),
     /// Search 500,000 offers by words and distance, and match new needs against them.
     Market(crate::bench_market::MarketArgs),
+    /// Payments between two linked districts, and a search of ten linked directories.
+    Federation(crate::bench_federation::FederationArgs),
 }
 
 /// Flags of `bench ledger`.
@@ -90,6 +92,7 @@ pub async fn run(settings: &Settings, cmd: BenchCommand) -> Result<(), Failure> 
         BenchCommand::Purchasing(args) => crate::bench_purchasing::purchasing(settings, args).await,
         BenchCommand::Governance(args) => crate::bench_governance::governance(args),
         BenchCommand::Market(args) => crate::bench_market::market(settings, args).await,
+        BenchCommand::Federation(args) => crate::bench_federation::federation(settings, args).await,
     }
 }
 

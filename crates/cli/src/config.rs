@@ -41,6 +41,9 @@ pub struct Settings {
     pub mail_transport: String,
     /// The sender address of notification e-mails.
     pub mail_from: String,
+    /// Seconds a payment to another district waits for that district to prepare it before it
+    /// is aborted (5 to 3600).
+    pub federation_payment_timeout_secs: i64,
 }
 
 /// The default SQLite file, under `./data/`.
@@ -66,7 +69,8 @@ impl Settings {
             .set_default("log_format", "text")?
             .set_default("session_ttl_hours", 168)?
             .set_default("mail_transport", "none")?
-            .set_default("mail_from", "distretto@localhost")?;
+            .set_default("mail_from", "distretto@localhost")?
+            .set_default("federation_payment_timeout_secs", 30)?;
         match file {
             Some(path) => b = b.add_source(config::File::from(path.as_path()).required(true)),
             None => b = b.add_source(config::File::with_name("distretto.toml").required(false)),
@@ -136,6 +140,7 @@ impl Settings {
             )
             .unwrap_or_default(),
             mail_from: self.mail_from.clone(),
+            federation_payment_timeout_secs: self.federation_payment_timeout_secs.clamp(5, 3600),
         }
     }
 }

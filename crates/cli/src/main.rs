@@ -2,6 +2,7 @@
 
 mod admin;
 mod bench;
+mod bench_federation;
 mod bench_governance;
 mod bench_market;
 mod bench_purchasing;

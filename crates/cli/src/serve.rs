@@ -64,6 +64,9 @@ pub async fn run(mut settings: Settings, args: ServeArgs) -> Result<(), Failure>
     tokio::spawn(distretto_web::governance::service::close_loop(
         state.clone(),
     ));
+    tokio::spawn(distretto_web::federation::payments::resolve_loop(
+        state.clone(),
+    ));
     tokio::spawn(distretto_web::purchasing::cycles::service::close_loop(
         state,
     ));

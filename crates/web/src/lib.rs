@@ -52,6 +52,9 @@ pub struct WebConfig {
     pub mail_transport: notifications::mail::MailTransport,
     /// The sender address of notification e-mails.
     pub mail_from: String,
+    /// How long a payment to another district may wait for that district to prepare it
+    /// before this one aborts it.
+    pub federation_payment_timeout_secs: i64,
 }
 
 impl Default for WebConfig {
@@ -74,6 +77,7 @@ impl Default for WebConfig {
             api_token_ttl_days: 30,
             mail_transport: notifications::mail::MailTransport::None,
             mail_from: "distretto@localhost".into(),
+            federation_payment_timeout_secs: 30,
         }
     }
 }

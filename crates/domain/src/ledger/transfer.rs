@@ -423,7 +423,11 @@ mod tests {
         // a may fall to -100; b may rise to 150.
         let (mut book, a, b, c) = book();
         book.hold(&leg(a, b, 80)).unwrap();
-        assert_eq!(book.get(&a).unwrap().balance_minor, 0, "a hold moves nothing");
+        assert_eq!(
+            book.get(&a).unwrap().balance_minor,
+            0,
+            "a hold moves nothing"
+        );
         assert_eq!(book.held(&a).out_minor, 80);
         assert_eq!(book.held(&b).in_minor, 80);
         // a has 20 of room left, b has 70.

@@ -381,5 +381,9 @@ pub async fn rename(db: &Db, id: Uuid, name: &str) -> Result<()> {
 pub async fn set_rate(db: &Db, id: Uuid, exchange_rate_ppm: i64) -> Result<()> {
     let n = with_pool!(db.write(), pool => sqlx::query("UPDATE federation_links SET exchange_rate_ppm = $2 WHERE id = $1")
         .bind(id).bind(exchange_rate_ppm).execute(pool).await.map(|r| r.rows_affected()))?;
-    if n == 1 { Ok(()) } else { Err(StoreError::NotFound) }
+    if n == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::NotFound)
+    }
 }

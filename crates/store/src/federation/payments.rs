@@ -120,10 +120,11 @@ pub async fn payment(db: &Db, id: Uuid) -> Result<PaymentRow> {
 
 /// A link's payment by the id the paying district gave it.
 pub async fn by_payment_id(db: &Db, link: Uuid, payment_id: Uuid) -> Result<Option<PaymentRow>> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM federation_payments WHERE link_id = $1 AND payment_id = $2"
-    );
-    Ok(with_pool!(db.read(), pool => sqlx::query_as::<_, PaymentRow>(&sql).bind(link).bind(payment_id).fetch_optional(pool).await)?)
+    let sql =
+        format!("SELECT {COLUMNS} FROM federation_payments WHERE link_id = $1 AND payment_id = $2");
+    Ok(
+        with_pool!(db.read(), pool => sqlx::query_as::<_, PaymentRow>(&sql).bind(link).bind(payment_id).fetch_optional(pool).await)?,
+    )
 }
 
 /// The payment a person asked for with an idempotency key.
@@ -131,7 +132,9 @@ pub async fn by_idempotency_key(db: &Db, person: Uuid, key: &str) -> Result<Opti
     let sql = format!(
         "SELECT {COLUMNS} FROM federation_payments WHERE created_by = $1 AND idempotency_key = $2"
     );
-    Ok(with_pool!(db.read(), pool => sqlx::query_as::<_, PaymentRow>(&sql).bind(person).bind(key).fetch_optional(pool).await)?)
+    Ok(
+        with_pool!(db.read(), pool => sqlx::query_as::<_, PaymentRow>(&sql).bind(person).bind(key).fetch_optional(pool).await)?,
+    )
 }
 
 /// Moves a payment that nothing is reserved for (status in `from`, never `held`) to `status`,
@@ -199,7 +202,9 @@ pub async fn open_payments(db: &Db, before: OffsetDateTime, limit: i64) -> Resul
     let sql = format!(
         "SELECT {COLUMNS} FROM federation_payments WHERE open AND updated_at <= $1 ORDER BY updated_at, id LIMIT $2"
     );
-    Ok(with_pool!(db.read(), pool => sqlx::query_as::<_, PaymentRow>(&sql).bind(before).bind(limit).fetch_all(pool).await)?)
+    Ok(
+        with_pool!(db.read(), pool => sqlx::query_as::<_, PaymentRow>(&sql).bind(before).bind(limit).fetch_all(pool).await)?,
+    )
 }
 
 /// Open payments of a link (what a coordinator's limit or a suspension still waits for).
@@ -214,10 +219,14 @@ pub async fn of_link(db: &Db, link: Uuid, limit: i64, offset: i64) -> Result<Vec
     let sql = format!(
         "SELECT {COLUMNS} FROM federation_payments WHERE link_id = $1 ORDER BY created_at DESC, id LIMIT $2 OFFSET $3"
     );
-    Ok(with_pool!(db.read(), pool => sqlx::query_as::<_, PaymentRow>(&sql).bind(link).bind(limit.clamp(0, MAX_LISTED)).bind(offset.max(0)).fetch_all(pool).await)?)
+    Ok(
+        with_pool!(db.read(), pool => sqlx::query_as::<_, PaymentRow>(&sql).bind(link).bind(limit.clamp(0, MAX_LISTED)).bind(offset.max(0)).fetch_all(pool).await)?,
+    )
 }
 
-/// The payments touching any of `accounts` (a member's accounts), newest first (bounded).
+/// The payments touching any of `accounts` (a member's accounts), newest first (bounded);
+/// incoming ones only while held or once committed (a refused or aborted incoming payment
+/// never reached the member).
 pub async fn of_accounts(db: &Db, accounts: &[Uuid], limit: i64) -> Result<Vec<PaymentRow>> {
     if accounts.is_empty() {
         return Ok(Vec::new());
@@ -225,8 +234,8 @@ pub async fn of_accounts(db: &Db, accounts: &[Uuid], limit: i64) -> Result<Vec<P
     let n = accounts.len().min(50);
     let list = values_placeholders(1, n);
     let sql = format!(
-        "SELECT {COLUMNS} FROM federation_payments WHERE debit_account IN {list} OR credit_account IN {} \
-         ORDER BY created_at DESC, id LIMIT {}",
+        "SELECT {COLUMNS} FROM federation_payments WHERE (debit_account IN {list} OR credit_account IN {}) \
+         AND (direction = 'out' OR status IN ('held', 'committed')) ORDER BY created_at DESC, id LIMIT {}",
         shifted(n),
         limit.clamp(0, MAX_LISTED)
     );
@@ -247,12 +256,29 @@ fn shifted(n: usize) -> String {
     format!("({list})")
 }
 
+/// The amounts held on an account for payments between districts: (leaving, entering).
+pub async fn held_on(db: &Db, account: Uuid) -> Result<distretto_domain::ledger::Held> {
+    let (out_minor, in_minor): (i64, i64) = with_pool!(db.read(), pool => sqlx::query_as(HELD_ON_SQL)
+        .bind(account).fetch_one(pool).await)?;
+    Ok(distretto_domain::ledger::Held {
+        out_minor,
+        in_minor,
+    })
+}
+
+/// Sums what is held on account `$1`: (leaving, entering).
+pub(crate) const HELD_ON_SQL: &str = "SELECT CAST(COALESCE(SUM(CASE WHEN debit_account = $1 THEN amount_minor ELSE 0 END), 0) AS BIGINT), \
+     CAST(COALESCE(SUM(CASE WHEN credit_account = $1 THEN amount_minor ELSE 0 END), 0) AS BIGINT) \
+     FROM federation_payments WHERE status = 'held' AND (debit_account = $1 OR credit_account = $1)";
+
 /// The other district's mirror account here, if opened.
 pub async fn mirror(db: &Db, link: Uuid, currency: &str) -> Result<Option<AccountRow>> {
     let sql = format!(
         "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE owner_kind = 'federation' AND owner_id = $1 AND currency = $2"
     );
-    Ok(with_pool!(db.read(), pool => sqlx::query_as::<_, AccountRow>(&sql).bind(link).bind(currency).fetch_optional(pool).await)?)
+    Ok(
+        with_pool!(db.read(), pool => sqlx::query_as::<_, AccountRow>(&sql).bind(link).bind(currency).fetch_optional(pool).await)?,
+    )
 }
 
 /// The other district's mirror account here, opened with no room at all (limits 0 and 0)
@@ -277,7 +303,9 @@ pub async fn ensure_mirror(db: &Db, link: Uuid, currency: &str) -> Result<Accoun
         Ok(()) | Err(StoreError::Conflict) => {}
         Err(e) => return Err(e),
     }
-    mirror(db, link, currency).await?.ok_or(StoreError::NotFound)
+    mirror(db, link, currency)
+        .await?
+        .ok_or(StoreError::NotFound)
 }
 
 /// Committed volume and count of a link's payments, per direction.

@@ -369,10 +369,7 @@ pub async fn change_limits(
         };
         let limits = distretto_domain::ledger::Limits { credit_limit_minor: change.credit_limit_minor, upper_limit_minor: change.upper_limit_minor };
         // Legs held for payments between districts must still fit once posted.
-        let (out_minor, in_minor): (i64, i64) = sqlx::query_as(
-            "SELECT CAST(COALESCE(SUM(CASE WHEN debit_account = $1 THEN amount_minor ELSE 0 END), 0) AS BIGINT), \
-                    CAST(COALESCE(SUM(CASE WHEN credit_account = $1 THEN amount_minor ELSE 0 END), 0) AS BIGINT) \
-             FROM federation_payments WHERE status = 'held' AND (debit_account = $1 OR credit_account = $1)")
+        let (out_minor, in_minor): (i64, i64) = sqlx::query_as(crate::federation::payments::HELD_ON_SQL)
             .bind(change.account_id).fetch_one(&mut *tx).await?;
         let held = distretto_domain::ledger::Held { out_minor, in_minor };
         if !held.fits(&limits, balance) {

@@ -950,7 +950,11 @@ fn decide_federation(
         && state.debit_account == Some(leg.payer)
         && state.credit_account == Some(leg.payee)
         && state.amount_minor == leg.amount_minor;
-    let wanted = if command.effect == Effect::FederationHold(id) { "new" } else { "held" };
+    let wanted = if command.effect == Effect::FederationHold(id) {
+        "new"
+    } else {
+        "held"
+    };
     if !its_leg || state.status != wanted {
         return Err(CommandError::FederationState);
     }
@@ -961,7 +965,10 @@ fn decide_federation(
         Effect::FederationSettle(_, true) => {
             loaded.book.release(&leg);
             match loaded.book.post(std::slice::from_ref(&leg)) {
-                Ok(posted) => ("committed", journal_rows(command, posted, loaded, plan, now)),
+                Ok(posted) => (
+                    "committed",
+                    journal_rows(command, posted, loaded, plan, now),
+                ),
                 Err(refusal) => {
                     // Cannot happen while limit changes count holds; keep the hold.
                     loaded.book.load_hold(&leg);

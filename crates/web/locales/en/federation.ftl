@@ -18,3 +18,13 @@ signature_invalid = The signature does not match the request.
 signature_replayed = This signed request was already received.
 digest_mismatch = The body does not match its digest.
 federation_suspended_by_peer = The other district suspended this link: only they can resume it.
+# Payments between districts
+transfer_kind_federation = Payment between districts
+federation_limit_exceeded = This payment would take the two districts beyond the limit their assemblies set between them.
+federation_unknown_payee = The other district has no member account or organisation with that reference.
+federation_payment_state = This payment between districts has already ended, or is not in a state that allows this.
+federation_too_many_open = Too many payments with this district are still waiting for an answer: try again in a minute.
+federation_timeout = The other district did not answer in time: the payment was cancelled and nothing was taken from you.
+federation_refused = The other district refused this payment.
+federation_bad_rate = The exchange rate must be a whole number of parts per million, from 1 to 1,000,000,000.
+idempotency_key_required = Send an Idempotency-Key header, so that a retried payment is made only once.

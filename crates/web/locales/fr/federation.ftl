@@ -18,3 +18,13 @@ signature_invalid = La signature ne correspond pas à la requête.
 signature_replayed = Cette requête signée a déjà été reçue.
 digest_mismatch = Le corps ne correspond pas à son empreinte.
 federation_suspended_by_peer = L’autre district a suspendu ce lien : lui seul peut le reprendre.
+# Paiements entre districts
+transfer_kind_federation = Paiement entre districts
+federation_limit_exceeded = Ce paiement dépasserait la limite que les assemblées des deux districts ont fixée entre eux.
+federation_unknown_payee = L'autre district n'a aucun compte de membre ni aucune organisation avec cette référence.
+federation_payment_state = Ce paiement entre districts est déjà terminé, ou son état ne le permet pas.
+federation_too_many_open = Trop de paiements avec ce district attendent encore une réponse : réessayez dans une minute.
+federation_timeout = L'autre district n'a pas répondu à temps : le paiement a été annulé et rien ne vous a été débité.
+federation_refused = L'autre district a refusé ce paiement.
+federation_bad_rate = Le taux de change doit être un nombre entier de parties par million, de 1 à 1 000 000 000.
+idempotency_key_required = Envoyez un en-tête Idempotency-Key, pour qu'un paiement renvoyé ne soit fait qu'une fois.

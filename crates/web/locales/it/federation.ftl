@@ -18,3 +18,13 @@ signature_invalid = La firma non corrisponde alla richiesta.
 signature_replayed = Questa richiesta firmata è già stata ricevuta.
 digest_mismatch = Il corpo non corrisponde alla sua impronta.
 federation_suspended_by_peer = L’altro distretto ha sospeso questo collegamento: solo lui può riprenderlo.
+# Pagamenti tra distretti
+transfer_kind_federation = Pagamento tra distretti
+federation_limit_exceeded = Questo pagamento supererebbe il limite che le assemblee dei due distretti hanno fissato tra loro.
+federation_unknown_payee = L'altro distretto non ha alcun conto di socio né organizzazione con questo riferimento.
+federation_payment_state = Questo pagamento tra distretti è già concluso, o il suo stato non lo consente.
+federation_too_many_open = Troppi pagamenti con questo distretto attendono ancora una risposta: riprova tra un minuto.
+federation_timeout = L'altro distretto non ha risposto in tempo: il pagamento è stato annullato e non ti è stato addebitato nulla.
+federation_refused = L'altro distretto ha rifiutato questo pagamento.
+federation_bad_rate = Il tasso di cambio deve essere un numero intero di parti per milione, da 1 a 1.000.000.000.
+idempotency_key_required = Invia un'intestazione Idempotency-Key, perché un pagamento ripetuto sia eseguito una volta sola.

@@ -26,6 +26,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(end))
         .routes(routes!(inbox))
         .routes(routes!(organizations))
+        .merge(super::payments_api::router())
 }
 
 /// A public key of a district.
@@ -98,6 +99,24 @@ pub struct Link {
     /// change it did not hear about is told again by the next one).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub delivered: Option<bool>,
+    /// The other district's account in this district's ledger, once the link is active. Its
+    /// limits (`PUT /api/v1/accounts/{id}/limits`) are what this district's assembly allows:
+    /// `upper_limit`, how much our members may owe theirs; `credit_limit`, how much theirs
+    /// may owe ours. Both start at 0.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mirror: Option<Mirror>,
+    /// Minor units of our currency per 1,000,000 of theirs, for payments from them.
+    pub exchange_rate_ppm: i64,
+}
+
+/// A linked district's mirror account here.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Mirror {
+    pub account: Uuid,
+    /// Positive: our members paid theirs more than the reverse (we owe them).
+    pub balance: i64,
+    pub credit_limit: i64,
+    pub upper_limit: Option<i64>,
 }
 
 async fn link_json(
@@ -114,6 +133,18 @@ async fn link_json(
             algorithm: distretto_domain::federation::signature::ALGORITHM.into(),
         })
         .collect();
+    let mirror = if l.status == "active" || l.status == "suspended" {
+        let a =
+            store::payments::ensure_mirror(&state.db, l.id, &state.config.currency.code).await?;
+        Some(Mirror {
+            account: a.id,
+            balance: a.balance_minor,
+            credit_limit: a.credit_limit_minor,
+            upper_limit: a.upper_limit_minor,
+        })
+    } else {
+        None
+    };
     Ok(Link {
         id: l.id,
         url: l.peer_url,
@@ -122,6 +153,8 @@ async fn link_json(
         keys,
         updated_at: l.updated_at.format(&Rfc3339).unwrap_or_default(),
         delivered,
+        mirror,
+        exchange_rate_ppm: l.exchange_rate_ppm,
     })
 }
 
@@ -244,16 +277,23 @@ async fn end(
     act(state, caller, id, LinkAction::End, &n.note).await
 }
 
-/// The link's status here after a message.
+/// The answer to a message: the link's status here after a link message; for a payment
+/// message, the payment's status here (`prepared`, with `amount_minor` in this district's
+/// units and the payee's `name`; `committed`; `aborted`; `pending`).
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct InboxAnswer {
     pub status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub amount_minor: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 /// A signed message from another district (RFC 9421 `Signature-Input`/`Signature` with
 /// Ed25519 over `@method`, `@target-uri` and `content-digest`, and `Content-Digest`): a link
-/// request, an approval, or a change of status. Refused when unsigned, expired (over 5
-/// minutes), replayed, tampered with or signed by an unknown key.
+/// request, an approval, a change of status, or a step of a payment between districts
+/// (`payment_prepare`, `payment_commit`, `payment_abort`, `payment_query`). Refused when
+/// unsigned, expired (over 5 minutes), replayed, tampered with or signed by an unknown key.
 #[utoipa::path(post, path = "/api/v1/federation/inbox", tag = "federation", request_body = serde_json::Value,
     responses((status = 200, body = InboxAnswer), (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
 async fn inbox(
@@ -262,7 +302,7 @@ async fn inbox(
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Json<InboxAnswer>, AppError> {
+) -> Result<Json<serde_json::Value>, AppError> {
     let fields: Vec<(&str, &str)> = headers
         .iter()
         .filter_map(|(n, v)| v.to_str().ok().map(|v| (n.as_str(), v)))
@@ -275,8 +315,7 @@ async fn inbox(
         fields: &fields,
         body: &body,
     };
-    let status = service::receive(&state, &incoming).await?;
-    Ok(Json(InboxAnswer { status }))
+    Ok(Json(service::receive(&state, &incoming).await?))
 }
 
 /// A search of the linked districts' directories.

@@ -44,6 +44,24 @@ pub enum InboxMessage {
         status: String,
         note: String,
     },
+    /// "Hold this payment of our member to yours" (phase one of a payment between districts):
+    /// the amount is in the sender's minor units; `payee` is an account or organisation id
+    /// of the receiving district.
+    PaymentPrepare {
+        url: String,
+        payment_id: Uuid,
+        payee: String,
+        amount_minor: i64,
+        currency: String,
+        memo: String,
+        payer_name: String,
+    },
+    /// "We committed this payment: post it."
+    PaymentCommit { url: String, payment_id: Uuid },
+    /// "We aborted this payment: release it."
+    PaymentAbort { url: String, payment_id: Uuid },
+    /// "How does this payment stand on your side?"
+    PaymentQuery { url: String, payment_id: Uuid },
 }
 
 /// The sender of a message.
@@ -51,7 +69,11 @@ fn sender(m: &InboxMessage) -> &str {
     match m {
         InboxMessage::LinkRequest { url, .. }
         | InboxMessage::LinkApproval { url, .. }
-        | InboxMessage::LinkStatus { url, .. } => url,
+        | InboxMessage::LinkStatus { url, .. }
+        | InboxMessage::PaymentPrepare { url, .. }
+        | InboxMessage::PaymentCommit { url, .. }
+        | InboxMessage::PaymentAbort { url, .. }
+        | InboxMessage::PaymentQuery { url, .. } => url,
     }
 }
 
@@ -182,6 +204,7 @@ pub async fn propose(
         status: "proposed".into(),
         created_at: now,
         updated_at: now,
+        exchange_rate_ppm: store::ONE_TO_ONE_PPM,
     };
     let key = PeerKeyRow {
         keyid: keyid.to_owned(),
@@ -220,7 +243,7 @@ pub async fn propose(
     })
 }
 
-async fn send(
+pub(super) async fn send(
     peer_url: &str,
     message: &InboxMessage,
     key: &SigningKey,
@@ -371,8 +394,28 @@ fn refused(e: SignatureError) -> AppError {
 
 /// Handles a signed message from another district: checks the signature (by a key of a linked
 /// district, or, for a first request, by the key the request carries), refuses replays, then
-/// moves the link. Returns the link's status here.
-pub async fn receive(state: &AppState, incoming: &Incoming<'_>) -> Result<String, AppError> {
+/// acts on the message: moves the link (answering its status here) or takes a payment between
+/// districts a step further (see [`super::payments`]).
+pub async fn receive(
+    state: &AppState,
+    incoming: &Incoming<'_>,
+) -> Result<serde_json::Value, AppError> {
+    let answer = match receive_message(state, incoming).await? {
+        Received::Link(status) => serde_json::json!({ "status": status }),
+        Received::Payment(link, message) => {
+            return super::payments::receive(state, &link, message).await;
+        }
+    };
+    Ok(answer)
+}
+
+/// A checked message: a link's new status, or a payment message of a linked district.
+enum Received {
+    Link(String),
+    Payment(Box<LinkRow>, InboxMessage),
+}
+
+async fn receive_message(state: &AppState, incoming: &Incoming<'_>) -> Result<Received, AppError> {
     let message: InboxMessage = serde_json::from_slice(incoming.body)
         .map_err(|_| AppError::bad_request("federation_bad_message"))?;
     let from =
@@ -431,7 +474,20 @@ pub async fn receive(state: &AppState, incoming: &Incoming<'_>) -> Result<String
     {
         return Err(AppError::conflict("signature_replayed"));
     }
-    match message {
+    if matches!(
+        message,
+        InboxMessage::PaymentPrepare { .. }
+            | InboxMessage::PaymentCommit { .. }
+            | InboxMessage::PaymentAbort { .. }
+            | InboxMessage::PaymentQuery { .. }
+    ) {
+        let (_, link) = stored.ok_or(AppError::new(
+            StatusCode::UNAUTHORIZED,
+            "signature_unknown_key",
+        ))?;
+        return Ok(Received::Payment(Box::new(link), message));
+    }
+    let status = match message {
         InboxMessage::LinkRequest {
             name,
             keyid,
@@ -476,14 +532,14 @@ pub async fn receive(state: &AppState, incoming: &Incoming<'_>) -> Result<String
                 _ => return Err(AppError::bad_request("federation_bad_message")),
             };
             if link.status == to {
-                return Ok(link.status);
+                return Ok(Received::Link(link.status));
             }
             if to == "active"
                 && link.status == "suspended"
                 && !suspended_by_peer(state, link.id).await?
             {
                 // Our coordinator suspended it: only they lift it.
-                return Ok(link.status);
+                return Ok(Received::Link(link.status));
             }
             match apply_peer_status(state, link.id, from, to, &note).await {
                 Ok(()) => Ok(to.to_owned()),
@@ -493,7 +549,9 @@ pub async fn receive(state: &AppState, incoming: &Incoming<'_>) -> Result<String
                 Err(e) => Err(e),
             }
         }
-    }
+        _ => Err(AppError::bad_request("federation_bad_message")),
+    }?;
+    Ok(Received::Link(status))
 }
 
 /// The `keyid` parameter of Distretto's signature, if the headers carry one.
@@ -552,6 +610,7 @@ async fn link_requested(
                 status: "requested".into(),
                 created_at: now,
                 updated_at: now,
+                exchange_rate_ppm: store::ONE_TO_ONE_PPM,
             };
             let key = PeerKeyRow {
                 keyid: keyid.chars().take(MAX_TEXT).collect(),

@@ -34,6 +34,7 @@ pub fn command_error(e: CommandError) -> AppError {
         | CommandError::Purchase(_)
         | CommandError::Decision(_)
         | CommandError::InstalmentNotDue
+        | CommandError::FederationState
         | CommandError::Booking(_) => StatusCode::CONFLICT,
         CommandError::Store(message) => {
             tracing::error!(%message, "ledger writer failure");

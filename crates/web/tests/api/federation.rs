@@ -7,7 +7,7 @@ use crate::on_both;
 use distretto_domain::federation::signature;
 use serde_json::{Value, json};
 
-async fn another(app: &TestApp) -> TestApp {
+pub(crate) async fn another(app: &TestApp) -> TestApp {
     spawn(if app.db.backend() == "sqlite" {
         Backend::Sqlite
     } else {
@@ -17,7 +17,7 @@ async fn another(app: &TestApp) -> TestApp {
 }
 
 /// The district's address and first key, as its coordinator would hand them over.
-async fn identity(app: &TestApp) -> (String, String, String) {
+pub(crate) async fn identity(app: &TestApp) -> (String, String, String) {
     let (s, v) = app.get("/api/v1/federation/district", None).await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["url"], app.base);
@@ -30,13 +30,17 @@ async fn identity(app: &TestApp) -> (String, String, String) {
 }
 
 /// The district's links, as its coordinator sees them.
-async fn links(app: &TestApp, coord: &str) -> Vec<Value> {
+pub(crate) async fn links(app: &TestApp, coord: &str) -> Vec<Value> {
     let (s, v) = app.get("/api/v1/federation/links", Some(coord)).await;
     assert_eq!(s, 200, "{v}");
     v["items"].as_array().unwrap().clone()
 }
 
-async fn propose(app: &TestApp, coord: &str, to: &(String, String, String)) -> (u16, Value) {
+pub(crate) async fn propose(
+    app: &TestApp,
+    coord: &str,
+    to: &(String, String, String),
+) -> (u16, Value) {
     app.post(
         "/api/v1/federation/links",
         Some(coord),
@@ -456,6 +460,7 @@ async fn members_search_the_directories_of_linked_districts(a: TestApp) {
         status: "active".into(),
         created_at: now,
         updated_at: now,
+        exchange_rate_ppm: distretto_store::federation::ONE_TO_ONE_PPM,
     };
     let key = distretto_store::federation::PeerKeyRow {
         keyid: "gone#1".into(),

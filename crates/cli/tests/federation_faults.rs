@@ -1,0 +1,571 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+//! Payments between two districts through a faulty network, with each side killed once.
+//!
+//! Two real `distretto serve` processes, each with its own SQLite database, are linked; every
+//! message between them goes through a proxy (in this test) that drops requests, drops answers
+//! after the request was delivered, delays, and delivers requests twice, at random. Members of
+//! each district pay members of the other concurrently, retrying with their idempotency key
+//! when an answer is lost; in the middle B, then A, is killed with `SIGKILL` and restarted.
+//!
+//! Once the network heals and both resolvers have finished, every payment must be committed on
+//! both sides or on neither, nothing may stay held, each side's mirror balance must be the
+//! other's negated, every acknowledged (201) payment must be committed on both sides, and both
+//! ledgers must verify. `FAULTS_SEED=N` replays the random choices of a run.
+
+mod common;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use common::temp_dir;
+use distretto_store::{ConnectOptions, Db};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::io::BufRead;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use uuid::Uuid;
+
+const PASSWORD: &str = "federation faults passphrase";
+/// Members paying on each side, and payments each makes.
+const PAYERS: usize = 3;
+const PAYMENTS_EACH: usize = 12;
+
+/// `distretto serve` for one district, reached by others at `public_url` (its proxy).
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    fn start(url: &str, public_url: &str, name: &str, dir: &Path) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_distretto"))
+            .env("DISTRETTO_LOG", "warn")
+            .env_remove("DISTRETTO_DATABASE_URL")
+            .env_remove("DISTRETTO_CONFIG")
+            .env("DISTRETTO_PUBLIC_URL", public_url)
+            .env("DISTRETTO_DISTRICT_NAME", name)
+            .env("DISTRETTO_FEDERATION_PAYMENT_TIMEOUT_SECS", "6")
+            .args(["serve", "--bind", "127.0.0.1:0", "--database", url])
+            .current_dir(dir)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if let Some(rest) = line.split("listens on http://").nth(1) {
+                    let _ = tx.send(rest.split_whitespace().next().unwrap_or("").to_owned());
+                }
+            }
+        });
+        let addr = rx
+            .recv_timeout(Duration::from_secs(120))
+            .expect("distretto serve announces its address");
+        Self {
+            child,
+            base: format!("http://{addr}"),
+        }
+    }
+
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// The faulty network in front of one district: forwards to wherever it runs now.
+#[derive(Clone)]
+struct Proxy {
+    target: Arc<Mutex<String>>,
+    faulty: Arc<AtomicBool>,
+    rng: Arc<Mutex<StdRng>>,
+    client: reqwest::Client,
+}
+
+/// What the network does to one request.
+enum Fault {
+    Deliver,
+    DropRequest,
+    DropAnswer,
+    Delay(u64),
+    Twice,
+}
+
+impl Proxy {
+    fn fault(&self) -> Fault {
+        if !self.faulty.load(Ordering::SeqCst) {
+            return Fault::Deliver;
+        }
+        let mut rng = self.rng.lock().unwrap();
+        match rng.random_range(0..100) {
+            0..15 => Fault::DropRequest,
+            15..30 => Fault::DropAnswer,
+            30..40 => Fault::Twice,
+            40..60 => Fault::Delay(rng.random_range(50..1_500)),
+            _ => Fault::Deliver,
+        }
+    }
+
+    async fn forward(
+        &self,
+        method: &Method,
+        path: &str,
+        headers: &HeaderMap,
+        body: &Bytes,
+    ) -> Option<(u16, Bytes)> {
+        let target = self.target.lock().unwrap().clone();
+        let mut req = self
+            .client
+            .request(method.clone(), format!("{target}{path}"))
+            .body(body.clone());
+        for (name, value) in headers {
+            if name != "host" && name != "content-length" {
+                req = req.header(name, value);
+            }
+        }
+        let res = req.send().await.ok()?;
+        let status = res.status().as_u16();
+        Some((status, res.bytes().await.ok()?))
+    }
+}
+
+async fn proxied(
+    State(proxy): State<Proxy>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let path = uri
+        .path_and_query()
+        .map_or(uri.path(), |p| p.as_str())
+        .to_owned();
+    let lost = (StatusCode::BAD_GATEWAY, "lost on the way").into_response();
+    let answer = match proxy.fault() {
+        Fault::DropRequest => return lost,
+        Fault::DropAnswer => {
+            let _ = proxy.forward(&method, &path, &headers, &body).await;
+            return lost;
+        }
+        Fault::Delay(ms) => {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+            proxy.forward(&method, &path, &headers, &body).await
+        }
+        Fault::Twice => {
+            let _ = proxy.forward(&method, &path, &headers, &body).await;
+            proxy.forward(&method, &path, &headers, &body).await
+        }
+        Fault::Deliver => proxy.forward(&method, &path, &headers, &body).await,
+    };
+    match answer {
+        Some((status, bytes)) => (
+            StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY),
+            [("content-type", "application/json")],
+            bytes,
+        )
+            .into_response(),
+        None => lost,
+    }
+}
+
+async fn start_proxy(seed: u64) -> (Proxy, String) {
+    let proxy = Proxy {
+        target: Arc::new(Mutex::new(String::new())),
+        faulty: Arc::new(AtomicBool::new(false)),
+        rng: Arc::new(Mutex::new(StdRng::seed_from_u64(seed))),
+        client: reqwest::Client::builder()
+            .timeout(Duration::from_secs(20))
+            .build()
+            .unwrap(),
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let app = axum::Router::new()
+        .fallback(proxied)
+        .with_state(proxy.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (proxy, url)
+}
+
+fn create_user(url: &str, email: &str, role: &str, dir: &Path) {
+    let out = common::bin()
+        .env("DISTRETTO_ADMIN_PASSWORD", PASSWORD)
+        .args([
+            "admin",
+            "create-user",
+            "--email",
+            email,
+            "--name",
+            email.split('@').next().unwrap(),
+            "--role",
+            role,
+            "--database",
+            url,
+        ])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", common::stderr(&out));
+}
+
+async fn call(
+    client: &reqwest::Client,
+    method: Method,
+    url: String,
+    token: Option<&str>,
+    body: Option<&Value>,
+) -> (u16, Value) {
+    let mut req = client.request(method, url);
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    if let Some(b) = body {
+        req = req.json(b);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+async fn token(client: &reqwest::Client, base: &str, email: &str) -> String {
+    let (s, v) = call(
+        client,
+        Method::POST,
+        format!("{base}/api/v1/tokens"),
+        None,
+        Some(&json!({"email": email, "password": PASSWORD})),
+    )
+    .await;
+    assert_eq!(s, 201, "{v}");
+    v["token"].as_str().unwrap().to_owned()
+}
+
+/// One district as the test drives it.
+struct District {
+    name: &'static str,
+    db_url: String,
+    public_url: String,
+    base: Arc<Mutex<String>>,
+    proxy: Proxy,
+    coord: String,
+    /// (token, account) of each member.
+    members: Vec<(String, String)>,
+}
+
+impl District {
+    fn base(&self) -> String {
+        self.base.lock().unwrap().clone()
+    }
+}
+
+async fn link(client: &reqwest::Client, a: &District, b: &District) -> String {
+    let (_, id_b) = call(
+        client,
+        Method::GET,
+        format!("{}/api/v1/federation/district", b.base()),
+        None,
+        None,
+    )
+    .await;
+    let body = json!({"url": id_b["url"], "keyid": id_b["keys"][0]["keyid"], "public_key": id_b["keys"][0]["public_key"]});
+    let (s, v) = call(
+        client,
+        Method::POST,
+        format!("{}/api/v1/federation/links", a.base()),
+        Some(&a.coord),
+        Some(&body),
+    )
+    .await;
+    assert_eq!(s, 201, "{v}");
+    v["id"].as_str().unwrap().to_owned()
+}
+
+async fn open_mirror(client: &reqwest::Client, d: &District) {
+    let (s, l) = call(
+        client,
+        Method::GET,
+        format!("{}/api/v1/federation/links", d.base()),
+        Some(&d.coord),
+        None,
+    )
+    .await;
+    assert_eq!(s, 200, "{l}");
+    assert_eq!(l["items"][0]["status"], "active", "{l}");
+    let mirror = l["items"][0]["mirror"]["account"].as_str().unwrap();
+    let body = json!({"credit_limit": 5_000_000, "upper_limit": 5_000_000, "reason": "Assembly: open trade"});
+    let (s, v) = call(
+        client,
+        Method::PUT,
+        format!("{}/api/v1/accounts/{mirror}/limits", d.base()),
+        Some(&d.coord),
+        Some(&body),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+}
+
+/// What a payer was last answered for one payment.
+#[derive(Debug, Clone)]
+struct Answer {
+    key: String,
+    status: u16,
+    payment_id: Option<Uuid>,
+}
+
+/// A member pays members of the other district, retrying a lost answer with the same key.
+async fn payer(
+    client: reqwest::Client,
+    base: Arc<Mutex<String>>,
+    link: String,
+    who: (String, String),
+    payees: Vec<String>,
+    seed: u64,
+) -> Vec<Answer> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut answers = Vec::new();
+    for n in 0..PAYMENTS_EACH {
+        let key = format!("{seed}-{n}");
+        let payee = &payees[rng.random_range(0..payees.len())];
+        let body = json!({"link": link, "payer": who.1, "payee": payee, "amount": rng.random_range(1..400), "memo": key});
+        let mut last = Answer {
+            key: key.clone(),
+            status: 0,
+            payment_id: None,
+        };
+        for _attempt in 0..40 {
+            let url = format!(
+                "{}/api/v1/federation/payments",
+                base.lock().unwrap().clone()
+            );
+            let res = client
+                .post(url)
+                .bearer_auth(&who.0)
+                .header("idempotency-key", &key)
+                .json(&body)
+                .send()
+                .await;
+            match res {
+                Ok(r) => {
+                    let status = r.status().as_u16();
+                    let v: Value = r.json().await.unwrap_or(Value::Null);
+                    last = Answer {
+                        key: key.clone(),
+                        status,
+                        payment_id: v["payment_id"]
+                            .as_str()
+                            .and_then(|s| Uuid::parse_str(s).ok()),
+                    };
+                    if status < 500 {
+                        break;
+                    }
+                }
+                Err(_) => {}
+            }
+            // The district is down (killed): wait for it to come back.
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        answers.push(last);
+    }
+    answers
+}
+
+async fn open_payments(db: &Db) -> i64 {
+    match db {
+        Db::Sqlite { read, .. } => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM federation_payments WHERE open")
+                .fetch_one(read)
+                .await
+                .unwrap()
+        }
+        Db::Postgres(p) => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM federation_payments WHERE open")
+                .fetch_one(p)
+                .await
+                .unwrap()
+        }
+    }
+}
+
+/// (payment id, direction) → (status, amount here).
+async fn payments(db: &Db) -> HashMap<(Uuid, String), (String, i64)> {
+    let rows: Vec<(Uuid, String, String, i64)> = match db {
+        Db::Sqlite { read, .. } => sqlx::query_as(
+            "SELECT payment_id, direction, status, amount_minor FROM federation_payments",
+        )
+        .fetch_all(read)
+        .await
+        .unwrap(),
+        Db::Postgres(p) => sqlx::query_as(
+            "SELECT payment_id, direction, status, amount_minor FROM federation_payments",
+        )
+        .fetch_all(p)
+        .await
+        .unwrap(),
+    };
+    rows.into_iter()
+        .map(|(id, d, s, a)| ((id, d), (s, a)))
+        .collect()
+}
+
+async fn mirror_balance(db: &Db) -> i64 {
+    match db {
+        Db::Sqlite { read, .. } => {
+            sqlx::query_scalar("SELECT balance_minor FROM accounts WHERE owner_kind = 'federation'")
+                .fetch_one(read)
+                .await
+                .unwrap()
+        }
+        Db::Postgres(p) => {
+            sqlx::query_scalar("SELECT balance_minor FROM accounts WHERE owner_kind = 'federation'")
+                .fetch_one(p)
+                .await
+                .unwrap()
+        }
+    }
+}
+
+async fn open(url: &str) -> Db {
+    Db::connect(&ConnectOptions {
+        url: url.to_owned(),
+        max_connections: 2,
+    })
+    .await
+    .unwrap()
+}
+
+#[test]
+fn payments_between_districts_survive_a_faulty_network_and_kills() {
+    let seed: u64 = std::env::var("FAULTS_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(rand::random);
+    println!("federation faults: FAULTS_SEED={seed}");
+    let dir = temp_dir("federation-faults");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async move {
+        let started = Instant::now();
+        let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
+        let mut districts = Vec::new();
+        let mut servers = Vec::new();
+        for (i, name) in ["a", "b"].into_iter().enumerate() {
+            let db_url = format!("sqlite:{}", dir.join(format!("{name}.db")).display());
+            create_user(&db_url, &format!("coord@{name}.example"), "coordinator", &dir);
+            for m in 0..PAYERS {
+                create_user(&db_url, &format!("m{m}@{name}.example"), "person", &dir);
+            }
+            let (proxy, public_url) = start_proxy(seed + i as u64).await;
+            let server = Server::start(&db_url, &public_url, name, &dir);
+            *proxy.target.lock().unwrap() = server.base.clone();
+            let base = Arc::new(Mutex::new(server.base.clone()));
+            let coord = token(&client, &server.base, &format!("coord@{name}.example")).await;
+            let mut members = Vec::new();
+            for m in 0..PAYERS {
+                let t = token(&client, &server.base, &format!("m{m}@{name}.example")).await;
+                let (_, me) = call(&client, Method::GET, format!("{}/api/v1/me", server.base), Some(&t), None).await;
+                members.push((t, me["accounts"][0]["id"].as_str().unwrap().to_owned()));
+            }
+            servers.push(server);
+            districts.push(District { name, db_url, public_url, base, proxy, coord, members });
+        }
+        let link_a = link(&client, &districts[0], &districts[1]).await;
+        let link_b = link(&client, &districts[1], &districts[0]).await;
+        for d in &districts {
+            open_mirror(&client, d).await;
+        }
+        println!("federation faults: linked after {:.1} s", started.elapsed().as_secs_f64());
+
+        for d in &districts {
+            d.proxy.faulty.store(true, Ordering::SeqCst);
+        }
+        let mut tasks = Vec::new();
+        for (from, to, link) in [(0, 1, &link_a), (1, 0, &link_b)] {
+            let payees: Vec<String> = districts[to].members.iter().map(|m| m.1.clone()).collect();
+            for (i, who) in districts[from].members.iter().enumerate() {
+                let s = seed.wrapping_mul(31).wrapping_add((from * 10 + i) as u64);
+                tasks.push(tokio::spawn(payer(client.clone(), districts[from].base.clone(), link.clone(), who.clone(), payees.clone(), s)));
+            }
+        }
+        // Kill B, then A, in the middle of the payments; each comes back on a new port.
+        for victim in [1usize, 0] {
+            tokio::time::sleep(Duration::from_millis(2_500)).await;
+            servers[victim].kill();
+            println!("federation faults: killed {} at {:.1} s", districts[victim].name, started.elapsed().as_secs_f64());
+            tokio::time::sleep(Duration::from_millis(700)).await;
+            let d = &districts[victim];
+            let again = Server::start(&d.db_url, &d.public_url, d.name, &dir);
+            *d.proxy.target.lock().unwrap() = again.base.clone();
+            *d.base.lock().unwrap() = again.base.clone();
+            servers[victim] = again;
+        }
+        let mut answers: Vec<Answer> = Vec::new();
+        for t in tasks {
+            answers.extend(t.await.unwrap());
+        }
+        println!("federation faults: {} payments asked by {:.1} s", answers.len(), started.elapsed().as_secs_f64());
+        // Heal the network and let both resolvers finish (timeouts are 6 s, rounds every 2 s).
+        for d in &districts {
+            d.proxy.faulty.store(false, Ordering::SeqCst);
+        }
+        let (db_a, db_b) = (open(&districts[0].db_url).await, open(&districts[1].db_url).await);
+        let deadline = Instant::now() + Duration::from_secs(90);
+        while open_payments(&db_a).await + open_payments(&db_b).await > 0 {
+            assert!(Instant::now() < deadline, "payments still open after 90 s: {} in A, {} in B", open_payments(&db_a).await, open_payments(&db_b).await);
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        println!("federation faults: settled by {:.1} s", started.elapsed().as_secs_f64());
+
+        let (pa, pb) = (payments(&db_a).await, payments(&db_b).await);
+        let mut committed = 0;
+        for (here, there) in [(&pa, &pb), (&pb, &pa)] {
+            for ((id, direction), (status, amount)) in here.iter() {
+                assert_ne!(status, "held", "nothing stays held: {id}");
+                assert_ne!(status, "new", "nothing stays half-recorded: {id}");
+                if direction != "out" {
+                    continue;
+                }
+                let theirs = there.get(&(*id, "in".to_owned()));
+                if status == "committed" {
+                    committed += 1;
+                    let (s, a) = theirs.unwrap_or_else(|| panic!("{id} committed on one side only"));
+                    assert_eq!((s.as_str(), *a), ("committed", *amount), "{id} committed on one side only");
+                } else {
+                    assert!(theirs.is_none_or(|(s, _)| s != "committed"), "{id} is {status} here but {theirs:?} there");
+                }
+            }
+        }
+        for a in &answers {
+            if a.status == 201 {
+                let id = a.payment_id.expect("a 201 names its payment");
+                assert!(pa.get(&(id, "out".into())).or(pb.get(&(id, "out".into()))).is_some_and(|(s, _)| s == "committed"), "acknowledged {} not committed", a.key);
+            }
+        }
+        assert_eq!(mirror_balance(&db_a).await, -mirror_balance(&db_b).await, "the mirrors agree");
+        for db in [&db_a, &db_b] {
+            let report = distretto_store::ledger::verify::verify(db).await.unwrap();
+            assert!(report.ok(), "{report:?}");
+        }
+        let by_status = answers.iter().fold(HashMap::new(), |mut m, a| { *m.entry(a.status).or_insert(0) += 1; m });
+        println!("federation faults: {committed} committed of {} asked; answers by status {by_status:?}; done in {:.1} s", answers.len(), started.elapsed().as_secs_f64());
+        assert!(committed > 0, "some payments got through");
+    });
+}

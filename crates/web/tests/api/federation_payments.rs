@@ -1,0 +1,437 @@
+//! Payments between districts: two real servers with their own databases on loopback, linked;
+//! a member of A pays a member of B. Both legs commit together or not at all, each district's
+//! limits on the other's mirror account hold, a retry posts once, and a district that does not
+//! answer leaves a hold that is committed or released once it is known how the payment ended.
+
+use crate::federation::{another, identity, links, propose};
+use crate::harness::TestApp;
+use crate::on_both;
+use serde_json::{Value, json};
+
+/// Two linked districts, their coordinators and the link's id on each side.
+struct Pair {
+    a: TestApp,
+    b: TestApp,
+    coord_a: String,
+    coord_b: String,
+    link_a: String,
+    link_b: String,
+}
+
+async fn linked(a: TestApp) -> Pair {
+    let b = another(&a).await;
+    let (_, coord_a) = a.coordinator().await;
+    let (_, coord_b) = b.coordinator().await;
+    let (id_a, id_b) = (identity(&a).await, identity(&b).await);
+    let (s, v) = propose(&a, &coord_a, &id_b).await;
+    assert_eq!(s, 201, "{v}");
+    let (s, v) = propose(&b, &coord_b, &id_a).await;
+    assert_eq!(s, 201, "{v}");
+    assert_eq!(v["status"], "active", "{v}");
+    let link_a = links(&a, &coord_a).await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let link_b = links(&b, &coord_b).await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    Pair {
+        a,
+        b,
+        coord_a,
+        coord_b,
+        link_a,
+        link_b,
+    }
+}
+
+/// The mirror account of the link, as its coordinator sees it.
+async fn mirror(app: &TestApp, coord: &str) -> Value {
+    let l = links(app, coord).await;
+    assert_eq!(l[0]["status"], "active", "{l:?}");
+    l[0]["mirror"].clone()
+}
+
+async fn set_mirror_limits(app: &TestApp, coord: &str, credit: i64, upper: i64) {
+    let m = mirror(app, coord).await;
+    let (s, v) = app
+        .send(
+            reqwest::Method::PUT,
+            &format!("/api/v1/accounts/{}/limits", m["account"].as_str().unwrap()),
+            Some(coord),
+            &json!({"credit_limit": credit, "upper_limit": upper, "reason": "Assembly of 3 March"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+}
+
+async fn pay(app: &TestApp, token: &str, key: &str, body: &Value) -> (u16, Value) {
+    let res = app
+        .client
+        .post(app.url("/api/v1/federation/payments"))
+        .bearer_auth(token)
+        .header("idempotency-key", key)
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+async fn balance(app: &TestApp, token: &str, account: &str) -> i64 {
+    let (s, v) = app
+        .get(&format!("/api/v1/accounts/{account}"), Some(token))
+        .await;
+    assert_eq!(s, 200, "{v}");
+    v["balance"].as_i64().unwrap()
+}
+
+async fn held(app: &TestApp) -> i64 {
+    app.count("federation_payments WHERE status = 'held'").await
+}
+
+async fn verified(app: &TestApp) {
+    let report = distretto_store::ledger::verify::verify(&app.db)
+        .await
+        .unwrap();
+    assert!(report.ok(), "{report:?}");
+}
+
+/// Each pair's mirror balances agree: what A owes B's members in A is what B's members were
+/// paid from A's account in B (one to one).
+async fn mirrors_agree(p: &Pair) {
+    let (ma, mb) = (
+        mirror(&p.a, &p.coord_a).await,
+        mirror(&p.b, &p.coord_b).await,
+    );
+    assert_eq!(
+        ma["balance"].as_i64().unwrap(),
+        -mb["balance"].as_i64().unwrap(),
+        "{ma} {mb}"
+    );
+}
+
+async fn a_payment_between_districts_commits_on_both_sides(a: TestApp) {
+    let p = linked(a).await;
+    let (_, payer, payer_account) = p.a.member(&p.coord_a, "ada@a.example").await;
+    let (_, payee, payee_account) = p.b.member(&p.coord_b, "bea@b.example").await;
+    let body = |amount: i64, payee: &str| json!({"link": p.link_a, "payer": payer_account, "payee": payee, "amount": amount, "memo": "Formaggi"});
+
+    // Neither assembly allowed anything yet: A's limit on B's mirror refuses first.
+    let (s, v) = pay(&p.a, &payer, "k0", &body(2_500, &payee_account)).await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (422, Some("federation_limit_exceeded")),
+        "{v}"
+    );
+    set_mirror_limits(&p.a, &p.coord_a, 0, 100_000).await;
+    // Now B's limit on A's mirror refuses, and A releases its hold.
+    let (s, v) = pay(&p.a, &payer, "k1", &body(2_500, &payee_account)).await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (422, Some("federation_limit_exceeded")),
+        "{v}"
+    );
+    assert_eq!((held(&p.a).await, held(&p.b).await), (0, 0));
+    assert_eq!(balance(&p.a, &payer, &payer_account).await, 0);
+    set_mirror_limits(&p.b, &p.coord_b, 100_000, 0).await;
+
+    let (s, v) = pay(&p.a, &payer, "k2", &body(2_500, &payee_account)).await;
+    assert_eq!(s, 201, "{v}");
+    assert_eq!(
+        (
+            v["status"].as_str(),
+            v["direction"].as_str(),
+            v["remote_amount_minor"].as_i64()
+        ),
+        (Some("committed"), Some("out"), Some(2_500)),
+        "{v}"
+    );
+    assert_eq!(v["counterpart_name"], "Member", "{v}");
+    assert_eq!(v["open"], false, "B acknowledged the commit: {v}");
+    assert_eq!(balance(&p.a, &payer, &payer_account).await, -2_500);
+    assert_eq!(balance(&p.b, &payee, &payee_account).await, 2_500);
+    mirrors_agree(&p).await;
+    // A retry answers the same payment and moves nothing; the key with another body is refused.
+    let (s, again) = pay(&p.a, &payer, "k2", &body(2_500, &payee_account)).await;
+    assert_eq!((s, &again["id"]), (201, &v["id"]), "{again}");
+    let (s, e) = pay(&p.a, &payer, "k2", &body(2_600, &payee_account)).await;
+    assert_eq!(
+        (s, e["error"]["code"].as_str()),
+        (409, Some("idempotency_key_reused"))
+    );
+    assert_eq!(balance(&p.b, &payee, &payee_account).await, 2_500);
+    // The payee sees it arrive, with the payer's name.
+    let (s, list) = p.b.get("/api/v1/federation/payments", Some(&payee)).await;
+    assert_eq!(s, 200, "{list}");
+    assert_eq!(list["total"], 1);
+    assert_eq!(list["items"][0]["direction"], "in");
+    assert_eq!(list["items"][0]["status"], "committed");
+    assert_eq!(list["items"][0]["payment_id"], v["payment_id"]);
+    assert_eq!(list["items"][0]["counterpart"], "Member");
+    // B's coordinator lists the link's payments, the one B refused included; a member may not.
+    let path = format!("/api/v1/federation/payments?link={}", p.link_b);
+    let (_, all) = p.b.get(&path, Some(&p.coord_b)).await;
+    let statuses: Vec<(&str, Option<&str>)> = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["status"].as_str().unwrap(), i["refusal"].as_str()))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("committed", None),
+            ("refused", Some("federation_limit_exceeded"))
+        ],
+        "{all}"
+    );
+    assert_eq!(p.b.get(&path, Some(&payee)).await.0, 403);
+
+    // An organisation of B is paid by its id, as B's directory shows it.
+    let (org, org_admin) =
+        p.b.admitted_org(&p.coord_b, "farm@b.example", "Cascina B")
+            .await;
+    let (s, v) = pay(&p.a, &payer, "k3", &body(1_000, &org)).await;
+    assert_eq!(
+        (s, v["counterpart_name"].as_str()),
+        (201, Some("Cascina B")),
+        "{v}"
+    );
+    let org_accounts = distretto_store::accounts::of_owner(
+        &p.b.db,
+        "organization",
+        uuid::Uuid::parse_str(&org).unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(org_accounts[0].balance_minor, 1_000);
+    let _ = org_admin;
+
+    // Bad input: each is refused with its code, and nothing stays held or moves.
+    let before = balance(&p.a, &payer, &payer_account).await;
+    let unknown = uuid::Uuid::new_v4().to_string();
+    for (key, b, status, code) in [
+        ("b1", body(100, &unknown), 422, "federation_unknown_payee"),
+        (
+            "b2",
+            body(100, "not an id"),
+            422,
+            "federation_unknown_payee",
+        ),
+        ("b3", body(0, &payee_account), 422, "bad_amount"),
+        ("b4", body(-5, &payee_account), 422, "bad_amount"),
+        (
+            "b5",
+            body(20_000, &payee_account),
+            422,
+            "credit_limit_exceeded",
+        ),
+    ] {
+        let (s, v) = pay(&p.a, &payer, key, &b).await;
+        assert_eq!(
+            (s, v["error"]["code"].as_str()),
+            (status, Some(code)),
+            "{key}: {v}"
+        );
+    }
+    // Someone else's account, a link that does not exist, no key.
+    let (_, other, _) = p.a.member(&p.coord_a, "cleo@a.example").await;
+    let (s, v) = pay(&p.a, &other, "b6", &body(100, &payee_account)).await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (403, Some("not_your_account")),
+        "{v}"
+    );
+    let mut wrong_link = body(100, &payee_account);
+    wrong_link["link"] = json!(uuid::Uuid::new_v4());
+    assert_eq!(pay(&p.a, &payer, "b7", &wrong_link).await.0, 404);
+    let (s, v) =
+        p.a.post(
+            "/api/v1/federation/payments",
+            Some(&payer),
+            &body(100, &payee_account),
+        )
+        .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (400, Some("idempotency_key_required"))
+    );
+    assert_eq!(balance(&p.a, &payer, &payer_account).await, before);
+    assert_eq!((held(&p.a).await, held(&p.b).await), (0, 0));
+    mirrors_agree(&p).await;
+    verified(&p.a).await;
+    verified(&p.b).await;
+
+    // A suspended link takes no new payment.
+    let (s, _) =
+        p.a.post(
+            &format!("/api/v1/federation/links/{}/suspend", p.link_a),
+            Some(&p.coord_a),
+            &json!({"note": "audit"}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let (s, v) = pay(&p.a, &payer, "b8", &body(100, &payee_account)).await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (409, Some("federation_link_status")),
+        "{v}"
+    );
+}
+
+/// While B does not answer, A's payment stays held: the payer's room shrinks by it and nothing
+/// moves. Once B answers again the resolver commits it on both sides; one whose deadline passed
+/// is aborted instead, and its hold released.
+async fn an_unanswered_payment_is_held_then_finished(a: TestApp) {
+    let p = linked(a).await;
+    set_mirror_limits(&p.a, &p.coord_a, 0, 100_000).await;
+    set_mirror_limits(&p.b, &p.coord_b, 100_000, 0).await;
+    let (_, payer, payer_account) = p.a.member(&p.coord_a, "ada@a.example").await;
+    let (_, payee, payee_account) = p.b.member(&p.coord_b, "bea@b.example").await;
+    let body = |amount: i64| json!({"link": p.link_a, "payer": payer_account, "payee": payee_account, "amount": amount, "memo": "Pane"});
+    let real_url = p.b.base.clone();
+    let detour = |url: &str| {
+        let db = p.a.db.clone();
+        let link = p.link_a.clone();
+        let url = url.to_owned();
+        async move {
+            let link = uuid::Uuid::parse_str(&link).unwrap();
+            match &db {
+                distretto_store::Db::Sqlite { write, .. } => {
+                    sqlx::query("UPDATE federation_links SET peer_url = ? WHERE id = ?")
+                        .bind(url)
+                        .bind(link)
+                        .execute(write)
+                        .await
+                        .unwrap();
+                }
+                distretto_store::Db::Postgres(pool) => {
+                    sqlx::query("UPDATE federation_links SET peer_url = $1 WHERE id = $2")
+                        .bind(url)
+                        .bind(link)
+                        .execute(pool)
+                        .await
+                        .unwrap();
+                }
+            }
+        }
+    };
+    // B cannot be reached (nothing listens on port 9 of loopback).
+    detour("http://127.0.0.1:9").await;
+    let (s, v) = pay(&p.a, &payer, "k1", &body(6_000)).await;
+    assert_eq!((s, v["status"].as_str()), (202, Some("held")), "{v}");
+    assert_eq!(
+        balance(&p.a, &payer, &payer_account).await,
+        0,
+        "a hold moves nothing"
+    );
+    // The member's credit limit is 10,000: 6,000 are held, so 5,000 more do not fit.
+    let (s, e) = pay(&p.a, &payer, "k2", &body(5_000)).await;
+    assert_eq!(
+        (s, e["error"]["code"].as_str()),
+        (422, Some("credit_limit_exceeded")),
+        "{e}"
+    );
+    // Still unreachable: the resolver leaves it held.
+    let now = distretto_store::now();
+    distretto_web::federation::payments::resolve_before(&p.a.state, now)
+        .await
+        .unwrap();
+    assert_eq!(held(&p.a).await, 1);
+
+    detour(&real_url).await;
+    distretto_web::federation::payments::resolve_before(&p.a.state, distretto_store::now())
+        .await
+        .unwrap();
+    let (s, done) =
+        p.a.get(
+            &format!("/api/v1/federation/payments/{}", v["id"].as_str().unwrap()),
+            Some(&payer),
+        )
+        .await;
+    assert_eq!(
+        (s, done["status"].as_str(), done["open"].as_bool()),
+        (200, Some("committed"), Some(false)),
+        "{done}"
+    );
+    assert_eq!(balance(&p.a, &payer, &payer_account).await, -6_000);
+    assert_eq!(balance(&p.b, &payee, &payee_account).await, 6_000);
+    // The retried request answers the committed payment.
+    let (s, again) = pay(&p.a, &payer, "k1", &body(6_000)).await;
+    assert_eq!(
+        (s, again["status"].as_str()),
+        (201, Some("committed")),
+        "{again}"
+    );
+
+    // Unreachable again, and past its deadline: aborted, the hold released, B told later.
+    detour("http://127.0.0.1:9").await;
+    let (s, v) = pay(&p.a, &payer, "k3", &body(3_000)).await;
+    assert_eq!((s, v["status"].as_str()), (202, Some("held")), "{v}");
+    let id = uuid::Uuid::parse_str(v["id"].as_str().unwrap()).unwrap();
+    let past = distretto_store::now() - time::Duration::seconds(1);
+    match &p.a.db {
+        distretto_store::Db::Sqlite { write, .. } => {
+            sqlx::query("UPDATE federation_payments SET deadline_at = ? WHERE id = ?")
+                .bind(past)
+                .bind(id)
+                .execute(write)
+                .await
+                .unwrap();
+        }
+        distretto_store::Db::Postgres(pool) => {
+            sqlx::query("UPDATE federation_payments SET deadline_at = $1 WHERE id = $2")
+                .bind(past)
+                .bind(id)
+                .execute(pool)
+                .await
+                .unwrap();
+        }
+    }
+    distretto_web::federation::payments::resolve_before(&p.a.state, distretto_store::now())
+        .await
+        .unwrap();
+    let (_, done) =
+        p.a.get(&format!("/api/v1/federation/payments/{id}"), Some(&payer))
+            .await;
+    assert_eq!(
+        (
+            done["status"].as_str(),
+            done["refusal"].as_str(),
+            done["open"].as_bool()
+        ),
+        (Some("aborted"), Some("federation_timeout"), Some(true)),
+        "{done}"
+    );
+    assert_eq!(held(&p.a).await, 0);
+    // Its room is back: 4,000 fit again.
+    detour(&real_url).await;
+    let (s, v) = pay(&p.a, &payer, "k4", &body(4_000)).await;
+    assert_eq!((s, v["status"].as_str()), (201, Some("committed")), "{v}");
+    // B hears of the abort (before its prepare, which never came) and remembers it.
+    distretto_web::federation::payments::resolve_before(&p.a.state, distretto_store::now())
+        .await
+        .unwrap();
+    let (_, done) =
+        p.a.get(&format!("/api/v1/federation/payments/{id}"), Some(&payer))
+            .await;
+    assert_eq!(done["open"], false, "{done}");
+    assert_eq!(
+        p.b.count("federation_payments WHERE status = 'aborted'")
+            .await,
+        1
+    );
+    assert_eq!(balance(&p.b, &payee, &payee_account).await, 10_000);
+    assert_eq!(balance(&p.a, &payer, &payer_account).await, -10_000);
+    mirrors_agree(&p).await;
+    verified(&p.a).await;
+    verified(&p.b).await;
+}
+
+on_both!(
+    a_payment_between_districts_commits_on_both_sides,
+    an_unanswered_payment_is_held_then_finished
+);
