@@ -104,7 +104,7 @@ async fn node(settings: &Settings, name: &str) -> Result<Node, Failure> {
         &currency,
     )
     .await
-    .map_err(|e| failed(e.code))?;
+    .map_err(failed)?;
     let coordinator = distretto_web::auth::viewer::Actor {
         id,
         email,

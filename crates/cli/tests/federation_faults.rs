@@ -46,7 +46,8 @@ struct Server {
 impl Server {
     fn start(url: &str, public_url: &str, name: &str, dir: &Path) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_distretto"))
-            .env("DISTRETTO_LOG", "warn")
+            // Refused and lost messages are this test's daily bread: only errors are news.
+            .env("DISTRETTO_LOG", "error")
             .env_remove("DISTRETTO_DATABASE_URL")
             .env_remove("DISTRETTO_CONFIG")
             .env("DISTRETTO_PUBLIC_URL", public_url)
