@@ -354,6 +354,13 @@ fn the_schema_checker_catches_bad_profiles() {
     }
 }
 
+/// The index's `last_updated` of organisation `id`.
+fn last_updated(index: &Value, id: &str) -> i64 {
+    let items = index["items"].as_array().unwrap();
+    let item = items.iter().find(|i| i["id"] == id).unwrap();
+    item["last_updated"].as_i64().unwrap()
+}
+
 /// Every active organisation has a Murmurations profile at a stable URL that the vendored
 /// schema accepts, saying only what its public profile says; pending and suspended ones have
 /// none. The index lists them a page at a time with their last change, which moves when the
@@ -495,14 +502,7 @@ async fn murmurations_profiles_and_their_index(app: TestApp) {
     }
 
     // An edit moves `last_updated` (seconds: wait for the next one).
-    let before = all["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|i| i["id"] == active[1].as_str())
-        .unwrap()["last_updated"]
-        .as_i64()
-        .unwrap();
+    let before = last_updated(&all, &active[1]);
     tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
     let (s, _) = app
         .patch(
@@ -513,14 +513,7 @@ async fn murmurations_profiles_and_their_index(app: TestApp) {
         .await;
     assert_eq!(s, 200);
     let (_, again) = app.get("/api/v1/murmurations?limit=500", None).await;
-    let after = again["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|i| i["id"] == active[1].as_str())
-        .unwrap()["last_updated"]
-        .as_i64()
-        .unwrap();
+    let after = last_updated(&again, &active[1]);
     assert!(after > before, "{before} → {after}");
 }
 
