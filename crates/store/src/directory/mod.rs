@@ -347,3 +347,24 @@ pub async fn page_all(
         with_pool!(db.read(), pool => sqlx::query_as::<_, OrganizationRow>(&sql).fetch_all(pool).await)?,
     )
 }
+
+/// When each of these organisations last changed (profile or status), for the Murmurations
+/// index's `last_updated`; at most 500 ids are read (one API page), the rest ignored.
+pub async fn updated_at_of(db: &Db, ids: &[Uuid]) -> Result<Vec<(Uuid, OffsetDateTime)>> {
+    let ids = &ids[..ids.len().min(500)];
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks = (1..=ids.len())
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!("SELECT id, updated_at FROM organizations WHERE id IN ({marks})");
+    Ok(with_pool!(db.read(), pool => {
+        let mut q = sqlx::query_as(&sql);
+        for id in ids {
+            q = q.bind(*id);
+        }
+        q.fetch_all(pool).await
+    })?)
+}

@@ -440,22 +440,38 @@ pub struct ProfileLink {
     pub name: String,
     /// URL of its Murmurations profile, to submit to a Murmurations index.
     pub profile_url: String,
+    /// When the profile last changed, Unix seconds (as the Murmurations index's
+    /// `last_updated`): an aggregator fetches again only the profiles changed since its last
+    /// crawl.
+    pub last_updated: i64,
+    /// The schemas the profile is built against.
+    pub linked_schemas: Vec<String>,
 }
 
-/// Every active organisation's Murmurations profile URL (paged like every list).
+/// Every active organisation's Murmurations profile URL and when it last changed, for
+/// aggregators to crawl (paged like every list, by name).
 #[utoipa::path(get, path = "/api/v1/murmurations", tag = "open data", params(DirectoryParams),
-    responses((status = 200, body = List<ProfileLink>)))]
+    responses((status = 200, body = List<ProfileLink>), (status = 400, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 async fn murmurations_index(
     State(state): State<AppState>,
     ApiQuery(p): ApiQuery<DirectoryParams>,
 ) -> Result<Json<List<ProfileLink>>, AppError> {
+    use distretto_domain::directory::murmurations::ORGANIZATIONS_SCHEMA;
     let page = service::search(&state, &p.parse()?).await?;
+    let ids: Vec<Uuid> = page.items.iter().map(|o| o.id).collect();
+    let updated: std::collections::HashMap<Uuid, time::OffsetDateTime> =
+        distretto_store::directory::updated_at_of(&state.db, &ids)
+            .await?
+            .into_iter()
+            .collect();
     let base = state.config.public_url.trim_end_matches('/').to_owned();
     let items = page
         .items
         .into_iter()
         .map(|o| ProfileLink {
             profile_url: format!("{base}/api/v1/murmurations/organizations/{}", o.id),
+            last_updated: updated.get(&o.id).map_or(0, |t| t.unix_timestamp()),
+            linked_schemas: vec![ORGANIZATIONS_SCHEMA.to_owned()],
             id: o.id,
             name: o.name,
         })

@@ -27,6 +27,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(inbox))
         .routes(routes!(organizations))
         .merge(super::payments_api::router())
+        .merge(super::directory_api::router())
 }
 
 /// A public key of a district.
@@ -378,7 +379,7 @@ async fn organizations(
             freshness: p.freshness.code().into(),
         });
         items.extend(
-            p.organizations
+            p.items
                 .into_iter()
                 .map(|organization| FederatedOrganization {
                     origin: Origin {

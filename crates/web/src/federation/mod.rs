@@ -1,11 +1,12 @@
 //! Federation between districts (issue 9), so far: each district's identity and signing key,
 //! links between districts approved on both sides, and the signed inbox through which
-//! districts tell each other about their links; searching the directories of linked districts;
-//! payments between members of linked districts.
+//! districts tell each other about their links; searching the directories and marketplaces of
+//! linked districts; payments between members of linked districts.
 
 pub(crate) mod api;
 mod client;
 pub mod directory;
+mod directory_api;
 pub mod payments;
 mod payments_api;
 pub mod service;

@@ -49,7 +49,7 @@ pub(crate) async fn propose(
     .await
 }
 
-async fn act(app: &TestApp, coord: &str, id: &str, action: &str) -> (u16, Value) {
+pub(crate) async fn act(app: &TestApp, coord: &str, id: &str, action: &str) -> (u16, Value) {
     app.post(
         &format!("/api/v1/federation/links/{id}/{action}"),
         Some(coord),

@@ -20,6 +20,8 @@ pub struct TestApp {
     /// The server's state, for services a test drives directly (e.g. deadlines).
     pub state: AppState,
     pub client: reqwest::Client,
+    /// Stops the server when notified (see [`TestApp::stop`]).
+    stop: std::sync::Arc<tokio::sync::Notify>,
 }
 
 pub const PASSWORD: &str = "a long enough passphrase";
@@ -97,11 +99,14 @@ pub async fn spawn(backend: Backend) -> TestApp {
     };
     let state = AppState::new(db.clone(), config).await.unwrap();
     let app = distretto_web::router(state.clone());
+    let stop = std::sync::Arc::new(tokio::sync::Notify::new());
+    let stopped = stop.clone();
     tokio::spawn(async move {
         axum::serve(
             listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),
         )
+        .with_graceful_shutdown(async move { stopped.notified().await })
         .await
         .unwrap();
     });
@@ -114,10 +119,17 @@ pub async fn spawn(backend: Backend) -> TestApp {
         db,
         state,
         client,
+        stop,
     }
 }
 
 impl TestApp {
+    /// Stops the server: it closes its port and its idle connections, as a district going
+    /// down would (its database stays).
+    pub fn stop(&self) {
+        self.stop.notify_one();
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

@@ -94,6 +94,11 @@ pub struct Listing {
     pub description: String,
     /// Price in minor units of the district credit.
     pub credit_minor: Option<i64>,
+    /// The code of the district credit `credit_minor` counts in, so that another district
+    /// showing this listing does not take it for its own credit.
+    pub credit_currency: String,
+    /// Decimals of the district credit.
+    pub credit_scale: u32,
     /// Price in euro cents.
     pub euro_cents: Option<i64>,
     /// No price: a gift.
@@ -119,7 +124,12 @@ pub struct Listing {
 }
 
 /// A listing's JSON.
-pub fn listing_json(r: ListingRow, distance_km: Option<f64>, score: Option<u32>) -> Listing {
+pub fn listing_json(
+    r: ListingRow,
+    currency: &distretto_domain::ledger::Currency,
+    distance_km: Option<f64>,
+    score: Option<u32>,
+) -> Listing {
     let category = ListingCategory::parse(&r.category);
     Listing {
         id: r.id,
@@ -134,6 +144,8 @@ pub fn listing_json(r: ListingRow, distance_km: Option<f64>, score: Option<u32>)
         description: r.description,
         gift: r.credit_minor.is_none() && r.euro_cents.is_none(),
         credit_minor: r.credit_minor,
+        credit_currency: currency.code.clone(),
+        credit_scale: u32::from(currency.scale),
         euro_cents: r.euro_cents,
         locality: r.locality,
         lat: r.lat,
@@ -174,7 +186,7 @@ async fn list_listings(
         items: found
             .items
             .into_iter()
-            .map(|(r, d)| listing_json(r, d, None))
+            .map(|(r, d)| listing_json(r, &state.config.currency, d, None))
             .collect(),
         total: found.total,
     }))
@@ -232,7 +244,10 @@ async fn publish(
         valid_until: n.valid_until,
     };
     let row = service::publish(&state, actor, &input, n.organization).await?;
-    Ok((StatusCode::CREATED, Json(listing_json(row, None, None))))
+    Ok((
+        StatusCode::CREATED,
+        Json(listing_json(row, &state.config.currency, None, None)),
+    ))
 }
 
 /// One listing. Public.
@@ -243,7 +258,7 @@ async fn get_listing(
     ApiId(id): ApiId,
 ) -> Result<Json<Listing>, AppError> {
     let row = distretto_store::market::listings::get(&state.db, id).await?;
-    Ok(Json(listing_json(row, None, None)))
+    Ok(Json(listing_json(row, &state.config.currency, None, None)))
 }
 
 /// The open listings of the other side that best match this one (same category, then same
@@ -260,7 +275,7 @@ async fn listing_matches(
     Ok(Json(List {
         items: found
             .into_iter()
-            .map(|(r, s)| listing_json(r, s.distance_km, Some(s.score)))
+            .map(|(r, s)| listing_json(r, &state.config.currency, s.distance_km, Some(s.score)))
             .collect(),
         total,
     }))
@@ -277,7 +292,7 @@ async fn withdraw(
     let actor = caller.actor()?;
     service::withdraw(&state, actor, id).await?;
     let row = distretto_store::market::listings::get(&state.db, id).await?;
-    Ok(Json(listing_json(row, None, None)))
+    Ok(Json(listing_json(row, &state.config.currency, None, None)))
 }
 
 /// Which of the caller's accounts takes part (default: their own).
