@@ -361,22 +361,19 @@ async fn payer(
                 .json(&body)
                 .send()
                 .await;
-            match res {
-                Ok(r) => {
-                    let status = r.status().as_u16();
-                    let v: Value = r.json().await.unwrap_or(Value::Null);
-                    last = Answer {
-                        key: key.clone(),
-                        status,
-                        payment_id: v["payment_id"]
-                            .as_str()
-                            .and_then(|s| Uuid::parse_str(s).ok()),
-                    };
-                    if status < 500 {
-                        break;
-                    }
+            if let Ok(r) = res {
+                let status = r.status().as_u16();
+                let v: Value = r.json().await.unwrap_or(Value::Null);
+                last = Answer {
+                    key: key.clone(),
+                    status,
+                    payment_id: v["payment_id"]
+                        .as_str()
+                        .and_then(|s| Uuid::parse_str(s).ok()),
+                };
+                if status < 500 {
+                    break;
                 }
-                Err(_) => {}
             }
             // The district is down (killed): wait for it to come back.
             tokio::time::sleep(Duration::from_millis(250)).await;

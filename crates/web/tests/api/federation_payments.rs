@@ -266,10 +266,16 @@ async fn a_payment_between_districts_commits_on_both_sides(a: TestApp) {
     verified(&p.b).await;
     // Payments, mirror accounts and rates survive export → import → export.
     let first = distretto_store::export::export(&p.b.db).await.unwrap();
-    let committed = first.federation.payments.iter().filter(|p| p.status == "committed");
+    let committed = first
+        .federation
+        .payments
+        .iter()
+        .filter(|p| p.status == "committed");
     assert_eq!(committed.count(), 2);
     let copy = another(&p.b).await;
-    distretto_store::export::import(&copy.db, &first).await.unwrap();
+    distretto_store::export::import(&copy.db, &first)
+        .await
+        .unwrap();
     let second = distretto_store::export::export(&copy.db).await.unwrap();
     assert_eq!(
         serde_json::to_string(&first).unwrap(),
