@@ -4,8 +4,9 @@
 #   tests/browser/run.sh PATH_TO_BINARY [node --test args…]
 #
 # Starts the server on a free loopback port and a fresh temporary SQLite file filled with the
-# demo district, waits for /healthz, runs every tests/browser/*.test.mjs with BASE_URL set,
-# stops the server and exits with node's status. Never downloads a browser and never skips:
+# demo district, and a second, small district (SECOND_URL) for the federation tests; waits for
+# /healthz, runs every tests/browser/*.test.mjs with BASE_URL set, stops the servers and exits
+# with node's status. Never downloads a browser and never skips:
 # without /usr/bin/chromium it fails.
 set -euo pipefail
 
@@ -32,12 +33,18 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/distretto-browser.XXXXXX")
 server_pid=""
-cleanup() {
-  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-    kill "$server_pid" 2>/dev/null || true
-    for _ in $(seq 1 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$server_pid" 2>/dev/null || true
+second_pid=""
+stop_server() {
+  local pid=$1
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
   fi
+}
+cleanup() {
+  stop_server "$server_pid"
+  stop_server "$second_pid"
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -70,6 +77,29 @@ if [ -z "$ready" ]; then
   fail "no answer on $BASE_URL/healthz within 60 s"
 fi
 echo "server ready"
+
+# A second district for the federation tests: its own database, a coordinator and a member,
+# reached by the first at its own address.
+port2=$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close();});')
+export SECOND_URL="http://127.0.0.1:$port2"
+while read -r email name role; do
+  DISTRETTO_ADMIN_PASSWORD="$DEMO_PASSWORD" "$bin" admin create-user --email "$email" --name "$name" --role "$role" \
+    --database "sqlite:$work/second.db" >>"$work/second.log" 2>&1 || { cat "$work/second.log" >&2; fail "could not create $email in the second district"; }
+done <<'PEOPLE'
+coord@second.example Coordinatrice coordinator
+member@second.example Bea person
+PEOPLE
+DISTRETTO_PUBLIC_URL="$SECOND_URL" DISTRETTO_DISTRICT_NAME="Distretto Secondo" RUST_LOG="${RUST_LOG:-warn}" "$bin" serve \
+  --database "sqlite:$work/second.db" --bind "127.0.0.1:$port2" >>"$work/second.log" 2>&1 &
+second_pid=$!
+ready=""
+for _ in $(seq 1 300); do # 30 s
+  kill -0 "$second_pid" 2>/dev/null || { tail -n 40 "$work/second.log" >&2; fail "the second district exited before it was ready"; }
+  if curl -fsS -o /dev/null --max-time 2 "$SECOND_URL/healthz" 2>/dev/null; then ready=1; break; fi
+  sleep 0.1
+done
+[ -n "$ready" ] || { tail -n 40 "$work/second.log" >&2; fail "no answer on $SECOND_URL/healthz within 30 s"; }
+echo "second district ready on $SECOND_URL"
 
 status=0
 node --test --test-concurrency=1 "$@" tests/browser/ || status=$?

@@ -334,6 +334,16 @@ pub async fn volume(db: &Db, link: Uuid, since: OffsetDateTime) -> Result<Volume
     Ok(v)
 }
 
+/// A link's committed payments, newest first (at most `limit`): what its monthly volumes are
+/// summed from.
+pub async fn committed_of(db: &Db, link: Uuid, limit: i64) -> Result<Vec<PaymentRow>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM federation_payments WHERE link_id = $1 AND status = 'committed' \
+         ORDER BY created_at DESC, id LIMIT $2"
+    );
+    Ok(with_pool!(db.read(), pool => sqlx::query_as::<_, PaymentRow>(&sql).bind(link).bind(limit.clamp(0, 100_000)).fetch_all(pool).await)?)
+}
+
 /// Every payment, in a stable order.
 pub async fn export(db: &Db) -> Result<Vec<PaymentRow>> {
     read_all(

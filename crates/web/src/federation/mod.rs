@@ -8,5 +8,11 @@ mod client;
 pub mod directory;
 mod directory_api;
 pub mod payments;
+mod pages;
 mod payments_api;
 pub mod service;
+
+/// The federation page's routes.
+pub(crate) fn router() -> axum::Router<crate::AppState> {
+    pages::router()
+}

@@ -453,3 +453,80 @@ on_both!(
     a_payment_between_districts_commits_on_both_sides,
     an_unanswered_payment_is_held_then_finished
 );
+
+/// The value of the first hidden field `name` of a page.
+fn field_of(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker).expect("the field") + marker.len();
+    html[start..].split('"').next().unwrap().to_owned()
+}
+
+/// The federation page, in French: a member pays from the form (a bad payee is shown on the
+/// form, then the payment goes through) and sees it; the coordinator sees the link with the
+/// balance between the districts and its months, and suspends it from the page.
+async fn the_federation_page_pays_and_shows_the_balance(a: TestApp) {
+    use crate::harness::{answer, page, signed_in};
+    let p = linked(a).await;
+    set_mirror_limits(&p.a, &p.coord_a, 0, 100_000).await;
+    set_mirror_limits(&p.b, &p.coord_b, 100_000, 0).await;
+    let (_, _, payer_account) = p.a.member(&p.coord_a, "ada@a.example").await;
+    let (_, payee, payee_account) = p.b.member(&p.coord_b, "bea@b.example").await;
+    let browser = signed_in(&p.a, "ada@a.example").await;
+    let (s, html) = page(&browser, &p.a, "/federation", "fr").await;
+    assert_eq!(s, 200);
+    assert!(html.contains("Payer un membre d&#39;un autre district") || html.contains("Payer un membre d'un autre district"), "{html}");
+    assert!(!html.contains("Districts liés"), "members do not see the links");
+    let pay = |payee: String, amount: &'static str, html: String| {
+        let browser = browser.clone();
+        let url = p.a.url("/federation/pay");
+        let link = p.link_a.clone();
+        let from = payer_account.clone();
+        async move {
+            let res = browser
+                .post(url)
+                .header("accept-language", "fr")
+                .form(&[
+                    ("csrf", field_of(&html, "csrf")),
+                    ("key", field_of(&html, "key")),
+                    ("link", link),
+                    ("from", from),
+                    ("payee", payee),
+                    ("amount", amount.to_owned()),
+                    ("memo", "Toma".to_owned()),
+                ])
+                .send()
+                .await
+                .unwrap();
+            answer(res).await
+        }
+    };
+    let (s, _, body) = pay("pas un compte".into(), "1", html.clone()).await;
+    assert_eq!(s, 422);
+    assert!(body.contains("n&#39;a aucun compte") || body.contains("n'a aucun compte"), "{body}");
+    let (s, location, _) = pay(payee_account.clone(), "12,50", body).await;
+    assert_eq!(s, 303);
+    assert!(location.starts_with("/federation?paid="), "{location}");
+    assert_eq!(balance(&p.b, &payee, &payee_account).await, 1_250);
+    let (_, html) = page(&browser, &p.a, &location, "fr").await;
+    assert!(html.contains("12,50"), "{html}");
+    assert!(html.contains("Fait"), "{html}");
+
+    let coord = signed_in(&p.a, "coord@test.example").await;
+    let (s, html) = page(&coord, &p.a, "/federation", "it").await;
+    assert_eq!(s, 200);
+    assert!(html.contains("Distretti collegati"), "{html}");
+    assert!(html.contains("Dobbiamo loro 12,50"), "{html}");
+    let month = distretto_store::now();
+    assert!(html.contains(&format!("{}-{:02}", month.year(), u8::from(month.month()))));
+    let res = coord
+        .post(p.a.url(&format!("/federation/links/{}/suspend", p.link_a)))
+        .form(&[("csrf", field_of(&html, "csrf"))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(links(&p.a, &p.coord_a).await[0]["status"], "suspended");
+    assert_eq!(links(&p.b, &p.coord_b).await[0]["status"], "suspended", "the other district was told");
+}
+
+on_both!(the_federation_page_pays_and_shows_the_balance);

@@ -1,0 +1,540 @@
+//! The federation page (`/federation`): members find organisations of linked districts and
+//! pay them (or any member there whose account id they were given), and see their payments
+//! between districts; coordinators see each linked district with the balance and volume
+//! between the two over the last twelve months, link with a new district, and approve,
+//! suspend, resume or end links.
+
+use super::payments::{self, PayInput};
+use super::service::{self, LinkAction, Proposal};
+use crate::auth::Viewer;
+use crate::directory::pages::parse_id;
+use crate::i18n::Lang;
+use crate::pages::{Chrome, PageForm, render_status};
+use crate::{AppError, AppState};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use distretto_store::federation::payments::{self as store, PaymentRow};
+use distretto_store::federation::{self as links, LinkRow};
+use uuid::Uuid;
+
+/// Payments of the viewer listed.
+const MY_PAYMENTS_SHOWN: i64 = 50;
+/// Committed payments of a link read for its monthly table.
+const MONTHLY_ROWS_READ: i64 = 20_000;
+/// Months in a link's table.
+const MONTHS_SHOWN: usize = 12;
+
+pub(crate) fn router() -> axum::Router<AppState> {
+    axum::Router::new()
+        .route("/federation", get(page))
+        .route("/federation/pay", post(pay_submit))
+        .route("/federation/links", post(propose_submit))
+        .route("/federation/links/{id}/{action}", post(act_submit))
+}
+
+fn money(state: &AppState, lang: Lang, minor: i64) -> String {
+    crate::ledger::pages::money(lang, &state.config.currency, minor)
+}
+
+/// What the pay form holds (kept when a payment is refused).
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+#[serde(default)]
+pub struct PayForm {
+    link: String,
+    from: String,
+    payee: String,
+    payee_name: String,
+    amount: String,
+    memo: String,
+    key: String,
+}
+
+/// What the page is asked for.
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+#[serde(default)]
+pub struct PageQuery {
+    /// Words to find organisations of linked districts.
+    q: String,
+    /// A payee chosen from the results: their district's link, id and name.
+    link: String,
+    payee: String,
+    name: String,
+    /// The payment just made.
+    paid: String,
+    /// A notice after a coordinator's action.
+    done: String,
+}
+
+/// The link form of a coordinator.
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+#[serde(default)]
+pub struct ProposalForm {
+    url: String,
+    keyid: String,
+    public_key: String,
+}
+
+struct Choice {
+    value: String,
+    label: String,
+    selected: bool,
+}
+
+struct Found {
+    /// The pay form with this organisation chosen.
+    href: String,
+    name: String,
+    district: String,
+    place: String,
+}
+
+struct PaymentLine {
+    when: String,
+    sent: bool,
+    other: String,
+    district: String,
+    amount: String,
+    status: &'static str,
+    highlight: bool,
+}
+
+struct MonthLine {
+    month: String,
+    sent: String,
+    received: String,
+    balance: String,
+}
+
+struct LinkView {
+    id: Uuid,
+    name: String,
+    url: String,
+    status: &'static str,
+    status_code: String,
+    /// "We owe them 12,00 Cr" / "They owe us …" / "Even".
+    balance: String,
+    limits: String,
+    mirror: Option<Uuid>,
+    months: Vec<MonthLine>,
+    actions: Vec<(&'static str, &'static str)>,
+}
+
+#[derive(Template)]
+#[template(path = "federation.html")]
+struct FederationPage {
+    c: Chrome,
+    notice: Option<&'static str>,
+    error: Option<AppError>,
+    districts: Vec<Choice>,
+    accounts: Vec<Choice>,
+    form: PayForm,
+    q: String,
+    found: Vec<Found>,
+    searched: bool,
+    mine: Vec<PaymentLine>,
+    links: Vec<LinkView>,
+    own_url: String,
+    own_keyid: String,
+    own_key: String,
+    proposal: ProposalForm,
+}
+
+fn status_id(code: &str) -> &'static str {
+    match code {
+        "committed" => "federation_payment_committed",
+        "held" | "new" => "federation_payment_waiting",
+        _ => "federation_payment_cancelled",
+    }
+}
+
+fn link_status_id(code: &str) -> &'static str {
+    match code {
+        "proposed" => "federation_link_proposed",
+        "requested" => "federation_link_requested",
+        "active" => "federation_link_active",
+        "suspended" => "federation_link_suspended",
+        _ => "federation_link_ended",
+    }
+}
+
+fn actions_of(status: &str) -> Vec<(&'static str, &'static str)> {
+    let mut out = Vec::new();
+    match status {
+        "requested" => out.push(("approve", "federation_action_approve")),
+        "active" => out.push(("suspend", "federation_action_suspend")),
+        "suspended" => out.push(("resume", "federation_action_resume")),
+        _ => {}
+    }
+    if status != "ended" {
+        out.push(("end", "federation_action_end"));
+    }
+    out
+}
+
+/// The balance with a linked district as a sentence: the mirror account's balance is what we
+/// owe them (positive) or what they owe us (negative).
+fn balance_text(state: &AppState, lang: Lang, balance_minor: i64) -> String {
+    let amount = money(state, lang, balance_minor.saturating_abs());
+    let id = match balance_minor.signum() {
+        1 => "federation_we_owe",
+        -1 => "federation_they_owe",
+        _ => "federation_even",
+    };
+    lang.t(id).replace("{amount}", &amount)
+}
+
+fn month_key(t: time::OffsetDateTime) -> (i32, u8) {
+    (t.year(), u8::from(t.month()))
+}
+
+/// The last twelve months of a link: paid to them, received from them, and the balance
+/// between the two districts at each month's end (from the mirror account's balance now).
+async fn months_of(
+    state: &AppState,
+    lang: Lang,
+    link: Uuid,
+    balance_now: i64,
+) -> Result<Vec<MonthLine>, AppError> {
+    let rows = store::committed_of(&state.db, link, MONTHLY_ROWS_READ).await?;
+    let now = distretto_store::now();
+    let mut keys: Vec<(i32, u8)> = Vec::with_capacity(MONTHS_SHOWN);
+    let mut at = now.date();
+    for _ in 0..MONTHS_SHOWN {
+        keys.push((at.year(), u8::from(at.month())));
+        at = at.replace_day(1).unwrap_or(at) - time::Duration::days(1);
+    }
+    let mut sent = vec![0i64; MONTHS_SHOWN];
+    let mut received = vec![0i64; MONTHS_SHOWN];
+    for r in &rows {
+        if let Some(i) = keys.iter().position(|k| *k == month_key(r.created_at)) {
+            if r.direction == "out" {
+                sent[i] = sent[i].saturating_add(r.amount_minor);
+            } else {
+                received[i] = received[i].saturating_add(r.amount_minor);
+            }
+        }
+    }
+    // Walking back from now: the balance at the end of a month is the later one less what
+    // the later month moved.
+    let mut balance = balance_now;
+    let mut out = Vec::with_capacity(MONTHS_SHOWN);
+    for (i, (year, month)) in keys.iter().enumerate() {
+        out.push(MonthLine {
+            month: format!("{year}-{month:02}"),
+            sent: money(state, lang, sent[i]),
+            received: money(state, lang, received[i]),
+            balance: balance_text(state, lang, balance),
+        });
+        balance = balance.saturating_sub(sent[i]).saturating_add(received[i]);
+    }
+    Ok(out)
+}
+
+async fn link_views(state: &AppState, lang: Lang) -> Result<Vec<LinkView>, AppError> {
+    let mut out = Vec::new();
+    for l in links::links(&state.db).await? {
+        let mirror = store::mirror(&state.db, l.id, &state.config.currency.code).await?;
+        let (balance_minor, limits, mirror_id) = match &mirror {
+            Some(a) => {
+                let upper = a
+                    .upper_limit_minor
+                    .map_or_else(|| lang.t("federation_unbounded"), |u| money(state, lang, u));
+                let limits = lang
+                    .t("federation_limits")
+                    .replace("{owe}", &upper)
+                    .replace("{owed}", &money(state, lang, a.credit_limit_minor));
+                (a.balance_minor, limits, Some(a.id))
+            }
+            None => (0, String::new(), None),
+        };
+        let months = if mirror.is_some() {
+            months_of(state, lang, l.id, balance_minor).await?
+        } else {
+            Vec::new()
+        };
+        out.push(LinkView {
+            id: l.id,
+            name: l.peer_name.clone(),
+            url: l.peer_url.clone(),
+            status: link_status_id(&l.status),
+            actions: actions_of(&l.status),
+            status_code: l.status,
+            balance: balance_text(state, lang, balance_minor),
+            limits,
+            mirror: mirror_id,
+            months,
+        });
+    }
+    Ok(out)
+}
+
+fn payment_line(
+    state: &AppState,
+    lang: Lang,
+    p: &PaymentRow,
+    names: &[LinkRow],
+    paid: Option<Uuid>,
+) -> PaymentLine {
+    let sent = p.direction == "out";
+    let other = if !p.counterpart_name.is_empty() && sent {
+        p.counterpart_name.clone()
+    } else {
+        p.counterpart.clone()
+    };
+    PaymentLine {
+        when: p.created_at.date().to_string(),
+        sent,
+        other,
+        district: names
+            .iter()
+            .find(|l| l.id == p.link_id)
+            .map_or_else(String::new, |l| l.peer_name.clone()),
+        amount: money(state, lang, p.amount_minor),
+        status: status_id(&p.status),
+        highlight: paid == Some(p.id),
+    }
+}
+
+async fn view(
+    state: &AppState,
+    viewer: &Viewer,
+    q: PageQuery,
+    mut form: PayForm,
+    proposal: ProposalForm,
+    error: Option<AppError>,
+) -> Result<Response, AppError> {
+    let actor = viewer.actor()?;
+    let lang = viewer.lang;
+    let all = links::links(&state.db).await?;
+    if form.link.is_empty() {
+        form.link.clone_from(&q.link);
+    }
+    if form.payee.is_empty() {
+        form.payee.clone_from(&q.payee);
+        form.payee_name.clone_from(&q.name);
+    }
+    let districts = all
+        .iter()
+        .filter(|l| l.status == "active")
+        .map(|l| Choice {
+            value: l.id.to_string(),
+            label: l.peer_name.clone(),
+            selected: form.link == l.id.to_string(),
+        })
+        .collect();
+    let mine = crate::ledger::service::my_accounts(state, actor).await?;
+    let ids: Vec<Uuid> = mine.iter().map(|a| a.id).collect();
+    let names = crate::ledger::pages::labels(state, lang, &ids).await?;
+    let accounts = mine
+        .iter()
+        .map(|a| Choice {
+            value: a.id.to_string(),
+            label: format!(
+                "{} ({})",
+                names.get(&a.id).cloned().unwrap_or_default(),
+                money(state, lang, a.balance_minor)
+            ),
+            selected: form.from == a.id.to_string(),
+        })
+        .collect();
+    let paid = Uuid::parse_str(q.paid.trim()).ok();
+    let my_payments = store::of_accounts(&state.db, &ids, MY_PAYMENTS_SHOWN)
+        .await?
+        .iter()
+        .map(|p| payment_line(state, lang, p, &all, paid))
+        .collect();
+    let searched = !q.q.trim().is_empty();
+    let found = if searched { found(state, &q.q, &all).await? } else { Vec::new() };
+    let coordinates = actor.coordinates();
+    let (own_keyid, own_key) = if coordinates {
+        let (k, _) = service::own_key(state).await?;
+        (k.keyid, k.public_key)
+    } else {
+        (String::new(), String::new())
+    };
+    form.key = Uuid::new_v4().to_string();
+    let notice = if paid.is_some() {
+        Some("federation_paid_notice")
+    } else {
+        match q.done.as_str() {
+            "linked" => Some("federation_linked_notice"),
+            "changed" => Some("federation_changed_notice"),
+            _ => None,
+        }
+    };
+    let status = error.as_ref().map_or(StatusCode::OK, |e| e.status);
+    let page = FederationPage {
+        c: Chrome::new(state, viewer, "/federation"),
+        notice,
+        error,
+        districts,
+        accounts,
+        form,
+        q: q.q,
+        found,
+        searched,
+        mine: my_payments,
+        links: if coordinates { link_views(state, lang).await? } else { Vec::new() },
+        own_url: service::own_url(state),
+        own_keyid,
+        own_key,
+        proposal,
+    };
+    Ok(render_status(status, &page))
+}
+
+async fn found(state: &AppState, q: &str, all: &[LinkRow]) -> Result<Vec<Found>, AppError> {
+    let parts = super::directory::search(state, q).await?;
+    let mut out = Vec::new();
+    for part in parts {
+        let Some(link) = all.iter().find(|l| l.peer_url == part.url) else {
+            continue;
+        };
+        out.extend(part.items.into_iter().map(|o| Found {
+            href: format!(
+                "/federation?link={}&payee={}&name={}#pay",
+                link.id,
+                o.id,
+                crate::pages::encode_query(&o.name)
+            ),
+            name: o.name,
+            district: part.name.clone(),
+            place: o.locality,
+        }));
+    }
+    Ok(out)
+}
+
+async fn page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(q): Query<PageQuery>,
+) -> Result<Response, AppError> {
+    view(
+        &state,
+        &viewer,
+        q,
+        PayForm::default(),
+        ProposalForm::default(),
+        None,
+    )
+    .await
+}
+
+fn form_id(text: &str, code: &'static str) -> Result<Uuid, AppError> {
+    Uuid::parse_str(text.trim()).map_err(|_| AppError::new(StatusCode::UNPROCESSABLE_ENTITY, code))
+}
+
+/// `POST /federation/pay`: pays once per form (its key).
+async fn pay_submit(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    PageForm(form): PageForm<PayForm>,
+) -> Result<Response, AppError> {
+    let actor = viewer.actor()?;
+    let result = async {
+        let link = form_id(&form.link, "federation_link_status")?;
+        let payer = form_id(&form.from, "unknown_account")?;
+        let amount = state.config.currency.parse(&form.amount)?;
+        let key = crate::ledger::service::parse_idempotency_key(&form.key)?;
+        let input = PayInput {
+            link,
+            payer,
+            payee: form.payee.trim(),
+            amount_minor: amount.minor(),
+            memo: &form.memo,
+        };
+        payments::pay(&state, actor, &input, &key).await
+    }
+    .await;
+    match result {
+        Ok(p) => Ok(Redirect::to(&format!("/federation?paid={}#mine", p.id)).into_response()),
+        Err(e) if e.status.is_client_error() => {
+            view(
+                &state,
+                &viewer,
+                PageQuery::default(),
+                form,
+                ProposalForm::default(),
+                Some(e),
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// `POST /federation/links`: a coordinator links with another district.
+async fn propose_submit(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    PageForm(form): PageForm<ProposalForm>,
+) -> Result<Response, AppError> {
+    let actor = viewer.actor()?;
+    let p = Proposal {
+        url: &form.url,
+        keyid: &form.keyid,
+        public_key: &form.public_key,
+    };
+    match service::propose(&state, actor, &p).await {
+        Ok(_) => Ok(Redirect::to("/federation?done=linked#links").into_response()),
+        Err(e) if e.status.is_client_error() && e.status != StatusCode::FORBIDDEN => {
+            view(
+                &state,
+                &viewer,
+                PageQuery::default(),
+                PayForm::default(),
+                form,
+                Some(e),
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// A form with nothing but its CSRF token (checked by the guard).
+#[derive(Debug, Default, serde::Deserialize)]
+pub(crate) struct Empty {}
+
+/// `POST /federation/links/{id}/{action}`: approve, suspend, resume or end.
+async fn act_submit(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, action)): Path<(String, String)>,
+    PageForm(_): PageForm<Empty>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    let actor = viewer.actor()?;
+    let result = match action.as_str() {
+        "approve" => service::approve(&state, actor, id).await.map(|_| ()),
+        "suspend" => service::change(&state, actor, id, LinkAction::Suspend, "")
+            .await
+            .map(|_| ()),
+        "resume" => service::change(&state, actor, id, LinkAction::Resume, "")
+            .await
+            .map(|_| ()),
+        "end" => service::change(&state, actor, id, LinkAction::End, "")
+            .await
+            .map(|_| ()),
+        _ => Err(AppError::not_found()),
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to("/federation?done=changed#links").into_response()),
+        Err(e) if e.status == StatusCode::CONFLICT => {
+            view(
+                &state,
+                &viewer,
+                PageQuery::default(),
+                PayForm::default(),
+                ProposalForm::default(),
+                Some(e),
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
+}
