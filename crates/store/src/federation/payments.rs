@@ -341,7 +341,9 @@ pub async fn committed_of(db: &Db, link: Uuid, limit: i64) -> Result<Vec<Payment
         "SELECT {COLUMNS} FROM federation_payments WHERE link_id = $1 AND status = 'committed' \
          ORDER BY created_at DESC, id LIMIT $2"
     );
-    Ok(with_pool!(db.read(), pool => sqlx::query_as::<_, PaymentRow>(&sql).bind(link).bind(limit.clamp(0, 100_000)).fetch_all(pool).await)?)
+    Ok(
+        with_pool!(db.read(), pool => sqlx::query_as::<_, PaymentRow>(&sql).bind(link).bind(limit.clamp(0, 100_000)).fetch_all(pool).await)?,
+    )
 }
 
 /// Every payment, in a stable order.

@@ -7,8 +7,8 @@ pub(crate) mod api;
 mod client;
 pub mod directory;
 mod directory_api;
-pub mod payments;
 mod pages;
+pub mod payments;
 mod payments_api;
 pub mod service;
 

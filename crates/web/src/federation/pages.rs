@@ -113,7 +113,6 @@ struct LinkView {
     name: String,
     url: String,
     status: &'static str,
-    status_code: String,
     /// "We owe them 12,00 Cr" / "They owe us …" / "Even".
     balance: String,
     limits: String,
@@ -183,7 +182,7 @@ fn balance_text(state: &AppState, lang: Lang, balance_minor: i64) -> String {
         -1 => "federation_they_owe",
         _ => "federation_even",
     };
-    lang.t(id).replace("{amount}", &amount)
+    lang.t_args(id, &[("amount", amount)])
 }
 
 fn month_key(t: time::OffsetDateTime) -> (i32, u8) {
@@ -242,10 +241,13 @@ async fn link_views(state: &AppState, lang: Lang) -> Result<Vec<LinkView>, AppEr
                 let upper = a
                     .upper_limit_minor
                     .map_or_else(|| lang.t("federation_unbounded"), |u| money(state, lang, u));
-                let limits = lang
-                    .t("federation_limits")
-                    .replace("{owe}", &upper)
-                    .replace("{owed}", &money(state, lang, a.credit_limit_minor));
+                let limits = lang.t_args(
+                    "federation_limits",
+                    &[
+                        ("owe", upper),
+                        ("owed", money(state, lang, a.credit_limit_minor)),
+                    ],
+                );
                 (a.balance_minor, limits, Some(a.id))
             }
             None => (0, String::new(), None),
@@ -261,7 +263,6 @@ async fn link_views(state: &AppState, lang: Lang) -> Result<Vec<LinkView>, AppEr
             url: l.peer_url.clone(),
             status: link_status_id(&l.status),
             actions: actions_of(&l.status),
-            status_code: l.status,
             balance: balance_text(state, lang, balance_minor),
             limits,
             mirror: mirror_id,
@@ -347,7 +348,11 @@ async fn view(
         .map(|p| payment_line(state, lang, p, &all, paid))
         .collect();
     let searched = !q.q.trim().is_empty();
-    let found = if searched { found(state, &q.q, &all).await? } else { Vec::new() };
+    let found = if searched {
+        found(state, &q.q, &all).await?
+    } else {
+        Vec::new()
+    };
     let coordinates = actor.coordinates();
     let (own_keyid, own_key) = if coordinates {
         let (k, _) = service::own_key(state).await?;
@@ -377,7 +382,11 @@ async fn view(
         found,
         searched,
         mine: my_payments,
-        links: if coordinates { link_views(state, lang).await? } else { Vec::new() },
+        links: if coordinates {
+            link_views(state, lang).await?
+        } else {
+            Vec::new()
+        },
         own_url: service::own_url(state),
         own_keyid,
         own_key,

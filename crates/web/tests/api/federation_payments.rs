@@ -474,8 +474,15 @@ async fn the_federation_page_pays_and_shows_the_balance(a: TestApp) {
     let browser = signed_in(&p.a, "ada@a.example").await;
     let (s, html) = page(&browser, &p.a, "/federation", "fr").await;
     assert_eq!(s, 200);
-    assert!(html.contains("Payer un membre d&#39;un autre district") || html.contains("Payer un membre d'un autre district"), "{html}");
-    assert!(!html.contains("Districts liés"), "members do not see the links");
+    assert!(
+        html.contains("Payer un membre d&#39;un autre district")
+            || html.contains("Payer un membre d'un autre district"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("Districts liés"),
+        "members do not see the links"
+    );
     let pay = |payee: String, amount: &'static str, html: String| {
         let browser = browser.clone();
         let url = p.a.url("/federation/pay");
@@ -502,7 +509,10 @@ async fn the_federation_page_pays_and_shows_the_balance(a: TestApp) {
     };
     let (s, _, body) = pay("pas un compte".into(), "1", html.clone()).await;
     assert_eq!(s, 422);
-    assert!(body.contains("n&#39;a aucun compte") || body.contains("n'a aucun compte"), "{body}");
+    assert!(
+        body.contains("n&#39;a aucun compte") || body.contains("n'a aucun compte"),
+        "{body}"
+    );
     let (s, location, _) = pay(payee_account.clone(), "12,50", body).await;
     assert_eq!(s, 303);
     assert!(location.starts_with("/federation?paid="), "{location}");
@@ -526,7 +536,11 @@ async fn the_federation_page_pays_and_shows_the_balance(a: TestApp) {
         .unwrap();
     assert_eq!(res.status(), 303);
     assert_eq!(links(&p.a, &p.coord_a).await[0]["status"], "suspended");
-    assert_eq!(links(&p.b, &p.coord_b).await[0]["status"], "suspended", "the other district was told");
+    assert_eq!(
+        links(&p.b, &p.coord_b).await[0]["status"],
+        "suspended",
+        "the other district was told"
+    );
 }
 
 on_both!(the_federation_page_pays_and_shows_the_balance);
