@@ -205,8 +205,8 @@ async fn months_of(
         keys.push((at.year(), u8::from(at.month())));
         at = at.replace_day(1).unwrap_or(at) - time::Duration::days(1);
     }
-    let mut sent = vec![0i64; MONTHS_SHOWN];
-    let mut received = vec![0i64; MONTHS_SHOWN];
+    let mut sent = [0i64; MONTHS_SHOWN];
+    let mut received = [0i64; MONTHS_SHOWN];
     for r in &rows {
         if let Some(i) = keys.iter().position(|k| *k == month_key(r.created_at)) {
             if r.direction == "out" {
