@@ -387,3 +387,24 @@ pub async fn set_rate(db: &Db, id: Uuid, exchange_rate_ppm: i64) -> Result<()> {
         Err(StoreError::NotFound)
     }
 }
+
+/// Retires one of this district's keys: it no longer signs, nor is it published.
+pub async fn retire_key(db: &Db, keyid: &str, at: OffsetDateTime) -> Result<()> {
+    with_pool!(db.write(), pool => sqlx::query("UPDATE federation_keys SET retired_at = $2 WHERE keyid = $1 AND retired_at IS NULL")
+        .bind(keyid).bind(at).execute(pool).await.map(|_| ()))?;
+    Ok(())
+}
+
+/// A linked district replaced its key: the new one is added and the old one forgotten, in one
+/// transaction. `Conflict` when the new key id is taken.
+pub async fn replace_peer_key(db: &Db, old_keyid: &str, new: &PeerKeyRow) -> Result<()> {
+    let sqlite = db.backend() == "sqlite";
+    with_pool!(db.write(), pool => {
+        let mut tx = pool.begin().await?;
+        crate::insert_rows!(tx, sqlite, std::slice::from_ref(new), 4, peer_keys_sql, |q, r| bind_peer_key!(q, r));
+        sqlx::query("DELETE FROM federation_peer_keys WHERE keyid = $1 AND link_id = $2")
+            .bind(old_keyid).bind(new.link_id).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok::<_, StoreError>(())
+    })
+}

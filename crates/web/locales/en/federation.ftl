@@ -90,3 +90,4 @@ federation_field_keyid = Key id
 federation_field_key = Public key
 federation_propose_title = Link with another district
 federation_propose_submit = Ask to link
+federation_key_exists = That key id is already in use.

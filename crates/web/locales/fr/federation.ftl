@@ -90,3 +90,4 @@ federation_field_keyid = Identifiant de la clé
 federation_field_key = Clé publique
 federation_propose_title = Se lier à un autre district
 federation_propose_submit = Demander le lien
+federation_key_exists = Cet identifiant de clé est déjà utilisé.

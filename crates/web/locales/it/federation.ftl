@@ -90,3 +90,4 @@ federation_field_keyid = Identificativo della chiave
 federation_field_key = Chiave pubblica
 federation_propose_title = Collegati a un altro distretto
 federation_propose_submit = Chiedi il collegamento
+federation_key_exists = Questo identificativo di chiave è già in uso.

@@ -25,6 +25,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(resume))
         .routes(routes!(end))
         .routes(routes!(inbox))
+        .routes(routes!(rotate_key))
         .routes(routes!(organizations))
         .merge(super::payments_api::router())
         .merge(super::directory_api::router())
@@ -276,6 +277,47 @@ async fn end(
     ApiJson(n): ApiJson<NoteInput>,
 ) -> Result<Json<Link>, AppError> {
     act(state, caller, id, LinkAction::End, &n.note).await
+}
+
+/// A new key and whether each linked district heard of it.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Rotation {
+    pub keyid: String,
+    pub public_key: String,
+    /// The links told, with whether each district heard (one that did not must be linked
+    /// again).
+    pub told: Vec<Told>,
+}
+
+/// A linked district told of a new key.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Told {
+    pub link: Uuid,
+    pub url: String,
+    pub delivered: bool,
+}
+
+/// Replace this district's signing key (coordinators): every linked district is told, signed
+/// with the old key, which is then retired.
+#[utoipa::path(post, path = "/api/v1/federation/keys/rotate", tag = "federation", security(("bearer" = [])),
+    responses((status = 200, body = Rotation), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+async fn rotate_key(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+) -> Result<Json<Rotation>, AppError> {
+    let (key, told) = service::rotate_key(&state, caller.actor()?).await?;
+    Ok(Json(Rotation {
+        keyid: key.keyid,
+        public_key: key.public_key,
+        told: told
+            .into_iter()
+            .map(|(l, delivered)| Told {
+                link: l.id,
+                url: l.peer_url,
+                delivered,
+            })
+            .collect(),
+    }))
 }
 
 /// The answer to a message: the link's status here after a link message; for a payment

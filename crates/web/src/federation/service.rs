@@ -56,6 +56,13 @@ pub enum InboxMessage {
         memo: String,
         payer_name: String,
     },
+    /// "We replaced our key": the new key id and key. Signed with the key it replaces, which
+    /// the receiver then forgets.
+    KeyRotation {
+        url: String,
+        keyid: String,
+        public_key: String,
+    },
     /// "We committed this payment: post it."
     PaymentCommit { url: String, payment_id: Uuid },
     /// "We aborted this payment: release it."
@@ -70,6 +77,7 @@ fn sender(m: &InboxMessage) -> &str {
         InboxMessage::LinkRequest { url, .. }
         | InboxMessage::LinkApproval { url, .. }
         | InboxMessage::LinkStatus { url, .. }
+        | InboxMessage::KeyRotation { url, .. }
         | InboxMessage::PaymentPrepare { url, .. }
         | InboxMessage::PaymentCommit { url, .. }
         | InboxMessage::PaymentAbort { url, .. }
@@ -487,6 +495,16 @@ async fn receive_message(state: &AppState, incoming: &Incoming<'_>) -> Result<Re
         ))?;
         return Ok(Received::Payment(Box::new(link), message));
     }
+    if let InboxMessage::KeyRotation {
+        keyid, public_key, ..
+    } = &message
+    {
+        let (old, link) = stored.ok_or(AppError::new(
+            StatusCode::UNAUTHORIZED,
+            "signature_unknown_key",
+        ))?;
+        return key_rotated(state, &old, &link, keyid, public_key).await;
+    }
     let status = match message {
         InboxMessage::LinkRequest {
             name,
@@ -639,4 +657,71 @@ async fn rename(state: &AppState, link: &LinkRow, name: &str) -> Result<(), AppE
         return Ok(());
     }
     Ok(store::rename(&state.db, link.id, name).await?)
+}
+
+/// A linked district replaced the key that signed this message with a new one.
+async fn key_rotated(
+    state: &AppState,
+    old: &PeerKeyRow,
+    link: &LinkRow,
+    keyid: &str,
+    public_key: &str,
+) -> Result<Received, AppError> {
+    let key = signature::decode_public_key(public_key)
+        .ok_or(AppError::bad_request("federation_bad_key"))?;
+    let keyid = keyid.trim();
+    if keyid.is_empty() || keyid.len() > MAX_TEXT {
+        return Err(AppError::bad_request("federation_bad_key"));
+    }
+    let row = PeerKeyRow {
+        keyid: keyid.to_owned(),
+        link_id: link.id,
+        public_key: signature::encode_public_key(&key),
+        added_at: distretto_store::now(),
+    };
+    match store::replace_peer_key(&state.db, &old.keyid, &row).await {
+        Ok(()) => Ok(Received::Link(link.status.clone())),
+        Err(StoreError::Conflict) => Err(AppError::conflict("federation_key_exists")),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A coordinator replaces this district's signing key: a new key is made, every linked
+/// district is told (signed with the old key, which they then forget), and the old key is
+/// retired. Returns the new key and, per link told, whether it heard. A district that did not
+/// hear refuses this district's messages from then on: end the link and link again.
+pub async fn rotate_key(
+    state: &AppState,
+    actor: &Actor,
+) -> Result<(KeyRow, Vec<(LinkRow, bool)>), AppError> {
+    require_coordinator(actor)?;
+    let (old, old_key) = own_key(state).await?;
+    let seed: [u8; 32] = rand::random();
+    let key = signature::signing_key(seed);
+    let now = distretto_store::now();
+    let new = KeyRow {
+        keyid: format!("{}#{}", own_url(state), Uuid::now_v7().simple()),
+        public_key: signature::encode_public_key(&key.verifying_key()),
+        secret_seed: seed.to_vec(),
+        created_at: now,
+        retired_at: None,
+    };
+    store::insert_key(&state.db, &new).await?;
+    let message = InboxMessage::KeyRotation {
+        url: own_url(state),
+        keyid: new.keyid.clone(),
+        public_key: new.public_key.clone(),
+    };
+    let mut told = Vec::new();
+    for link in store::links(&state.db).await? {
+        if link.status == "ended" {
+            continue;
+        }
+        let heard = send(&link.peer_url, &message, &old_key, &old.keyid)
+            .await
+            .is_ok();
+        told.push((link, heard));
+    }
+    store::retire_key(&state.db, &old.keyid, distretto_store::now()).await?;
+    Ok((new, told))
 }

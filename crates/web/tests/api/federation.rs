@@ -249,10 +249,10 @@ async fn both_sides_proposing_activates_the_link(c: TestApp) {
     assert_eq!(links(&d, &coord_d).await.len(), 2);
 }
 
-struct Stranger {
-    url: String,
-    keyid: String,
-    key: ed25519_dalek::SigningKey,
+pub(crate) struct Stranger {
+    pub(crate) url: String,
+    pub(crate) keyid: String,
+    pub(crate) key: ed25519_dalek::SigningKey,
 }
 
 fn stranger(seed: u8) -> Stranger {
@@ -270,7 +270,7 @@ fn link_request(s: &Stranger) -> Value {
 
 /// Posts `body` to `app`'s inbox signed by `s` at `created` (seconds from now), with `nonce`;
 /// `tamper` changes the body after signing.
-async fn post_inbox(
+pub(crate) async fn post_inbox(
     app: &TestApp,
     s: &Stranger,
     body: &Value,

@@ -3,7 +3,7 @@
 //! limits on the other's mirror account hold, a retry posts once, and a district that does not
 //! answer leaves a hold that is committed or released once it is known how the payment ended.
 
-use crate::federation::{another, identity, links, propose};
+use crate::federation::{Stranger, another, identity, links, post_inbox, propose};
 use crate::harness::TestApp;
 use crate::on_both;
 use serde_json::{Value, json};
@@ -544,3 +544,77 @@ async fn the_federation_page_pays_and_shows_the_balance(a: TestApp) {
 }
 
 on_both!(the_federation_page_pays_and_shows_the_balance);
+
+/// A coordinator replaces the district's key: the linked district learns the new one and
+/// forgets the old one, payments go on signed with the new key, and a message signed with the
+/// old key is refused. Members may not rotate.
+async fn a_district_rotates_its_key_and_payments_go_on(a: TestApp) {
+    let p = linked(a).await;
+    set_mirror_limits(&p.a, &p.coord_a, 0, 100_000).await;
+    set_mirror_limits(&p.b, &p.coord_b, 100_000, 0).await;
+    let (_, payer, payer_account) = p.a.member(&p.coord_a, "ada@a.example").await;
+    let (_, _, payee_account) = p.b.member(&p.coord_b, "bea@b.example").await;
+    let body = json!({"link": p.link_a, "payer": payer_account, "payee": payee_account, "amount": 100, "memo": "Uova"});
+    assert_eq!(pay(&p.a, &payer, "k1", &body).await.0, 201);
+    let old = identity(&p.a).await;
+    let old_seed = distretto_store::federation::current_key(&p.a.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .secret_seed;
+
+    assert_eq!(
+        p.a.post("/api/v1/federation/keys/rotate", Some(&payer), &json!({}))
+            .await
+            .0,
+        403
+    );
+    let (s, v) =
+        p.a.post(
+            "/api/v1/federation/keys/rotate",
+            Some(&p.coord_a),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["told"][0]["delivered"], true, "{v}");
+    let new = identity(&p.a).await;
+    assert_eq!(new.1, v["keyid"].as_str().unwrap());
+    assert_ne!((&new.1, &new.2), (&old.1, &old.2));
+    let (_, district) = p.a.get("/api/v1/federation/district", None).await;
+    assert_eq!(
+        district["keys"].as_array().unwrap().len(),
+        1,
+        "the old key is no longer published"
+    );
+    let at_b = links(&p.b, &p.coord_b).await;
+    let keys: Vec<&str> = at_b[0]["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["keyid"].as_str().unwrap())
+        .collect();
+    assert_eq!(keys, [new.1.as_str()], "B knows the new key only");
+
+    let body = json!({"link": p.link_a, "payer": payer_account, "payee": payee_account, "amount": 200, "memo": "Uova"});
+    let (s, v) = pay(&p.a, &payer, "k2", &body).await;
+    assert_eq!((s, v["status"].as_str()), (201, Some("committed")), "{v}");
+    // Someone holding the old key can no longer speak for A.
+    let thief = Stranger {
+        url: old.0.clone(),
+        keyid: old.1.clone(),
+        key: distretto_domain::federation::signature::signing_key(old_seed.try_into().unwrap()),
+    };
+    let message =
+        json!({"type": "link_status", "url": old.0, "status": "ended", "note": "stolen key"});
+    let (s, e) = post_inbox(&p.b, &thief, &message, 0, "n-thief", false).await;
+    assert_eq!(
+        (s, e["error"]["code"].as_str()),
+        (401, Some("signature_unknown_key")),
+        "{e}"
+    );
+    assert_eq!(links(&p.b, &p.coord_b).await[0]["status"], "active");
+    mirrors_agree(&p).await;
+}
+
+on_both!(a_district_rotates_its_key_and_payments_go_on);
