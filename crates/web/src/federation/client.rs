@@ -5,7 +5,7 @@ use ed25519_dalek::SigningKey;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-/// How long another district may take to answer.
+/// How long another district may take to answer a signed message.
 const TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Why a message was not delivered.
@@ -17,11 +17,12 @@ pub enum SendError {
     Refused(u16, String),
 }
 
-fn http() -> &'static reqwest::Client {
+/// The one HTTP client of the federation (its connection pool shared by every request to other
+/// districts); each request sets its own timeout.
+pub(super) fn http() -> &'static reqwest::Client {
     static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
     CLIENT.get_or_init(|| {
         reqwest::Client::builder()
-            .timeout(TIMEOUT)
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap_or_default()
@@ -52,6 +53,7 @@ pub async fn post_signed(
         signature::sign(&msg, key, keyid, created, &nonce).map_err(|_| SendError::Unreachable)?;
     let res = http()
         .post(target_uri)
+        .timeout(TIMEOUT)
         .header("content-type", "application/json")
         .header("content-digest", digest)
         .header("signature-input", signed.signature_input)

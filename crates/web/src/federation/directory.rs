@@ -167,17 +167,6 @@ impl FederationCache {
     }
 }
 
-fn http() -> &'static reqwest::Client {
-    static CLIENT: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
-    CLIENT.get_or_init(|| {
-        reqwest::Client::builder()
-            .timeout(TIMEOUT)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap_or_default()
-    })
-}
-
 #[derive(serde::Deserialize)]
 struct Page<T> {
     items: Vec<T>,
@@ -203,8 +192,9 @@ async fn body_within_limit(mut res: reqwest::Response) -> Option<Vec<u8>> {
 }
 
 async fn fetch<T: Remote>(url: &str, query: &str) -> Option<Vec<T>> {
-    let res = http()
+    let res = super::client::http()
         .get(format!("{url}{}?{query}", T::PATH))
+        .timeout(TIMEOUT)
         .send()
         .await
         .ok()?;
