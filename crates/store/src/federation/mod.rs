@@ -42,6 +42,14 @@ pub struct LinkRow {
     pub exchange_rate_ppm: i64,
 }
 
+/// What follows the address of an ended link (which frees the address).
+pub const ENDED_MARK: &str = "#ended-";
+
+/// The address of a link's district, without the mark of an ended link.
+pub fn address(peer_url: &str) -> &str {
+    peer_url.split('#').next().unwrap_or(peer_url)
+}
+
 /// The rate of two currencies worth the same.
 pub const ONE_TO_ONE_PPM: i64 = 1_000_000;
 
@@ -268,6 +276,9 @@ pub async fn create_link(
     let sqlite = db.backend() == "sqlite";
     with_pool!(db.write(), pool => {
         let mut tx = pool.begin().await?;
+        // A key of an ended link goes to the new link with the same district.
+        sqlx::query("DELETE FROM federation_peer_keys WHERE keyid = $1 AND link_id IN (SELECT id FROM federation_links WHERE status = 'ended')")
+            .bind(&key.keyid).execute(&mut *tx).await?;
         crate::insert_rows!(tx, sqlite, std::slice::from_ref(link), 7, links_sql, |q, r| bind_link!(q, r));
         crate::insert_rows!(tx, sqlite, std::slice::from_ref(key), 4, peer_keys_sql, |q, r| bind_peer_key!(q, r));
         crate::insert_rows!(tx, sqlite, std::slice::from_ref(event), 7, events_sql, |q, r| bind_event!(q, r));
@@ -285,12 +296,17 @@ pub async fn change_status(db: &Db, from: &[&str], event: &LinkEventRow) -> Resu
         .map(|s| format!("'{s}'"))
         .collect::<Vec<_>>()
         .join(", ");
+    // An ended link frees its address (a `#` never occurs in a stored address), so the two
+    // districts may link again.
     let sql = format!(
-        "UPDATE federation_links SET status = $2, updated_at = $3 WHERE id = $1 AND status IN ({from_list})"
+        "UPDATE federation_links SET status = $2, updated_at = $3, \
+         peer_url = CASE WHEN $2 = 'ended' THEN peer_url || $4 ELSE peer_url END \
+         WHERE id = $1 AND status IN ({from_list})"
     );
+    let suffix = format!("{ENDED_MARK}{}", event.link_id.simple());
     with_pool!(db.write(), pool => {
         let mut tx = pool.begin().await?;
-        let n = sqlx::query(&sql).bind(event.link_id).bind(&event.status).bind(event.at)
+        let n = sqlx::query(&sql).bind(event.link_id).bind(&event.status).bind(event.at).bind(&suffix)
             .execute(&mut *tx).await?.rows_affected();
         if n != 1 {
             return Err(StoreError::Conflict);

@@ -91,3 +91,4 @@ federation_field_key = Clé publique
 federation_propose_title = Se lier à un autre district
 federation_propose_submit = Demander le lien
 federation_key_exists = Cet identifiant de clé est déjà utilisé.
+federation_payments_open = Des paiements avec ce district sont encore en cours : mettez fin au lien quand ils seront terminés (en général en quelques secondes).

@@ -149,7 +149,7 @@ async fn link_json(
     };
     Ok(Link {
         id: l.id,
-        url: l.peer_url,
+        url: store::address(&l.peer_url).to_owned(),
         name: l.peer_name,
         status: l.status,
         keys,

@@ -260,7 +260,7 @@ async fn link_views(state: &AppState, lang: Lang) -> Result<Vec<LinkView>, AppEr
         out.push(LinkView {
             id: l.id,
             name: l.peer_name.clone(),
-            url: l.peer_url.clone(),
+            url: links::address(&l.peer_url).to_owned(),
             status: link_status_id(&l.status),
             actions: actions_of(&l.status),
             balance: balance_text(state, lang, balance_minor),

@@ -257,6 +257,7 @@ pub(super) async fn send(
     key: &SigningKey,
     keyid: &str,
 ) -> Result<serde_json::Value, SendError> {
+    let peer_url = store::address(peer_url);
     let body = serde_json::to_value(message).map_err(|_| SendError::Unreachable)?;
     let answer = client::post_signed(&format!("{peer_url}{INBOX_PATH}"), &body, key, keyid).await;
     if let Err(SendError::Refused(status, code)) = &answer {
@@ -334,6 +335,12 @@ pub async fn change(
         return Err(AppError::bad_request("federation_note_too_long"));
     }
     let link = store::link(&state.db, id).await?;
+    if action == LinkAction::End
+        && distretto_store::federation::payments::open_count(&state.db, id).await? > 0
+    {
+        // Its payments must end on both sides first (seconds, unless the district is down).
+        return Err(AppError::conflict("federation_payments_open"));
+    }
     if action == LinkAction::Resume
         && link.status == "suspended"
         && suspended_by_peer(state, id).await?
@@ -436,7 +443,10 @@ async fn receive_message(state: &AppState, incoming: &Incoming<'_>) -> Result<Re
     };
     // The key the signature names: a linked district's, or the one a first request carries.
     let stored = match signature_keyid(incoming.fields) {
-        Some(keyid) => store::peer_key(&state.db, &keyid).await?,
+        // The keys of an ended link speak for nobody (a new request is checked on its own).
+        Some(keyid) => store::peer_key(&state.db, &keyid)
+            .await?
+            .filter(|(_, l)| l.status != "ended"),
         None => None,
     };
     if let Some((_, link)) = &stored

@@ -618,3 +618,54 @@ async fn a_district_rotates_its_key_and_payments_go_on(a: TestApp) {
 }
 
 on_both!(a_district_rotates_its_key_and_payments_go_on);
+
+/// Ending a link frees the other district's address: the two districts can link again, with
+/// the same keys, and the ended link stays in the history.
+async fn ended_links_free_their_address(a: TestApp) {
+    let p = linked(a).await;
+    let (s, v) =
+        p.a.post(
+            &format!("/api/v1/federation/links/{}/end", p.link_a),
+            Some(&p.coord_a),
+            &json!({"note": "assembly decision"}),
+        )
+        .await;
+    assert_eq!((s, v["status"].as_str()), (200, Some("ended")), "{v}");
+    assert_eq!(links(&p.b, &p.coord_b).await[0]["status"], "ended");
+    let (id_a, id_b) = (identity(&p.a).await, identity(&p.b).await);
+    let (s, v) = propose(&p.a, &p.coord_a, &id_b).await;
+    assert_eq!((s, v["status"].as_str()), (201, Some("proposed")), "{v}");
+    let (s, v) = propose(&p.b, &p.coord_b, &id_a).await;
+    assert_eq!((s, v["status"].as_str()), (201, Some("active")), "{v}");
+    let at_a = links(&p.a, &p.coord_a).await;
+    let mut statuses: Vec<(&str, &str)> = at_a
+        .iter()
+        .map(|l| (l["status"].as_str().unwrap(), l["url"].as_str().unwrap()))
+        .collect();
+    statuses.sort_unstable();
+    assert_eq!(
+        statuses,
+        [("active", id_b.0.as_str()), ("ended", id_b.0.as_str())]
+    );
+    // The new link works: B's suspension reaches A.
+    let new_b = links(&p.b, &p.coord_b)
+        .await
+        .into_iter()
+        .find(|l| l["status"] == "active")
+        .unwrap();
+    let (s, _) =
+        p.b.post(
+            &format!(
+                "/api/v1/federation/links/{}/suspend",
+                new_b["id"].as_str().unwrap()
+            ),
+            Some(&p.coord_b),
+            &json!({"note": "audit"}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let at_a = links(&p.a, &p.coord_a).await;
+    assert!(at_a.iter().any(|l| l["status"] == "suspended"), "{at_a:?}");
+}
+
+on_both!(ended_links_free_their_address);
