@@ -214,37 +214,60 @@ pub async fn open_count(db: &Db, link: Uuid) -> Result<i64> {
         .bind(link).fetch_one(pool).await)?)
 }
 
-/// A link's payments, newest first (bounded).
-pub async fn of_link(db: &Db, link: Uuid, limit: i64, offset: i64) -> Result<Vec<PaymentRow>> {
+/// A link's payments, newest first (a page of at most [`MAX_LISTED`]), and how many it has.
+pub async fn of_link(
+    db: &Db,
+    link: Uuid,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<PaymentRow>, i64)> {
     let sql = format!(
         "SELECT {COLUMNS} FROM federation_payments WHERE link_id = $1 ORDER BY created_at DESC, id LIMIT $2 OFFSET $3"
     );
-    Ok(
-        with_pool!(db.read(), pool => sqlx::query_as::<_, PaymentRow>(&sql).bind(link).bind(limit.clamp(0, MAX_LISTED)).bind(offset.max(0)).fetch_all(pool).await)?,
-    )
+    let rows = with_pool!(db.read(), pool => sqlx::query_as::<_, PaymentRow>(&sql).bind(link)
+        .bind(limit.clamp(0, MAX_LISTED)).bind(offset.max(0)).fetch_all(pool).await)?;
+    let total: i64 = with_pool!(db.read(), pool => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM federation_payments WHERE link_id = $1").bind(link).fetch_one(pool).await)?;
+    Ok((rows, total))
 }
 
-/// The payments touching any of `accounts` (a member's accounts), newest first (bounded);
-/// incoming ones only while held or once committed (a refused or aborted incoming payment
-/// never reached the member).
-pub async fn of_accounts(db: &Db, accounts: &[Uuid], limit: i64) -> Result<Vec<PaymentRow>> {
+/// The payments touching any of `accounts` (a member's first 50 accounts), newest first (a
+/// page of at most [`MAX_LISTED`]), and how many there are; incoming ones only while held or
+/// once committed (a refused or aborted incoming payment never reached the member).
+pub async fn of_accounts(
+    db: &Db,
+    accounts: &[Uuid],
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<PaymentRow>, i64)> {
     if accounts.is_empty() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), 0));
     }
     let n = accounts.len().min(50);
-    let list = values_placeholders(1, n);
-    let sql = format!(
-        "SELECT {COLUMNS} FROM federation_payments WHERE (debit_account IN {list} OR credit_account IN {}) \
-         AND (direction = 'out' OR status IN ('held', 'committed')) ORDER BY created_at DESC, id LIMIT {}",
-        shifted(n),
-        limit.clamp(0, MAX_LISTED)
+    let filter = format!(
+        "(debit_account IN {} OR credit_account IN {}) AND (direction = 'out' OR status IN ('held', 'committed'))",
+        values_placeholders(1, n),
+        shifted(n)
     );
-    Ok(with_pool!(db.read(), pool => {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM federation_payments WHERE {filter} ORDER BY created_at DESC, id LIMIT {} OFFSET {}",
+        limit.clamp(0, MAX_LISTED),
+        offset.max(0)
+    );
+    let count = format!("SELECT COUNT(*) FROM federation_payments WHERE {filter}");
+    let rows = with_pool!(db.read(), pool => {
         let mut q = sqlx::query_as::<_, PaymentRow>(&sql);
         for a in accounts.iter().take(n) { q = q.bind(a); }
         for a in accounts.iter().take(n) { q = q.bind(a); }
         q.fetch_all(pool).await
-    })?)
+    })?;
+    let total: i64 = with_pool!(db.read(), pool => {
+        let mut q = sqlx::query_scalar(&count);
+        for a in accounts.iter().take(n) { q = q.bind(a); }
+        for a in accounts.iter().take(n) { q = q.bind(a); }
+        q.fetch_one(pool).await
+    })?;
+    Ok((rows, total))
 }
 
 /// `($n+1, …, $2n)`: the second list of a query binding the same `n` values twice.

@@ -92,3 +92,4 @@ federation_propose_title = Link with another district
 federation_propose_submit = Ask to link
 federation_key_exists = That key id is already in use.
 federation_payments_open = Payments with this district are still under way: end the link once they are finished (usually within seconds).
+federation_chart_title = Balance between the two districts over the last year (above zero: we owe them)

@@ -92,3 +92,4 @@ federation_propose_title = Se lier à un autre district
 federation_propose_submit = Demander le lien
 federation_key_exists = Cet identifiant de clé est déjà utilisé.
 federation_payments_open = Des paiements avec ce district sont encore en cours : mettez fin au lien quand ils seront terminés (en général en quelques secondes).
+federation_chart_title = Solde entre les deux districts sur l'année écoulée (au-dessus de zéro : nous leur devons)

@@ -92,3 +92,4 @@ federation_propose_title = Collegati a un altro distretto
 federation_propose_submit = Chiedi il collegamento
 federation_key_exists = Questo identificativo di chiave è già in uso.
 federation_payments_open = Ci sono ancora pagamenti in corso con questo distretto: chiudi il collegamento quando saranno conclusi (di solito in pochi secondi).
+federation_chart_title = Saldo tra i due distretti nell'ultimo anno (sopra lo zero: dobbiamo loro)

@@ -117,6 +117,8 @@ struct LinkView {
     balance: String,
     limits: String,
     mirror: Option<Uuid>,
+    /// The balance between the two districts over the twelve months (inline SVG).
+    chart: String,
     months: Vec<MonthLine>,
     actions: Vec<(&'static str, &'static str)>,
 }
@@ -191,13 +193,7 @@ fn month_key(t: time::OffsetDateTime) -> (i32, u8) {
 
 /// The last twelve months of a link: paid to them, received from them, and the balance
 /// between the two districts at each month's end (from the mirror account's balance now).
-async fn months_of(
-    state: &AppState,
-    lang: Lang,
-    link: Uuid,
-    balance_now: i64,
-) -> Result<Vec<MonthLine>, AppError> {
-    let rows = store::committed_of(&state.db, link, MONTHLY_ROWS_READ).await?;
+fn months_of(state: &AppState, lang: Lang, rows: &[PaymentRow], balance_now: i64) -> Vec<MonthLine> {
     let now = distretto_store::now();
     let mut keys: Vec<(i32, u8)> = Vec::with_capacity(MONTHS_SHOWN);
     let mut at = now.date();
@@ -207,7 +203,7 @@ async fn months_of(
     }
     let mut sent = [0i64; MONTHS_SHOWN];
     let mut received = [0i64; MONTHS_SHOWN];
-    for r in &rows {
+    for r in rows {
         if let Some(i) = keys.iter().position(|k| *k == month_key(r.created_at)) {
             if r.direction == "out" {
                 sent[i] = sent[i].saturating_add(r.amount_minor);
@@ -229,7 +225,69 @@ async fn months_of(
         });
         balance = balance.saturating_sub(sent[i]).saturating_add(received[i]);
     }
-    Ok(out)
+    out
+}
+
+/// How a committed payment moved the mirror account: up when our member paid, down when
+/// theirs did.
+fn effect(r: &PaymentRow) -> i64 {
+    if r.direction == "out" {
+        r.amount_minor
+    } else {
+        -r.amount_minor
+    }
+}
+
+/// The balance between the two districts over the last year, as the account page draws a
+/// balance: a step after each payment, from the balance a year ago. `rows` are newest first.
+fn chart_of(
+    state: &AppState,
+    lang: Lang,
+    link: Uuid,
+    rows: &[PaymentRow],
+    balance_now: i64,
+) -> String {
+    use crate::ledger::chart::{self, ChartText, Period, Point};
+    let until = distretto_store::now();
+    let from = until - time::Duration::days(365);
+    let recent: Vec<&PaymentRow> = rows.iter().take_while(|r| r.created_at >= from).collect();
+    let mut balance = balance_now;
+    let mut points = Vec::with_capacity(recent.len());
+    for r in &recent {
+        points.push(Point {
+            at_s: r.created_at.unix_timestamp(),
+            balance_minor: balance,
+        });
+        balance = balance.saturating_sub(effect(r));
+    }
+    points.reverse();
+    let opening = balance;
+    let s = chart::summary(opening, &points);
+    let day = |t: time::OffsetDateTime| t.date().to_string();
+    let description = lang.t_args(
+        "account_chart_summary",
+        &[
+            ("from", day(from)),
+            ("until", day(until)),
+            ("start", money(state, lang, s.start_minor)),
+            ("end", money(state, lang, s.end_minor)),
+            ("min", money(state, lang, s.min_minor)),
+            ("max", money(state, lang, s.max_minor)),
+        ],
+    );
+    let text = ChartText {
+        id: format!("chart-{}", link.simple()),
+        title: lang.t("federation_chart_title"),
+        description,
+        max_label: money(state, lang, s.max_minor.max(0)),
+        min_label: money(state, lang, s.min_minor.min(0)),
+    };
+    let drawn = chart::downsample(&points, chart::MAX_POINTS);
+    let period = Period {
+        from_s: from.unix_timestamp(),
+        until_s: until.unix_timestamp(),
+    };
+    chart::svg(opening, period, &drawn, &text)
 }
 
 async fn link_views(state: &AppState, lang: Lang) -> Result<Vec<LinkView>, AppError> {
@@ -252,10 +310,14 @@ async fn link_views(state: &AppState, lang: Lang) -> Result<Vec<LinkView>, AppEr
             }
             None => (0, String::new(), None),
         };
-        let months = if mirror.is_some() {
-            months_of(state, lang, l.id, balance_minor).await?
+        let (months, chart) = if mirror.is_some() {
+            let rows = store::committed_of(&state.db, l.id, MONTHLY_ROWS_READ).await?;
+            (
+                months_of(state, lang, &rows, balance_minor),
+                chart_of(state, lang, l.id, &rows, balance_minor),
+            )
         } else {
-            Vec::new()
+            (Vec::new(), String::new())
         };
         out.push(LinkView {
             id: l.id,
@@ -266,6 +328,7 @@ async fn link_views(state: &AppState, lang: Lang) -> Result<Vec<LinkView>, AppEr
             balance: balance_text(state, lang, balance_minor),
             limits,
             mirror: mirror_id,
+            chart,
             months,
         });
     }
@@ -342,8 +405,9 @@ async fn view(
         })
         .collect();
     let paid = Uuid::parse_str(q.paid.trim()).ok();
-    let my_payments = store::of_accounts(&state.db, &ids, MY_PAYMENTS_SHOWN)
+    let my_payments = store::of_accounts(&state.db, &ids, MY_PAYMENTS_SHOWN, 0)
         .await?
+        .0
         .iter()
         .map(|p| payment_line(state, lang, p, &all, paid))
         .collect();

@@ -162,7 +162,7 @@ async fn list(
     let actor = caller.actor()?;
     let (limit, offset) = page(q.limit, q.offset)?;
     let offset = i64::try_from(offset).unwrap_or(i64::MAX);
-    let rows = match q.link {
+    let (rows, total) = match q.link {
         Some(link) => {
             if !actor.coordinates() {
                 return Err(AppError::forbidden());
@@ -175,14 +175,10 @@ async fn list(
                 .into_iter()
                 .map(|a| a.id)
                 .collect();
-            let rows = store::of_accounts(&state.db, &accounts, i64::from(limit) + offset).await?;
-            rows.into_iter()
-                .skip(usize::try_from(offset).unwrap_or(usize::MAX))
-                .collect()
+            store::of_accounts(&state.db, &accounts, i64::from(limit), offset).await?
         }
     };
     let items: Vec<Payment> = rows.into_iter().map(Payment::from).collect();
-    let total = items.len() as i64;
     Ok(Json(List { items, total }))
 }
 
