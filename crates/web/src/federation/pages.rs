@@ -193,7 +193,12 @@ fn month_key(t: time::OffsetDateTime) -> (i32, u8) {
 
 /// The last twelve months of a link: paid to them, received from them, and the balance
 /// between the two districts at each month's end (from the mirror account's balance now).
-fn months_of(state: &AppState, lang: Lang, rows: &[PaymentRow], balance_now: i64) -> Vec<MonthLine> {
+fn months_of(
+    state: &AppState,
+    lang: Lang,
+    rows: &[PaymentRow],
+    balance_now: i64,
+) -> Vec<MonthLine> {
     let now = distretto_store::now();
     let mut keys: Vec<(i32, u8)> = Vec::with_capacity(MONTHS_SHOWN);
     let mut at = now.date();

@@ -262,14 +262,22 @@ async fn a_payment_between_districts_commits_on_both_sides(a: TestApp) {
     assert_eq!(balance(&p.a, &payer, &payer_account).await, before);
     assert_eq!((held(&p.a).await, held(&p.b).await), (0, 0));
     // The payer's list pages, with the count of all their payments.
-    let (s, page) = p.a.get("/api/v1/federation/payments?limit=1&offset=1", Some(&payer)).await;
+    let (s, page) =
+        p.a.get("/api/v1/federation/payments?limit=1&offset=1", Some(&payer))
+            .await;
     assert_eq!(s, 200, "{page}");
     assert_eq!(page["items"].as_array().unwrap().len(), 1);
     assert_eq!(
         page["total"].as_i64().unwrap(),
-        p.a.count("federation_payments WHERE direction = 'out'").await
+        p.a.count("federation_payments WHERE direction = 'out'")
+            .await
     );
-    assert_eq!(p.a.get("/api/v1/federation/payments?limit=501", Some(&payer)).await.0, 422);
+    assert_eq!(
+        p.a.get("/api/v1/federation/payments?limit=501", Some(&payer))
+            .await
+            .0,
+        422
+    );
     mirrors_agree(&p).await;
     verified(&p.a).await;
     verified(&p.b).await;
@@ -535,7 +543,10 @@ async fn the_federation_page_pays_and_shows_the_balance(a: TestApp) {
     assert_eq!(s, 200);
     assert!(html.contains("Distretti collegati"), "{html}");
     assert!(html.contains("Dobbiamo loro 12,50"), "{html}");
-    assert!(html.contains("<svg class=\"balance-chart\""), "the balance over the year is drawn");
+    assert!(
+        html.contains("<svg class=\"balance-chart\""),
+        "the balance over the year is drawn"
+    );
     assert!(html.contains("Saldo tra i due distretti"), "{html}");
     let month = distretto_store::now();
     assert!(html.contains(&format!("{}-{:02}", month.year(), u8::from(month.month()))));
