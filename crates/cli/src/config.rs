@@ -44,6 +44,9 @@ pub struct Settings {
     /// Seconds a payment to another district waits for that district to prepare it before it
     /// is aborted (5 to 3600).
     pub federation_payment_timeout_secs: i64,
+    /// Days between the clearing rounds this district starts with its linked districts (0:
+    /// only when a coordinator starts one; at most 366).
+    pub federation_clearing_every_days: i64,
 }
 
 /// The default SQLite file, under `./data/`.
@@ -70,7 +73,8 @@ impl Settings {
             .set_default("session_ttl_hours", 168)?
             .set_default("mail_transport", "none")?
             .set_default("mail_from", "distretto@localhost")?
-            .set_default("federation_payment_timeout_secs", 30)?;
+            .set_default("federation_payment_timeout_secs", 30)?
+            .set_default("federation_clearing_every_days", 0)?;
         match file {
             Some(path) => b = b.add_source(config::File::from(path.as_path()).required(true)),
             None => b = b.add_source(config::File::with_name("distretto.toml").required(false)),
@@ -141,6 +145,7 @@ impl Settings {
             .unwrap_or_default(),
             mail_from: self.mail_from.clone(),
             federation_payment_timeout_secs: self.federation_payment_timeout_secs.clamp(5, 3600),
+            federation_clearing_every_days: self.federation_clearing_every_days.clamp(0, 366),
         }
     }
 }

@@ -55,6 +55,9 @@ pub struct WebConfig {
     /// How long a payment to another district may wait for that district to prepare it
     /// before this one aborts it.
     pub federation_payment_timeout_secs: i64,
+    /// How often this district starts a clearing round with its linked districts, in days
+    /// (0: only when a coordinator starts one).
+    pub federation_clearing_every_days: i64,
 }
 
 impl Default for WebConfig {
@@ -78,6 +81,7 @@ impl Default for WebConfig {
             mail_transport: notifications::mail::MailTransport::None,
             mail_from: "distretto@localhost".into(),
             federation_payment_timeout_secs: 30,
+            federation_clearing_every_days: 0,
         }
     }
 }

@@ -1,7 +1,9 @@
 //! Federation: districts linked to each other without a central server (issue 9).
 //!
-//! So far: how a district signs the requests it sends another district and checks the ones it
-//! receives ([`signature`]: RFC 9421 HTTP Message Signatures with Ed25519, RFC 9530
-//! `Content-Digest`).
+//! - [`signature`]: how a district signs the requests it sends another district and checks the
+//!   ones it receives (RFC 9421 HTTP Message Signatures with Ed25519, RFC 9530
+//!   `Content-Digest`);
+//! - [`clearing`]: the set-off of mutual debts between linked districts.
 
+pub mod clearing;
 pub mod signature;

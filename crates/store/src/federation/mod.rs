@@ -1,7 +1,8 @@
 //! Federation as stored: this district's signing keys, linked districts with their keys and
 //! the history of each link, the nonces of signed requests already received, and payments
-//! between districts ([`payments`]).
+//! between districts ([`payments`]) and the clearing rounds between them ([`clearings`]).
 
+pub mod clearings;
 pub mod payments;
 
 use crate::export::read_all;
@@ -93,6 +94,9 @@ pub struct FederationData {
     /// Payments between districts (absent from version-7 exports).
     #[serde(default)]
     pub payments: Vec<payments::PaymentRow>,
+    /// Clearing rounds between districts (absent from exports before version 9).
+    #[serde(default)]
+    pub clearings: clearings::ClearingsData,
 }
 
 const KEY_COLUMNS: &str = "keyid, public_key, secret_seed, created_at, retired_at";
@@ -362,6 +366,7 @@ pub async fn export(db: &Db) -> Result<FederationData> {
         )
         .await?,
         payments: payments::export(db).await?,
+        clearings: clearings::export(db).await?,
     })
 }
 
@@ -383,7 +388,8 @@ pub async fn import(db: &Db, d: &FederationData) -> Result<()> {
         tx.commit().await?;
         Ok::<_, StoreError>(())
     })?;
-    payments::import(db, &d.payments).await
+    payments::import(db, &d.payments).await?;
+    clearings::import(db, &d.clearings).await
 }
 
 /// Names a linked district as it names itself.

@@ -289,10 +289,15 @@ pub async fn held_on(db: &Db, account: Uuid) -> Result<distretto_domain::ledger:
     })
 }
 
-/// Sums what is held on account `$1`: (leaving, entering).
+/// Sums what is held on account `$1`: (leaving, entering), for payments and for clearing
+/// rounds between districts.
 pub(crate) const HELD_ON_SQL: &str = "SELECT CAST(COALESCE(SUM(CASE WHEN debit_account = $1 THEN amount_minor ELSE 0 END), 0) AS BIGINT), \
      CAST(COALESCE(SUM(CASE WHEN credit_account = $1 THEN amount_minor ELSE 0 END), 0) AS BIGINT) \
-     FROM federation_payments WHERE status = 'held' AND (debit_account = $1 OR credit_account = $1)";
+     FROM (SELECT debit_account, credit_account, amount_minor FROM federation_payments \
+           WHERE status = 'held' AND (debit_account = $1 OR credit_account = $1) \
+           UNION ALL SELECT l.debit_account, l.credit_account, l.amount_minor FROM federation_clearing_legs l \
+           JOIN federation_clearings c ON c.id = l.clearing_id \
+           WHERE c.status = 'held' AND (l.debit_account = $1 OR l.credit_account = $1)) held";
 
 /// The other district's mirror account here, if opened.
 pub async fn mirror(db: &Db, link: Uuid, currency: &str) -> Result<Option<AccountRow>> {

@@ -13,7 +13,9 @@ use distretto_domain::ledger::{JournalEntry, TransferKind};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-pub use writer::{Command, CommandError, Effect, IdempotencyKey, LedgerWriter, NewLeg, Outcome};
+pub use writer::{
+    ClearingStep, Command, CommandError, Effect, IdempotencyKey, LedgerWriter, NewLeg, Outcome,
+};
 
 /// The columns of a transfer, in insert order.
 pub(crate) const TRANSFER_COLUMNS: &str = "seq, id, kind, payer, payee, currency, amount_minor, payer_balance_minor, payee_balance_minor, memo, invoice_id, request_id, reverses, created_by, created_at, prev_hash, hash";

@@ -124,6 +124,20 @@ pub enum Effect {
     /// hold, and it becomes committed; `false` releases the hold alone (no transfer), and it
     /// becomes aborted. Refused unless it is held, so a retried end acts once.
     FederationSettle(Uuid, bool),
+    /// Moves this district's part of a clearing round between districts: the legs are exactly
+    /// the round's stored legs, in id order (possibly none). `Hold` reserves them all and a new
+    /// round becomes held; `Commit` posts them all, releasing the holds, and `Abort` releases
+    /// them, and a held round becomes committed or aborted. Refused whole otherwise
+    /// (`federation_clearing_state`), so a retried step acts once.
+    FederationClearing(Uuid, ClearingStep),
+}
+
+/// A step of a clearing round between districts (see [`Effect::FederationClearing`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClearingStep {
+    Hold,
+    Commit,
+    Abort,
 }
 
 /// A request to the ledger writer.
@@ -202,6 +216,10 @@ pub enum CommandError {
     /// its leg (`federation_payment_state`).
     #[error("federation_payment_state")]
     FederationState,
+    /// The clearing round between districts is not in the state the step needs, or the legs
+    /// are not its legs (`federation_clearing_state`).
+    #[error("federation_clearing_state")]
+    ClearingState,
     /// The command is malformed (no legs, too many).
     #[error("bad_command")]
     BadCommand,
@@ -280,6 +298,7 @@ impl CommandError {
             Self::RequestNotOpen => "request_not_open",
             Self::InstalmentNotDue => "instalment_not_due",
             Self::FederationState => "federation_payment_state",
+            Self::ClearingState => "federation_clearing_state",
             Self::BadCommand => "bad_command",
             Self::Store(_) => "internal",
         }
@@ -307,7 +326,10 @@ impl LedgerWriter {
     pub async fn submit(&self, command: Command) -> Result<Outcome, CommandError> {
         let clearing = matches!(
             command.effect,
-            Effect::Clearing(_) | Effect::Purchase(_) | Effect::Decision(_)
+            Effect::Clearing(_)
+                | Effect::Purchase(_)
+                | Effect::Decision(_)
+                | Effect::FederationClearing(..)
         );
         let legs_ok = if clearing {
             command.legs.len() <= MAX_CLEARING_LEGS
@@ -442,10 +464,21 @@ struct FederationState {
     amount_minor: i64,
 }
 
+/// This district's side of a clearing round between districts, as a step sees it.
+#[derive(Debug, Clone)]
+struct ClearingState {
+    status: String,
+    /// Whether this district started it (it stays open until every district was told).
+    initiator: bool,
+    /// (leg, payer, payee, amount), in id order.
+    legs: Vec<(Uuid, Uuid, Uuid, i64)>,
+}
+
 /// What the batch read before planning.
 #[derive(Default)]
 struct Loaded {
     federation: HashMap<Uuid, FederationState>,
+    clearings: HashMap<Uuid, ClearingState>,
     instalments: HashMap<(Uuid, i32), InstalmentState>,
     bookings: HashMap<Uuid, BookingState>,
     rounds: HashMap<Uuid, RoundState>,
@@ -467,6 +500,10 @@ type KeyAnswer = (Vec<u8>, Option<Uuid>, Option<String>);
 /// An invoice payment to write: (invoice, paid after, status after, transfer, amount, event
 /// id, actor).
 type InvoicePayment = (Uuid, i64, InvoiceStatus, Uuid, i64, Uuid, Option<Uuid>);
+
+/// A clearing round between districts moved by the batch: (round, new status, still open,
+/// (leg, posted transfer) of each leg posted).
+type MovedClearing = (Uuid, &'static str, bool, Vec<(Uuid, Uuid)>);
 
 /// A round applied by the batch: (round, actor, (payer, payee, posted transfer) of each leg).
 type AppliedRound = (Uuid, Option<Uuid>, Vec<(Uuid, Uuid, Uuid)>);
@@ -491,6 +528,8 @@ struct Plan {
     instalments: Vec<(Uuid, i32, Uuid)>,
     /// Payments between districts moved: (payment, new status, posted transfer, still open).
     federation: Vec<(Uuid, &'static str, Option<Uuid>, bool)>,
+    /// Clearing rounds between districts moved.
+    clearings: Vec<MovedClearing>,
     /// Paid bookings (booking, transfer) and refunded ones (booking, transfer, amount).
     bookings_paid: Vec<(Uuid, Uuid)>,
     bookings_refunded: Vec<(Uuid, Uuid, i64)>,
@@ -533,6 +572,7 @@ async fn post_batch(
             }
         }
         let ids: Vec<Uuid> = account_ids(commands);
+        let mut held_loaded: HashSet<Uuid> = HashSet::new();
         for chunk in ids.chunks(400) {
             let sql = format!(
                 "SELECT id, currency, balance_minor, credit_limit_minor, upper_limit_minor FROM accounts WHERE id IN {}{}",
@@ -542,18 +582,24 @@ async fn post_batch(
             for (id, currency, balance_minor, credit, upper) in q.fetch_all(&mut *tx).await? {
                 loaded.book.load(id, AccountState { currency, balance_minor, limits: Limits { credit_limit_minor: credit, upper_limit_minor: upper } });
             }
-            // The legs held on these accounts for payments between districts (few: the partial
-            // index holds only rows with status 'held').
+            // The legs held on these accounts for payments and clearing rounds between districts
+            // (few: the partial indexes hold only rows with status 'held'). A leg whose two
+            // accounts fall in two chunks is loaded once.
             let list = crate::values_placeholders(1, chunk.len());
             let shifted = (0..chunk.len()).map(|i| format!("${}", chunk.len() + i + 1)).collect::<Vec<_>>().join(", ");
             let sql = format!(
-                "SELECT debit_account, credit_account, amount_minor FROM federation_payments WHERE status = 'held' \
-                 AND (debit_account IN {list} OR credit_account IN ({shifted}))");
-            let mut q = sqlx::query_as::<_, (Option<Uuid>, Option<Uuid>, i64)>(&sql);
+                "SELECT id, debit_account, credit_account, amount_minor FROM federation_payments WHERE status = 'held' \
+                 AND (debit_account IN {list} OR credit_account IN ({shifted})) \
+                 UNION ALL SELECT l.id, l.debit_account, l.credit_account, l.amount_minor FROM federation_clearing_legs l \
+                 JOIN federation_clearings c ON c.id = l.clearing_id WHERE c.status = 'held' \
+                 AND (l.debit_account IN {list} OR l.credit_account IN ({shifted}))");
+            let mut q = sqlx::query_as::<_, (Uuid, Option<Uuid>, Option<Uuid>, i64)>(&sql);
             for id in chunk { q = q.bind(id); }
             for id in chunk { q = q.bind(id); }
-            for (debit, credit, amount_minor) in q.fetch_all(&mut *tx).await? {
-                if let (Some(payer), Some(payee)) = (debit, credit) {
+            for (hold, debit, credit, amount_minor) in q.fetch_all(&mut *tx).await? {
+                if let (Some(payer), Some(payee)) = (debit, credit)
+                    && held_loaded.insert(hold)
+                {
                     loaded.book.load_hold(&Leg { payer, payee, amount_minor });
                 }
             }
@@ -643,6 +689,17 @@ async fn post_batch(
                         loaded.federation.insert(id, state);
                     }
                 }
+                Effect::FederationClearing(id, _) if !loaded.clearings.contains_key(&id) => {
+                    let lock = if pg { " FOR UPDATE" } else { "" };
+                    let round: Option<(String, bool)> = sqlx::query_as(&format!(
+                        "SELECT status, initiator_link_id IS NULL FROM federation_clearings WHERE id = $1{lock}"))
+                        .bind(id).fetch_optional(&mut *tx).await?;
+                    let Some((status, initiator)) = round else { continue };
+                    let legs: Vec<(Uuid, Uuid, Uuid, i64)> = sqlx::query_as(
+                        "SELECT id, debit_account, credit_account, amount_minor FROM federation_clearing_legs WHERE clearing_id = $1 ORDER BY id")
+                        .bind(id).fetch_all(&mut *tx).await?;
+                    loaded.clearings.insert(id, ClearingState { status, initiator, legs });
+                }
                 Effect::PayRequest(id) if !loaded.requests.contains_key(&id) => {
                     let sql = if pg { "SELECT payee, payer, amount_minor, status FROM payment_requests WHERE id = $1 FOR UPDATE" }
                               else { "SELECT payee, payer, amount_minor, status FROM payment_requests WHERE id = $1" };
@@ -717,6 +774,14 @@ async fn post_batch(
         for (booking, transfer_id, amount) in &plan.bookings_refunded {
             sqlx::query("UPDATE market_bookings SET status = 'cancelled', refund_transfer_id = $2, refund_minor = $3, cancelled_at = $4 WHERE id = $1")
                 .bind(booking).bind(transfer_id).bind(amount).bind(now).execute(&mut *tx).await?;
+        }
+        for (round, status, open, posted) in &plan.clearings {
+            sqlx::query("UPDATE federation_clearings SET status = $2, open = $3, updated_at = $4 WHERE id = $1")
+                .bind(round).bind(status).bind(open).bind(now).execute(&mut *tx).await?;
+            for (leg, transfer_id) in posted {
+                sqlx::query("UPDATE federation_clearing_legs SET transfer_id = $2 WHERE id = $1")
+                    .bind(leg).bind(transfer_id).execute(&mut *tx).await?;
+            }
         }
         for (payment, status, transfer_id, open) in &plan.federation {
             sqlx::query("UPDATE federation_payments SET status = $2, transfer_id = $3, open = $4, updated_at = $5 WHERE id = $1")
@@ -893,6 +958,9 @@ fn decide(
     if let Effect::FederationHold(id) | Effect::FederationSettle(id, _) = command.effect {
         return decide_federation(command, id, loaded, plan, now);
     }
+    if let Effect::FederationClearing(id, step) = command.effect {
+        return decide_clearing(command, id, step, loaded, plan, now);
+    }
     check_effect(command, loaded)?;
     let mut reversing = HashSet::new();
     for leg in &command.legs {
@@ -923,6 +991,93 @@ fn decide(
         transfers: rows,
         replayed: false,
     })
+}
+
+/// A clearing round between districts: hold all its legs, or post them all (releasing the
+/// holds), or release them all.
+fn decide_clearing(
+    command: &Command,
+    id: Uuid,
+    step: ClearingStep,
+    loaded: &mut Loaded,
+    plan: &mut Plan,
+    now: OffsetDateTime,
+) -> Result<Outcome, CommandError> {
+    let state = loaded
+        .clearings
+        .get(&id)
+        .ok_or(CommandError::ClearingState)?;
+    let its_legs = command.legs.len() == state.legs.len()
+        && command.legs.iter().zip(&state.legs).all(|(l, s)| {
+            l.kind == TransferKind::Federation
+                && l.reverses.is_none()
+                && (l.payer, l.payee, l.amount_minor) == (s.1, s.2, s.3)
+        });
+    let wanted = if step == ClearingStep::Hold {
+        "new"
+    } else {
+        "held"
+    };
+    if !its_legs || state.status != wanted {
+        return Err(CommandError::ClearingState);
+    }
+    let legs: Vec<Leg> = state
+        .legs
+        .iter()
+        .map(|&(_, payer, payee, amount_minor)| Leg {
+            payer,
+            payee,
+            amount_minor,
+        })
+        .collect();
+    let leg_ids: Vec<Uuid> = state.legs.iter().map(|l| l.0).collect();
+    let initiator = state.initiator;
+    let (status, rows) = match step {
+        ClearingStep::Hold => {
+            hold_all(&mut loaded.book, &legs)?;
+            ("held", Vec::new())
+        }
+        ClearingStep::Commit => {
+            legs.iter().for_each(|l| loaded.book.release(l));
+            match loaded.book.post(&legs) {
+                Ok(posted) => (
+                    "committed",
+                    journal_rows(command, posted, loaded, plan, now),
+                ),
+                Err(refusal) => {
+                    // Cannot happen while limit changes count holds; keep the holds.
+                    legs.iter().for_each(|l| loaded.book.load_hold(l));
+                    return Err(CommandError::Refused(refusal));
+                }
+            }
+        }
+        ClearingStep::Abort => {
+            legs.iter().for_each(|l| loaded.book.release(l));
+            ("aborted", Vec::new())
+        }
+    };
+    let open = status == "held" || initiator;
+    let posted = leg_ids.into_iter().zip(rows.iter().map(|r| r.id)).collect();
+    plan.clearings.push((id, status, open, posted));
+    if let Some(s) = loaded.clearings.get_mut(&id) {
+        s.status = status.to_owned();
+    }
+    plan.transfers.extend(rows.iter().cloned());
+    Ok(Outcome {
+        transfers: rows,
+        replayed: false,
+    })
+}
+
+/// Holds every leg or none: a refused leg releases the ones held before it.
+fn hold_all(book: &mut Book, legs: &[Leg]) -> Result<(), CommandError> {
+    for (i, leg) in legs.iter().enumerate() {
+        if let Err(refusal) = book.hold(leg) {
+            legs[..i].iter().for_each(|l| book.release(l));
+            return Err(CommandError::Refused(refusal));
+        }
+    }
+    Ok(())
 }
 
 /// A payment between districts: hold its leg, or post it (releasing the hold), or release it.
@@ -1067,7 +1222,8 @@ fn check_effect(command: &Command, loaded: &Loaded) -> Result<(), CommandError> 
         | Effect::Purchase(_)
         | Effect::Decision(_)
         | Effect::FederationHold(_)
-        | Effect::FederationSettle(..) => Ok(()),
+        | Effect::FederationSettle(..)
+        | Effect::FederationClearing(..) => Ok(()),
         Effect::Booking(id) => {
             let b = loaded.bookings.get(&id);
             let matches = b.is_some_and(|b| {
@@ -1350,7 +1506,8 @@ fn apply_effect(command: &Command, loaded: &mut Loaded, plan: &mut Plan, rows: &
         | Effect::Purchase(_)
         | Effect::Decision(_)
         | Effect::FederationHold(_)
-        | Effect::FederationSettle(..) => {}
+        | Effect::FederationSettle(..)
+        | Effect::FederationClearing(..) => {}
         Effect::Booking(id) => {
             if let Some(b) = loaded.bookings.get_mut(&id) {
                 b.status = "confirmed".into();

@@ -28,6 +28,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(rotate_key))
         .routes(routes!(organizations))
         .merge(super::payments_api::router())
+        .merge(super::clearing_api::router())
         .merge(super::directory_api::router())
 }
 

@@ -1,9 +1,12 @@
 //! Federation between districts (issue 9), so far: each district's identity and signing key,
 //! links between districts approved on both sides, and the signed inbox through which
 //! districts tell each other about their links; searching the directories and marketplaces of
-//! linked districts; payments between members of linked districts.
+//! linked districts; payments between members of linked districts; clearing rounds that set
+//! off the debts between linked districts.
 
 pub(crate) mod api;
+pub mod clearing;
+mod clearing_api;
 mod client;
 pub mod directory;
 mod directory_api;

@@ -768,13 +768,20 @@ pub async fn resolve_before(state: &AppState, before: OffsetDateTime) -> Result<
     Ok(n)
 }
 
-/// Finishes open payments every [`RESOLVE_EVERY`], for as long as the server runs.
+/// Finishes open payments, and open clearing rounds (starting scheduled ones), every
+/// [`RESOLVE_EVERY`], for as long as the server runs.
 pub async fn resolve_loop(state: AppState) {
     let mut tick = tokio::time::interval(RESOLVE_EVERY);
     loop {
         tick.tick().await;
         if let Err(e) = resolve(&state).await {
             tracing::warn!(code = e.code, "resolving payments between districts failed");
+        }
+        if let Err(e) = super::clearing::resolve(&state).await {
+            tracing::warn!(
+                code = e.code,
+                "resolving clearing rounds between districts failed"
+            );
         }
     }
 }

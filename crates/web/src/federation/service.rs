@@ -69,6 +69,46 @@ pub enum InboxMessage {
     PaymentAbort { url: String, payment_id: Uuid },
     /// "How does this payment stand on your side?"
     PaymentQuery { url: String, payment_id: Uuid },
+    /// "What are your mirror accounts' balances?" (a clearing round is being planned).
+    ClearingPositions { url: String },
+    /// "Hold your part of this clearing round" (phase one): the whole plan, the same for
+    /// every district of the round.
+    ClearingPrepare {
+        url: String,
+        clearing_id: Uuid,
+        plan: distretto_domain::federation::clearing::Plan,
+    },
+    /// "Every district prepared: post your part."
+    ClearingCommit { url: String, clearing_id: Uuid },
+    /// "The round is aborted: release your part."
+    ClearingAbort { url: String, clearing_id: Uuid },
+    /// "How does this round stand?" (asked of the district that started it).
+    ClearingQuery { url: String, clearing_id: Uuid },
+}
+
+impl InboxMessage {
+    /// Whether it is about a clearing round between districts.
+    fn is_clearing(&self) -> bool {
+        matches!(
+            self,
+            Self::ClearingPositions { .. }
+                | Self::ClearingPrepare { .. }
+                | Self::ClearingCommit { .. }
+                | Self::ClearingAbort { .. }
+                | Self::ClearingQuery { .. }
+        )
+    }
+
+    /// Whether it is about a payment between districts.
+    fn is_payment(&self) -> bool {
+        matches!(
+            self,
+            Self::PaymentPrepare { .. }
+                | Self::PaymentCommit { .. }
+                | Self::PaymentAbort { .. }
+                | Self::PaymentQuery { .. }
+        )
+    }
 }
 
 /// The sender of a message.
@@ -81,7 +121,12 @@ fn sender(m: &InboxMessage) -> &str {
         | InboxMessage::PaymentPrepare { url, .. }
         | InboxMessage::PaymentCommit { url, .. }
         | InboxMessage::PaymentAbort { url, .. }
-        | InboxMessage::PaymentQuery { url, .. } => url,
+        | InboxMessage::PaymentQuery { url, .. }
+        | InboxMessage::ClearingPositions { url }
+        | InboxMessage::ClearingPrepare { url, .. }
+        | InboxMessage::ClearingCommit { url, .. }
+        | InboxMessage::ClearingAbort { url, .. }
+        | InboxMessage::ClearingQuery { url, .. } => url,
     }
 }
 
@@ -417,17 +462,21 @@ pub async fn receive(
 ) -> Result<serde_json::Value, AppError> {
     let answer = match receive_message(state, incoming).await? {
         Received::Link(status) => serde_json::json!({ "status": status }),
-        Received::Payment(link, message) => {
+        Received::Linked(link, message) if message.is_clearing() => {
+            return super::clearing::receive(state, &link, message).await;
+        }
+        Received::Linked(link, message) => {
             return super::payments::receive(state, &link, message).await;
         }
     };
     Ok(answer)
 }
 
-/// A checked message: a link's new status, or a payment message of a linked district.
+/// A checked message: a link's new status, or a payment or clearing message of a linked
+/// district.
 enum Received {
     Link(String),
-    Payment(Box<LinkRow>, InboxMessage),
+    Linked(Box<LinkRow>, InboxMessage),
 }
 
 async fn receive_message(state: &AppState, incoming: &Incoming<'_>) -> Result<Received, AppError> {
@@ -492,18 +541,12 @@ async fn receive_message(state: &AppState, incoming: &Incoming<'_>) -> Result<Re
     {
         return Err(AppError::conflict("signature_replayed"));
     }
-    if matches!(
-        message,
-        InboxMessage::PaymentPrepare { .. }
-            | InboxMessage::PaymentCommit { .. }
-            | InboxMessage::PaymentAbort { .. }
-            | InboxMessage::PaymentQuery { .. }
-    ) {
+    if message.is_payment() || message.is_clearing() {
         let (_, link) = stored.ok_or(AppError::new(
             StatusCode::UNAUTHORIZED,
             "signature_unknown_key",
         ))?;
-        return Ok(Received::Payment(Box::new(link), message));
+        return Ok(Received::Linked(Box::new(link), message));
     }
     if let InboxMessage::KeyRotation {
         keyid, public_key, ..

@@ -35,6 +35,7 @@ pub fn command_error(e: CommandError) -> AppError {
         | CommandError::Decision(_)
         | CommandError::InstalmentNotDue
         | CommandError::FederationState
+        | CommandError::ClearingState
         | CommandError::Booking(_) => StatusCode::CONFLICT,
         CommandError::Store(message) => {
             tracing::error!(%message, "ledger writer failure");

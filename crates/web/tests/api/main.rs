@@ -4,6 +4,7 @@
 mod clearing;
 mod directory;
 mod federation;
+mod federation_clearing;
 mod federation_directory;
 mod federation_payments;
 mod governance;
