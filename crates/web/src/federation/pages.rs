@@ -2,7 +2,8 @@
 //! pay them (or any member there whose account id they were given), and see their payments
 //! between districts; coordinators see each linked district with the balance and volume
 //! between the two over the last twelve months, link with a new district, and approve,
-//! suspend, resume or end links.
+//! suspend, resume or end links; they start a clearing round between the linked districts and
+//! see the last rounds.
 
 use super::payments::{self, PayInput};
 use super::service::{self, LinkAction, Proposal};
@@ -17,7 +18,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use distretto_store::federation::payments::{self as store, PaymentRow};
-use distretto_store::federation::{self as links, LinkRow};
+use distretto_store::federation::{self as links, LinkRow, clearings};
 use uuid::Uuid;
 
 /// Payments of the viewer listed.
@@ -26,6 +27,8 @@ const MY_PAYMENTS_SHOWN: i64 = 50;
 const MONTHLY_ROWS_READ: i64 = 20_000;
 /// Months in a link's table.
 const MONTHS_SHOWN: usize = 12;
+/// Clearing rounds listed.
+const ROUNDS_SHOWN: i64 = 10;
 
 pub(crate) fn router() -> axum::Router<AppState> {
     axum::Router::new()
@@ -33,6 +36,7 @@ pub(crate) fn router() -> axum::Router<AppState> {
         .route("/federation/pay", post(pay_submit))
         .route("/federation/links", post(propose_submit))
         .route("/federation/links/{id}/{action}", post(act_submit))
+        .route("/federation/clearings", post(clear_submit))
 }
 
 fn money(state: &AppState, lang: Lang, minor: i64) -> String {
@@ -101,6 +105,17 @@ struct PaymentLine {
     highlight: bool,
 }
 
+/// A clearing round between districts, as coordinators see it.
+struct RoundLine {
+    when: String,
+    /// "This district", or the linked district that started it.
+    started_by: String,
+    set_off: String,
+    status: &'static str,
+    /// Why it was cancelled (a message id), if it was.
+    refusal: Option<&'static str>,
+}
+
 struct MonthLine {
     month: String,
     sent: String,
@@ -141,6 +156,7 @@ struct FederationPage {
     own_keyid: String,
     own_key: String,
     proposal: ProposalForm,
+    rounds: Vec<RoundLine>,
 }
 
 fn status_id(code: &str) -> &'static str {
@@ -149,6 +165,43 @@ fn status_id(code: &str) -> &'static str {
         "held" | "new" => "federation_payment_waiting",
         _ => "federation_payment_cancelled",
     }
+}
+
+fn round_status_id(code: &str) -> &'static str {
+    match code {
+        "committed" => "federation_clearing_committed",
+        "held" | "new" => "federation_clearing_waiting",
+        _ => "federation_clearing_cancelled",
+    }
+}
+
+/// The last rounds, newest first.
+async fn round_lines(
+    state: &AppState,
+    lang: Lang,
+    names: &[LinkRow],
+) -> Result<Vec<RoundLine>, AppError> {
+    let (rows, _) = clearings::list(&state.db, ROUNDS_SHOWN, 0).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| RoundLine {
+            when: r.created_at.date().to_string(),
+            started_by: match r.initiator_link_id {
+                None => lang.t("federation_clearing_by_us"),
+                Some(id) => names
+                    .iter()
+                    .find(|l| l.id == id)
+                    .map_or_else(String::new, |l| l.peer_name.clone()),
+            },
+            set_off: money(state, lang, r.set_off_minor),
+            status: round_status_id(&r.status),
+            refusal: r
+                .refusal
+                .as_deref()
+                .filter(|_| r.status != "committed")
+                .map(super::clearing::static_code),
+        })
+        .collect())
 }
 
 fn link_status_id(code: &str) -> &'static str {
@@ -436,10 +489,17 @@ async fn view(
         match q.done.as_str() {
             "linked" => Some("federation_linked_notice"),
             "changed" => Some("federation_changed_notice"),
+            "cleared" => Some("federation_cleared_notice"),
+            "clearing" => Some("federation_clearing_waiting_notice"),
             _ => None,
         }
     };
     let status = error.as_ref().map_or(StatusCode::OK, |e| e.status);
+    let rounds = if coordinates {
+        round_lines(state, lang, &all).await?
+    } else {
+        Vec::new()
+    };
     let page = FederationPage {
         c: Chrome::new(state, viewer, "/federation"),
         notice,
@@ -460,6 +520,7 @@ async fn view(
         own_keyid,
         own_key,
         proposal,
+        rounds,
     };
     Ok(render_status(status, &page))
 }
@@ -615,4 +676,41 @@ async fn act_submit(
         }
         Err(e) => Err(e),
     }
+}
+
+/// `POST /federation/clearings`: a coordinator starts a clearing round between districts.
+async fn clear_submit(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    PageForm(_): PageForm<Empty>,
+) -> Result<Response, AppError> {
+    let actor = viewer.actor()?;
+    let result = super::clearing::start(&state, Some(actor)).await;
+    let refused = |r: &clearings::ClearingRow| {
+        let code = r.refusal.as_deref().unwrap_or("federation_refused");
+        AppError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            super::clearing::static_code(code),
+        )
+    };
+    let error = match result {
+        Ok(r) if r.status == "committed" => {
+            return Ok(Redirect::to("/federation?done=cleared#clearing").into_response());
+        }
+        Ok(r) if r.status == "held" || r.status == "new" => {
+            return Ok(Redirect::to("/federation?done=clearing#clearing").into_response());
+        }
+        Ok(r) => refused(&r),
+        Err(e) if e.status.is_client_error() && e.status != StatusCode::FORBIDDEN => e,
+        Err(e) => return Err(e),
+    };
+    view(
+        &state,
+        &viewer,
+        PageQuery::default(),
+        PayForm::default(),
+        ProposalForm::default(),
+        Some(error),
+    )
+    .await
 }

@@ -223,6 +223,39 @@ async fn a_cycle_of_debts_is_set_off_in_every_district(a: TestApp) {
     );
     assert_eq!(b.app.count("federation_clearings").await, 1);
 
+    // The federation page shows coordinators the rounds, in their language; a round with
+    // nothing to set off is refused there with the reason, and nothing is written.
+    {
+        use crate::harness::{page, signed_in, submit};
+        let browser = signed_in(&a.app, "coord@test.example").await;
+        let (s, html) = page(&browser, &a.app, "/federation", "fr").await;
+        assert_eq!(s, 200);
+        assert!(html.contains("Compensation entre districts"), "{html}");
+        assert!(html.contains("Ce district"), "{html}");
+        assert!(html.contains("150,00"), "{html}");
+        let browser = signed_in(&c.app, "coord@test.example").await;
+        let (s, _, html) = submit(
+            &browser,
+            &c.app,
+            "/federation",
+            "/federation/clearings",
+            "it",
+            &[],
+        )
+        .await;
+        assert_eq!(s, 422, "{html}");
+        assert!(
+            html.contains("Non c&#39;è nulla da compensare")
+                || html.contains("Non c'è nulla da compensare"),
+            "{html}"
+        );
+        assert!(
+            html.contains("Fatta"),
+            "C lists the round A started: {html}"
+        );
+        assert_eq!(c.app.count("federation_clearings").await, 1);
+    }
+
     // Rounds survive export → import → export.
     let first = distretto_store::export::export(&a.app.db).await.unwrap();
     assert_eq!(first.federation.clearings.rounds.len(), 1);
@@ -317,6 +350,110 @@ async fn a_district_that_cannot_hold_its_part_aborts_the_round_everywhere(a: Tes
             .await,
         1
     );
+}
+
+/// A district holding its part of a round that the starting district never recorded (it
+/// stopped before, or the prepare was forged) asks it, is told "aborted", and releases it.
+async fn a_part_nobody_decides_is_presumed_aborted(a: TestApp) {
+    use distretto_store::federation::clearings::{ClearingRow, LegRow};
+    use distretto_store::ledger::{ClearingStep, Command, Effect, NewLeg};
+    let ds = triangle(a).await;
+    let [a, b, c] = &ds;
+    pay(a, b, 1, 10_000).await;
+    pay(b, c, 2, 7_000).await;
+    let link_ba = link_to(b, a).await;
+    let from: uuid::Uuid = link_ba["mirror"]["account"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let to: uuid::Uuid = link_to(b, c).await["mirror"]["account"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let id = uuid::Uuid::now_v7();
+    let now = distretto_store::now();
+    let round = ClearingRow {
+        id,
+        initiator_link_id: Some(link_ba["id"].as_str().unwrap().parse().unwrap()),
+        status: "new".into(),
+        plan: "{}".into(),
+        set_off_minor: 3_000,
+        refusal: None,
+        open: true,
+        attempts: 0,
+        created_by: None,
+        created_at: now,
+        updated_at: now,
+        deadline_at: now + time::Duration::hours(1),
+    };
+    let leg = LegRow {
+        id: uuid::Uuid::now_v7(),
+        clearing_id: id,
+        debit_account: to,
+        credit_account: from,
+        amount_minor: 1_000,
+        transfer_id: None,
+    };
+    distretto_store::federation::clearings::insert(
+        &b.app.db,
+        &round,
+        std::slice::from_ref(&leg),
+        &[],
+    )
+    .await
+    .unwrap();
+    let hold = |step| Command {
+        legs: vec![NewLeg::new(
+            distretto_domain::ledger::TransferKind::Federation,
+            to,
+            from,
+            1_000,
+            "x".into(),
+        )],
+        effect: Effect::FederationClearing(id, step),
+        idempotency: None,
+        created_by: None,
+    };
+    // The writer takes exactly the round's legs, once.
+    let mut wrong = hold(ClearingStep::Hold);
+    wrong.legs[0].amount_minor = 999;
+    assert!(b.app.state.ledger.submit(wrong).await.is_err());
+    b.app
+        .state
+        .ledger
+        .submit(hold(ClearingStep::Hold))
+        .await
+        .unwrap();
+    assert!(
+        b.app
+            .state
+            .ledger
+            .submit(hold(ClearingStep::Hold))
+            .await
+            .is_err()
+    );
+    assert_eq!(held(&b.app).await, 1);
+    // What is held counts against the mirror's room: C's mirror can take 1,000.00 − 10.00 more.
+    let holds = distretto_store::federation::payments::held_on(&b.app.db, to)
+        .await
+        .unwrap();
+    assert_eq!((holds.out_minor, holds.in_minor), (1_000, 0));
+
+    let looked =
+        distretto_web::federation::clearing::resolve_before(&b.app.state, distretto_store::now())
+            .await
+            .unwrap();
+    assert_eq!(looked, 1);
+    let after = distretto_store::federation::clearings::round(&b.app.db, id)
+        .await
+        .unwrap();
+    assert_eq!((after.status.as_str(), after.open), ("aborted", false));
+    assert_eq!(held(&b.app).await, 0);
+    assert_eq!(mirror_balance(b, c).await, 7_000);
+    mirrors_agree(&ds).await;
+    verified(&b.app).await;
 }
 
 /// A plan sent by a linked district is checked against this district's own balances: one
@@ -414,4 +551,5 @@ on_both!(
     a_cycle_of_debts_is_set_off_in_every_district,
     a_district_that_cannot_hold_its_part_aborts_the_round_everywhere,
     a_part_that_does_not_fit_the_books_is_refused,
+    a_part_nobody_decides_is_presumed_aborted,
 );
