@@ -132,4 +132,16 @@ test('federation: a coordinator links with another district, and a member pays o
   await m.page.getByRole('alert').getByText('The other district has no member account or organisation with that reference.').waitFor();
   assert.equal((await second('GET', `/api/v1/accounts/${theirAccount}`, { token: memberB })).json.balance, 1250);
   await m.context.close();
+
+  // Two districts owe each other no cycle: the coordinator who asks for a clearing round is
+  // told there is nothing to set off, and nothing is recorded.
+  const k = await newPage(browser);
+  await signIn(k.page, COORDINATOR);
+  await visit(k.page, '/federation');
+  await k.page.getByText('No clearing round yet.').waitFor();
+  await submit(k.page, k.page.getByRole('button', { name: 'Set off debts now' }));
+  await k.page.getByRole('alert').getByText('There is nothing to set off: no cycle of debts between the linked districts.').waitFor();
+  await axeCheck(k.page, '/federation (coordinator, nothing to set off)');
+  assert.equal((await api('GET', '/api/v1/federation/clearings', { token: coordA })).json.total, 0);
+  await k.context.close();
 });

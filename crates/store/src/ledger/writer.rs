@@ -479,6 +479,9 @@ struct ClearingState {
 struct Loaded {
     federation: HashMap<Uuid, FederationState>,
     clearings: HashMap<Uuid, ClearingState>,
+    /// Clearing rounds between districts held here (read once per batch that moves one): a
+    /// district holds one round at a time, so two rounds never set off the same debt twice.
+    held_rounds: Option<HashSet<Uuid>>,
     instalments: HashMap<(Uuid, i32), InstalmentState>,
     bookings: HashMap<Uuid, BookingState>,
     rounds: HashMap<Uuid, RoundState>,
@@ -690,6 +693,11 @@ async fn post_batch(
                     }
                 }
                 Effect::FederationClearing(id, _) if !loaded.clearings.contains_key(&id) => {
+                    if loaded.held_rounds.is_none() {
+                        let held: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM federation_clearings WHERE status = 'held'")
+                            .fetch_all(&mut *tx).await?;
+                        loaded.held_rounds = Some(held.into_iter().collect());
+                    }
                     let lock = if pg { " FOR UPDATE" } else { "" };
                     let round: Option<(String, bool)> = sqlx::query_as(&format!(
                         "SELECT status, initiator_link_id IS NULL FROM federation_clearings WHERE id = $1{lock}"))
@@ -1034,6 +1042,13 @@ fn decide_clearing(
     let initiator = state.initiator;
     let (status, rows) = match step {
         ClearingStep::Hold => {
+            let busy = loaded
+                .held_rounds
+                .as_ref()
+                .is_some_and(|held| held.iter().any(|r| *r != id));
+            if busy {
+                return Err(CommandError::ClearingState);
+            }
             hold_all(&mut loaded.book, &legs)?;
             ("held", Vec::new())
         }
@@ -1057,6 +1072,13 @@ fn decide_clearing(
         }
     };
     let open = status == "held" || initiator;
+    if let Some(held) = loaded.held_rounds.as_mut() {
+        if status == "held" {
+            held.insert(id);
+        } else {
+            held.remove(&id);
+        }
+    }
     let posted = leg_ids.into_iter().zip(rows.iter().map(|r| r.id)).collect();
     plan.clearings.push((id, status, open, posted));
     if let Some(s) = loaded.clearings.get_mut(&id) {

@@ -43,7 +43,8 @@ const RESOLVE_BATCH: i64 = 50;
 /// An open round is taken up by the resolver once untouched for this long.
 const RESOLVE_AFTER_SECS: i64 = 3;
 /// Refusal codes of another district that end a round (anything else is asked again).
-const DECISIVE: [&str; 6] = [
+const DECISIVE: [&str; 7] = [
+    "federation_clearing_open",
     "federation_clearing_stale",
     "federation_clearing_unknown_district",
     "federation_bad_message",
@@ -191,7 +192,22 @@ async fn hold(state: &AppState, row: &ClearingRow) -> Result<(), AppError> {
     let command = command(state, row, ClearingStep::Hold).await?;
     match state.ledger.submit(command).await {
         Ok(_) => Ok(()),
-        Err(CommandError::ClearingState) => Ok(()),
+        Err(CommandError::ClearingState) => {
+            // Held meanwhile (a retry), or refused because another round holds a part here:
+            // one round at a time, so no debt is set off twice.
+            if store::round(&state.db, row.id).await?.status != "new" {
+                return Ok(());
+            }
+            store::refuse(
+                &state.db,
+                row.id,
+                "refused",
+                "federation_clearing_open",
+                false,
+            )
+            .await?;
+            Err(AppError::conflict("federation_clearing_open"))
+        }
         Err(e) => {
             let error = crate::ledger::service::command_error(e);
             if error.status.is_client_error() {

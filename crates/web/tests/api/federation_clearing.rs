@@ -361,6 +361,7 @@ async fn a_part_nobody_decides_is_presumed_aborted(a: TestApp) {
     let [a, b, c] = &ds;
     pay(a, b, 1, 10_000).await;
     pay(b, c, 2, 7_000).await;
+    pay(c, a, 3, 5_000).await;
     let link_ba = link_to(b, a).await;
     let from: uuid::Uuid = link_ba["mirror"]["account"]
         .as_str()
@@ -441,6 +442,17 @@ async fn a_part_nobody_decides_is_presumed_aborted(a: TestApp) {
         .unwrap();
     assert_eq!((holds.out_minor, holds.in_minor), (1_000, 0));
 
+    // A district holds one round at a time: while B holds this part, a round A starts is
+    // refused by B and aborted everywhere.
+    let (s, v) = start(a, &a.coord).await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (422, Some("federation_clearing_open")),
+        "{v}"
+    );
+    assert_eq!(held(&a.app).await + held(&c.app).await, 0);
+    assert_eq!(held(&b.app).await, 1);
+
     let looked =
         distretto_web::federation::clearing::resolve_before(&b.app.state, distretto_store::now())
             .await
@@ -454,6 +466,11 @@ async fn a_part_nobody_decides_is_presumed_aborted(a: TestApp) {
     assert_eq!(mirror_balance(b, c).await, 7_000);
     mirrors_agree(&ds).await;
     verified(&b.app).await;
+    // Released, B takes part again.
+    let (s, v) = start(a, &a.coord).await;
+    assert_eq!(s, 201, "{v}");
+    assert_eq!(mirror_balance(b, c).await, 2_000);
+    mirrors_agree(&ds).await;
 }
 
 /// A plan sent by a linked district is checked against this district's own balances: one
