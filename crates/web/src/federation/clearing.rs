@@ -110,6 +110,7 @@ async fn send(
 }
 
 /// Asks a linked district for its mirror balances; `None` when it does not answer well.
+/// [`start`] asks them all at once.
 async fn ask_positions(state: &AppState, link: &LinkRow) -> Option<Report> {
     let message = InboxMessage::ClearingPositions {
         url: service::own_url(state),
@@ -267,11 +268,19 @@ pub async fn start(state: &AppState, actor: Option<&Actor>) -> Result<ClearingRo
     }
     let peers = peers(state).await?;
     let mut reports = vec![report(state, &peers)];
+    // Every district at once: one that is down costs one timeout, not one each.
+    let mut asked = tokio::task::JoinSet::new();
     for peer in peers.values().take(domain::MAX_PARTIES - 1) {
-        if let Some(r) = ask_positions(state, &peer.link).await {
+        let (state, link) = (state.clone(), peer.link.clone());
+        asked.spawn(async move { ask_positions(&state, &link).await });
+    }
+    while let Some(answer) = asked.join_next().await {
+        if let Ok(Some(r)) = answer {
             reports.push(r);
         }
     }
+    // The plan does not depend on the order the answers came in.
+    reports[1..].sort_by(|a, b| a.district.cmp(&b.district));
     let plan = domain::plan(&reports).map_err(|_| AppError::internal())?;
     let id = Uuid::now_v7();
     if plan.arcs.is_empty() {
