@@ -13,7 +13,7 @@ use crate::{Db, Result, StoreError, with_pool};
 /// The document's format name.
 pub const FORMAT: &str = "distretto-district";
 /// The document's version; each capability that adds data bumps it and keeps reading older ones.
-pub const VERSION: u32 = 9;
+pub const VERSION: u32 = 10;
 
 /// Rows read per query while exporting, so memory per query stays bounded.
 const PAGE_ROWS: i64 = 5_000;

@@ -1,8 +1,10 @@
 //! Federation as stored: this district's signing keys, linked districts with their keys and
 //! the history of each link, the nonces of signed requests already received, and payments
-//! between districts ([`payments`]) and the clearing rounds between them ([`clearings`]).
+//! between districts ([`payments`]), the clearing rounds between them ([`clearings`]) and the
+//! invoices between their members ([`invoices`]).
 
 pub mod clearings;
+pub mod invoices;
 pub mod payments;
 
 use crate::export::read_all;
@@ -97,6 +99,9 @@ pub struct FederationData {
     /// Clearing rounds between districts (absent from exports before version 9).
     #[serde(default)]
     pub clearings: clearings::ClearingsData,
+    /// Invoices between members of linked districts (absent from exports before version 10).
+    #[serde(default)]
+    pub invoices: Vec<invoices::FederationInvoiceRow>,
 }
 
 const KEY_COLUMNS: &str = "keyid, public_key, secret_seed, created_at, retired_at";
@@ -367,6 +372,7 @@ pub async fn export(db: &Db) -> Result<FederationData> {
         .await?,
         payments: payments::export(db).await?,
         clearings: clearings::export(db).await?,
+        invoices: invoices::export(db).await?,
     })
 }
 
@@ -389,7 +395,8 @@ pub async fn import(db: &Db, d: &FederationData) -> Result<()> {
         Ok::<_, StoreError>(())
     })?;
     payments::import(db, &d.payments).await?;
-    clearings::import(db, &d.clearings).await
+    clearings::import(db, &d.clearings).await?;
+    invoices::import(db, &d.invoices).await
 }
 
 /// Names a linked district as it names itself.

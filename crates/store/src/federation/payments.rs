@@ -55,12 +55,15 @@ pub struct PaymentRow {
     /// The paying district aborts a payment the other has not prepared by then.
     #[serde(with = "time::serde::rfc3339")]
     pub deadline_at: OffsetDateTime,
+    /// The invoice between districts it pays, if any (absent from exports before version 10).
+    #[serde(default)]
+    pub invoice_id: Option<Uuid>,
 }
 
 const COLUMNS: &str = "id, link_id, payment_id, direction, status, debit_account, credit_account, amount_minor, \
     remote_amount_minor, counterpart, counterpart_name, memo, refusal, transfer_id, open, attempts, created_by, \
-    idempotency_key, request_hash, created_at, updated_at, deadline_at";
-const COLUMN_COUNT: usize = 22;
+    idempotency_key, request_hash, created_at, updated_at, deadline_at, invoice_id";
+const COLUMN_COUNT: usize = 23;
 /// Payments listed at most.
 pub const MAX_LISTED: i64 = 500;
 
@@ -96,6 +99,7 @@ macro_rules! bind_payment {
             .bind(r.created_at)
             .bind(r.updated_at)
             .bind(r.deadline_at)
+            .bind(r.invoice_id)
     }};
 }
 

@@ -794,6 +794,11 @@ async fn post_batch(
         for (payment, status, transfer_id, open) in &plan.federation {
             sqlx::query("UPDATE federation_payments SET status = $2, transfer_id = $3, open = $4, updated_at = $5 WHERE id = $1")
                 .bind(payment).bind(status).bind(transfer_id).bind(open).bind(now).execute(&mut *tx).await?;
+            if *status == "committed" {
+                // The invoice it pays, if any, is paid in the same transaction as the leg.
+                sqlx::query(crate::federation::invoices::PAID_BY_PAYMENT_SQL)
+                    .bind(payment).bind(now).execute(&mut *tx).await?;
+            }
         }
         for (proposal, _, posted) in &plan.decisions {
             for (_, payee, transfer_id) in posted {

@@ -112,3 +112,15 @@ federation_clearing_stale = A district's balances changed while the round was pl
 federation_clearing_unknown_district = The round names a district this one is not linked with.
 federation_clearing_state = This clearing round is not in a state that allows this.
 federation_clearing_aborted = The district that started the round cancelled it.
+# Invoices between members of linked districts
+federation_unreachable = The other district did not answer: nothing was changed. Please try again later.
+federation_invoice_state = This invoice between districts does not match what the other district knows of it.
+federation_invoice_sending = This invoice is still being sent to the other district: try again once it has arrived.
+federation_invoices_link = Invoices with members of other districts
+federation_invoices_title = Invoices with other districts
+federation_invoices_intro = Invoice a member of a linked district, or answer and pay the invoices they sent you. Both districts keep the invoice; it is paid by a payment between districts, in the currency of the district that issued it.
+federation_invoices_done = Done. The invoice below shows where it stands now.
+federation_invoices_issue_title = Invoice a member of another district
+federation_invoices_field_debtor = To (their account or organisation number)
+federation_invoices_mine_title = My invoices with other districts
+federation_invoices_sending = being sent to the other district

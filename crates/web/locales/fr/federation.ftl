@@ -112,3 +112,15 @@ federation_clearing_stale = Les soldes d'un district ont changé pendant la pré
 federation_clearing_unknown_district = La compensation nomme un district avec lequel celui-ci n'est pas lié.
 federation_clearing_state = Cette compensation n'est pas dans un état qui le permet.
 federation_clearing_aborted = Le district qui a lancé la compensation l'a annulée.
+# Factures entre membres de districts liés
+federation_unreachable = L'autre district n'a pas répondu : rien n'a été modifié. Veuillez réessayer plus tard.
+federation_invoice_state = Cette facture entre districts ne correspond pas à ce que l'autre district en connaît.
+federation_invoice_sending = Cette facture est encore en cours d'envoi à l'autre district : réessayez une fois qu'elle sera arrivée.
+federation_invoices_link = Factures avec des membres d'autres districts
+federation_invoices_title = Factures avec d'autres districts
+federation_invoices_intro = Facturez un membre d'un district lié, ou répondez aux factures qu'il vous a envoyées et payez-les. Les deux districts gardent la facture ; elle se paie par un paiement entre districts, dans la monnaie du district qui l'a émise.
+federation_invoices_done = C'est fait. La facture ci-dessous montre où elle en est.
+federation_invoices_issue_title = Facturer un membre d'un autre district
+federation_invoices_field_debtor = À (son numéro de compte ou d'organisation)
+federation_invoices_mine_title = Mes factures avec d'autres districts
+federation_invoices_sending = en cours d'envoi à l'autre district

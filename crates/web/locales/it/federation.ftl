@@ -112,3 +112,15 @@ federation_clearing_stale = I saldi di un distretto sono cambiati mentre la comp
 federation_clearing_unknown_district = La compensazione nomina un distretto con cui questo non è collegato.
 federation_clearing_state = Questa compensazione non è in uno stato che lo permetta.
 federation_clearing_aborted = Il distretto che ha avviato la compensazione l'ha annullata.
+# Fatture tra membri di distretti collegati
+federation_unreachable = L'altro distretto non ha risposto: non è stato cambiato nulla. Riprova più tardi.
+federation_invoice_state = Questa fattura tra distretti non corrisponde a quanto ne sa l'altro distretto.
+federation_invoice_sending = Questa fattura è ancora in invio all'altro distretto: riprova quando sarà arrivata.
+federation_invoices_link = Fatture con membri di altri distretti
+federation_invoices_title = Fatture con altri distretti
+federation_invoices_intro = Fattura un membro di un distretto collegato, oppure rispondi alle fatture che ti ha inviato e pagale. Entrambi i distretti conservano la fattura; si paga con un pagamento tra distretti, nella moneta del distretto che l'ha emessa.
+federation_invoices_done = Fatto. La fattura qui sotto mostra a che punto è.
+federation_invoices_issue_title = Fattura un membro di un altro distretto
+federation_invoices_field_debtor = A (il suo numero di conto o di organizzazione)
+federation_invoices_mine_title = Le mie fatture con altri distretti
+federation_invoices_sending = in invio all'altro distretto

@@ -30,6 +30,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .merge(super::payments_api::router())
         .merge(super::clearing_api::router())
         .merge(super::directory_api::router())
+        .merge(super::invoices_api::router())
 }
 
 /// A public key of a district.

@@ -585,6 +585,7 @@ async fn pay_submit(
             payee: form.payee.trim(),
             amount_minor: amount.minor(),
             memo: &form.memo,
+            invoice: None,
         };
         payments::pay(&state, actor, &input, &key).await
     }

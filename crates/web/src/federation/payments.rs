@@ -51,8 +51,11 @@ const MAX_TEXT: usize = 120;
 
 /// Refusal codes of the payee's district that end a payment (anything else, such as a replayed
 /// signature seen when a message was duplicated on the way, is asked again).
-const DECISIVE: [&str; 9] = [
+const DECISIVE: [&str; 12] = [
     "federation_unknown_payee",
+    "federation_invoice_state",
+    "invoice_not_open",
+    "amount_exceeds_remaining",
     "federation_limit_exceeded",
     "credit_limit_exceeded",
     "bad_amount",
@@ -73,6 +76,8 @@ pub struct PayInput<'a> {
     pub payee: &'a str,
     pub amount_minor: i64,
     pub memo: &'a str,
+    /// The invoice between districts it pays (the payer's district has it, as the debtor's).
+    pub invoice: Option<Uuid>,
 }
 
 /// The hash an idempotency key is bound to.
@@ -86,6 +91,10 @@ pub fn request_hash(p: &PayInput<'_>) -> [u8; 32] {
     h.update(p.payee.as_bytes());
     h.update(p.amount_minor.to_be_bytes());
     h.update(p.memo.trim().as_bytes());
+    if let Some(invoice) = p.invoice {
+        // Only then, so keys taken before invoices between districts keep their hash.
+        h.update(invoice.as_bytes());
+    }
     h.finalize().into()
 }
 
@@ -254,6 +263,9 @@ pub async fn pay(
             "federation_too_many_open",
         ));
     }
+    if let Some(invoice) = input.invoice {
+        super::invoices::check_payable(state, &link, input, invoice).await?;
+    }
     let mirror = store::ensure_mirror(&state.db, link.id, &state.config.currency.code).await?;
     let now = distretto_store::now();
     let id = Uuid::now_v7();
@@ -280,6 +292,7 @@ pub async fn pay(
         created_at: now,
         updated_at: now,
         deadline_at: now + timeout(state),
+        invoice_id: input.invoice,
     };
     match store::insert(&state.db, &row).await {
         Ok(()) => {}
@@ -321,7 +334,7 @@ fn answer(row: PaymentRow) -> Result<PaymentRow, AppError> {
 }
 
 /// The stable code for a code another district (or the store) gave.
-fn static_code(code: &str) -> &'static str {
+pub(super) fn static_code(code: &str) -> &'static str {
     DECISIVE
         .into_iter()
         .chain(["federation_timeout", "not_your_account"])
@@ -330,7 +343,7 @@ fn static_code(code: &str) -> &'static str {
 }
 
 /// Sends a message about a payment to the other district.
-async fn send(
+pub(super) async fn send(
     state: &AppState,
     link: &LinkRow,
     message: &InboxMessage,
@@ -342,7 +355,7 @@ async fn send(
 }
 
 /// Whether a refusal ends the payment (rather than being asked again).
-fn decisive(e: &SendError) -> Option<&str> {
+pub(super) fn decisive(e: &SendError) -> Option<&str> {
     match e {
         SendError::Refused(status, code)
             if (400..500).contains(status) && DECISIVE.contains(&code.as_str()) =>
@@ -398,6 +411,7 @@ async fn prepare_step(
         currency: state.config.currency.code.clone(),
         memo: row.memo.clone(),
         payer_name,
+        invoice_id: row.invoice_id,
     };
     store::count_attempt(&state.db, row.id).await?;
     match send(state, link, &message).await {
@@ -482,6 +496,7 @@ pub async fn receive(
             amount_minor,
             memo,
             payer_name,
+            invoice_id,
             ..
         } => {
             let p = Prepare {
@@ -490,6 +505,7 @@ pub async fn receive(
                 amount_minor,
                 memo: &memo,
                 payer_name: &payer_name,
+                invoice_id,
             };
             prepared(state, link, &p).await
         }
@@ -506,6 +522,7 @@ struct Prepare<'a> {
     amount_minor: i64,
     memo: &'a str,
     payer_name: &'a str,
+    invoice_id: Option<Uuid>,
 }
 
 /// How an incoming payment stands, as the paying district's messages are answered.
@@ -528,7 +545,10 @@ fn standing(row: &PaymentRow) -> Result<Value, AppError> {
 }
 
 /// The payee's account here: an account id, or an organisation's account.
-async fn payee_account(state: &AppState, payee: &str) -> Result<(AccountRow, String), AppError> {
+pub(super) async fn payee_account(
+    state: &AppState,
+    payee: &str,
+) -> Result<(AccountRow, String), AppError> {
     let unknown = AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "federation_unknown_payee");
     let id = Uuid::parse_str(payee.trim()).map_err(|_| unknown.clone())?;
     let currency = &state.config.currency.code;
@@ -578,6 +598,9 @@ async fn prepared(state: &AppState, link: &LinkRow, p: &Prepare<'_>) -> Result<V
     ))?;
     let memo = parse_memo(p.memo).map_err(|_| AppError::bad_request("federation_bad_message"))?;
     let (payee, payee_name) = payee_account(state, p.payee).await?;
+    if let Some(invoice) = p.invoice_id {
+        super::invoices::check_incoming(state, link, invoice, payee.id, amount).await?;
+    }
     let mirror = store::ensure_mirror(&state.db, link.id, &state.config.currency.code).await?;
     let now = distretto_store::now();
     let row = PaymentRow {
@@ -603,6 +626,7 @@ async fn prepared(state: &AppState, link: &LinkRow, p: &Prepare<'_>) -> Result<V
         created_at: now,
         updated_at: now,
         deadline_at: now + timeout(state),
+        invoice_id: p.invoice_id,
     };
     match store::insert(&state.db, &row).await {
         Ok(()) => {}
@@ -681,6 +705,7 @@ async fn aborted(state: &AppState, link: &LinkRow, payment_id: Uuid) -> Result<V
             created_at: now,
             updated_at: now,
             deadline_at: now,
+            invoice_id: None,
         };
         return match store::insert(&state.db, &tombstone).await {
             Ok(()) => Ok(json!({"status": "aborted"})),
@@ -768,7 +793,8 @@ pub async fn resolve_before(state: &AppState, before: OffsetDateTime) -> Result<
     Ok(n)
 }
 
-/// Finishes open payments, and open clearing rounds (starting scheduled ones), every
+/// Finishes open payments, delivers invoices, and finishes open clearing rounds (starting
+/// scheduled ones), every
 /// [`RESOLVE_EVERY`], for as long as the server runs.
 pub async fn resolve_loop(state: AppState) {
     let mut tick = tokio::time::interval(RESOLVE_EVERY);
@@ -776,6 +802,12 @@ pub async fn resolve_loop(state: AppState) {
         tick.tick().await;
         if let Err(e) = resolve(&state).await {
             tracing::warn!(code = e.code, "resolving payments between districts failed");
+        }
+        if let Err(e) = super::invoices::resolve(&state).await {
+            tracing::warn!(
+                code = e.code,
+                "delivering invoices between districts failed"
+            );
         }
         if let Err(e) = super::clearing::resolve(&state).await {
             tracing::warn!(

@@ -50,6 +50,8 @@ pub struct Payment {
     pub refusal: Option<String>,
     /// The transfer posted here, once committed.
     pub transfer: Option<Uuid>,
+    /// The invoice between districts it pays, if any.
+    pub invoice: Option<Uuid>,
     /// Whether the two districts are still telling each other how it ends.
     pub open: bool,
     #[schema(value_type = String, format = DateTime)]
@@ -77,6 +79,7 @@ impl From<PaymentRow> for Payment {
             memo: p.memo,
             refusal: p.refusal,
             transfer: p.transfer_id,
+            invoice: p.invoice_id,
             open: p.open,
             created_at: p.created_at.format(&Rfc3339).unwrap_or_default(),
         }
@@ -98,6 +101,10 @@ pub struct PaymentInput {
     pub amount: i64,
     #[serde(default)]
     pub memo: String,
+    /// The invoice between districts it pays (yours, as its debtor; the payee must be its
+    /// creditor).
+    #[serde(default)]
+    pub invoice: Option<Uuid>,
 }
 
 /// Pay a member of a linked district. Send an `Idempotency-Key` header (required): a retry
@@ -129,6 +136,7 @@ async fn pay(
         payee: &input.payee,
         amount_minor: input.amount,
         memo: &input.memo,
+        invoice: input.invoice,
     };
     let row = payments::pay(&state, actor, &p, &key).await?;
     let status = if row.status == "committed" {

@@ -55,6 +55,9 @@ pub enum InboxMessage {
         currency: String,
         memo: String,
         payer_name: String,
+        /// The invoice between districts it pays (absent: none).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        invoice_id: Option<Uuid>,
     },
     /// "We replaced our key": the new key id and key. Signed with the key it replaces, which
     /// the receiver then forgets.
@@ -84,6 +87,29 @@ pub enum InboxMessage {
     ClearingAbort { url: String, clearing_id: Uuid },
     /// "How does this round stand?" (asked of the district that started it).
     ClearingQuery { url: String, clearing_id: Uuid },
+    /// "Our member invoices yours": the creditor's account id here and name, the debtor's
+    /// account or organisation id there; the amount in the sender's (creditor's) minor units.
+    InvoiceIssue {
+        url: String,
+        invoice_id: Uuid,
+        creditor: String,
+        creditor_name: String,
+        debtor: String,
+        amount_minor: i64,
+        currency: String,
+        description: String,
+        due_on: String,
+    },
+    /// "Our member (the debtor) accepted or disputed this invoice."
+    InvoiceAnswer {
+        url: String,
+        invoice_id: Uuid,
+        status: String,
+        #[serde(default)]
+        reason: String,
+    },
+    /// "Our member (the creditor) cancelled this invoice."
+    InvoiceCancel { url: String, invoice_id: Uuid },
 }
 
 impl InboxMessage {
@@ -96,6 +122,14 @@ impl InboxMessage {
                 | Self::ClearingCommit { .. }
                 | Self::ClearingAbort { .. }
                 | Self::ClearingQuery { .. }
+        )
+    }
+
+    /// Whether it is about an invoice between districts.
+    fn is_invoice(&self) -> bool {
+        matches!(
+            self,
+            Self::InvoiceIssue { .. } | Self::InvoiceAnswer { .. } | Self::InvoiceCancel { .. }
         )
     }
 
@@ -126,7 +160,10 @@ fn sender(m: &InboxMessage) -> &str {
         | InboxMessage::ClearingPrepare { url, .. }
         | InboxMessage::ClearingCommit { url, .. }
         | InboxMessage::ClearingAbort { url, .. }
-        | InboxMessage::ClearingQuery { url, .. } => url,
+        | InboxMessage::ClearingQuery { url, .. }
+        | InboxMessage::InvoiceIssue { url, .. }
+        | InboxMessage::InvoiceAnswer { url, .. }
+        | InboxMessage::InvoiceCancel { url, .. } => url,
     }
 }
 
@@ -465,6 +502,9 @@ pub async fn receive(
         Received::Linked(link, message) if message.is_clearing() => {
             return super::clearing::receive(state, &link, message).await;
         }
+        Received::Linked(link, message) if message.is_invoice() => {
+            return super::invoices::receive(state, &link, message).await;
+        }
         Received::Linked(link, message) => {
             return super::payments::receive(state, &link, message).await;
         }
@@ -472,8 +512,8 @@ pub async fn receive(
     Ok(answer)
 }
 
-/// A checked message: a link's new status, or a payment or clearing message of a linked
-/// district.
+/// A checked message: a link's new status, or a payment, clearing or invoice message of a
+/// linked district.
 enum Received {
     Link(String),
     Linked(Box<LinkRow>, InboxMessage),
@@ -541,7 +581,7 @@ async fn receive_message(state: &AppState, incoming: &Incoming<'_>) -> Result<Re
     {
         return Err(AppError::conflict("signature_replayed"));
     }
-    if message.is_payment() || message.is_clearing() {
+    if message.is_payment() || message.is_clearing() || message.is_invoice() {
         let (_, link) = stored.ok_or(AppError::new(
             StatusCode::UNAUTHORIZED,
             "signature_unknown_key",

@@ -312,6 +312,7 @@ async fn a_district_that_cannot_hold_its_part_aborts_the_round_everywhere(a: Tes
         created_at: now,
         updated_at: now,
         deadline_at: now + time::Duration::hours(1),
+        invoice_id: None,
     };
     distretto_store::federation::payments::insert(&c.app.db, &hold)
         .await

@@ -9,16 +9,16 @@ use crate::on_both;
 use serde_json::{Value, json};
 
 /// Two linked districts, their coordinators and the link's id on each side.
-struct Pair {
-    a: TestApp,
-    b: TestApp,
-    coord_a: String,
-    coord_b: String,
-    link_a: String,
-    link_b: String,
+pub(crate) struct Pair {
+    pub(crate) a: TestApp,
+    pub(crate) b: TestApp,
+    pub(crate) coord_a: String,
+    pub(crate) coord_b: String,
+    pub(crate) link_a: String,
+    pub(crate) link_b: String,
 }
 
-async fn linked(a: TestApp) -> Pair {
+pub(crate) async fn linked(a: TestApp) -> Pair {
     let b = another(&a).await;
     let (_, coord_a) = a.coordinator().await;
     let (_, coord_b) = b.coordinator().await;
@@ -47,13 +47,13 @@ async fn linked(a: TestApp) -> Pair {
 }
 
 /// The mirror account of the link, as its coordinator sees it.
-async fn mirror(app: &TestApp, coord: &str) -> Value {
+pub(crate) async fn mirror(app: &TestApp, coord: &str) -> Value {
     let l = links(app, coord).await;
     assert_eq!(l[0]["status"], "active", "{l:?}");
     l[0]["mirror"].clone()
 }
 
-async fn set_mirror_limits(app: &TestApp, coord: &str, credit: i64, upper: i64) {
+pub(crate) async fn set_mirror_limits(app: &TestApp, coord: &str, credit: i64, upper: i64) {
     let m = mirror(app, coord).await;
     let (s, v) = app
         .send(
@@ -66,7 +66,7 @@ async fn set_mirror_limits(app: &TestApp, coord: &str, credit: i64, upper: i64) 
     assert_eq!(s, 200, "{v}");
 }
 
-async fn pay(app: &TestApp, token: &str, key: &str, body: &Value) -> (u16, Value) {
+pub(crate) async fn pay(app: &TestApp, token: &str, key: &str, body: &Value) -> (u16, Value) {
     let res = app
         .client
         .post(app.url("/api/v1/federation/payments"))
@@ -80,7 +80,7 @@ async fn pay(app: &TestApp, token: &str, key: &str, body: &Value) -> (u16, Value
     (status, res.json().await.unwrap_or(Value::Null))
 }
 
-async fn balance(app: &TestApp, token: &str, account: &str) -> i64 {
+pub(crate) async fn balance(app: &TestApp, token: &str, account: &str) -> i64 {
     let (s, v) = app
         .get(&format!("/api/v1/accounts/{account}"), Some(token))
         .await;
@@ -88,11 +88,11 @@ async fn balance(app: &TestApp, token: &str, account: &str) -> i64 {
     v["balance"].as_i64().unwrap()
 }
 
-async fn held(app: &TestApp) -> i64 {
+pub(crate) async fn held(app: &TestApp) -> i64 {
     app.count("federation_payments WHERE status = 'held'").await
 }
 
-async fn verified(app: &TestApp) {
+pub(crate) async fn verified(app: &TestApp) {
     let report = distretto_store::ledger::verify::verify(&app.db)
         .await
         .unwrap();
@@ -101,7 +101,7 @@ async fn verified(app: &TestApp) {
 
 /// Each pair's mirror balances agree: what A owes B's members in A is what B's members were
 /// paid from A's account in B (one to one).
-async fn mirrors_agree(p: &Pair) {
+pub(crate) async fn mirrors_agree(p: &Pair) {
     let (ma, mb) = (
         mirror(&p.a, &p.coord_a).await,
         mirror(&p.b, &p.coord_b).await,
@@ -472,7 +472,7 @@ on_both!(
 );
 
 /// The value of the first hidden field `name` of a page.
-fn field_of(html: &str, name: &str) -> String {
+pub(crate) fn field_of(html: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
     let start = html.find(&marker).expect("the field") + marker.len();
     html[start..].split('"').next().unwrap().to_owned()

@@ -6,6 +6,7 @@ mod directory;
 mod federation;
 mod federation_clearing;
 mod federation_directory;
+mod federation_invoices;
 mod federation_payments;
 mod governance;
 mod governance_authz;

@@ -1,0 +1,32 @@
+-- Invoices between members of linked districts (issue 9). Both districts keep the invoice
+-- under the same id: the creditor's district (side 'creditor') and the debtor's ('debtor').
+-- Amounts are in the minor units of the creditor's district currency (currency), whichever
+-- side stores the row. delivered: the creditor's district knows the debtor's has it (always
+-- true on the debtor's side). status is an invoice status (issued, accepted, disputed, paid,
+-- cancelled); paid_minor grows only with committed payments between districts that name it.
+CREATE TABLE federation_invoices (
+    id UUID PRIMARY KEY,
+    link_id UUID NOT NULL REFERENCES federation_links (id),
+    side TEXT NOT NULL CHECK (side IN ('creditor', 'debtor')),
+    account_id UUID NOT NULL REFERENCES accounts (id),
+    counterpart TEXT NOT NULL,
+    counterpart_name TEXT NOT NULL,
+    currency TEXT NOT NULL,
+    amount_minor BIGINT NOT NULL CHECK (amount_minor > 0),
+    paid_minor BIGINT NOT NULL CHECK (paid_minor >= 0),
+    set_off_minor BIGINT NOT NULL CHECK (set_off_minor >= 0),
+    description TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('issued', 'accepted', 'disputed', 'paid', 'cancelled')),
+    due_on DATE NOT NULL,
+    dispute_reason TEXT,
+    delivered BOOLEAN NOT NULL,
+    created_by UUID,
+    created_at TIMESTAMPTZ NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX federation_invoices_account ON federation_invoices (account_id, created_at);
+CREATE INDEX federation_invoices_undelivered ON federation_invoices (updated_at) WHERE NOT delivered;
+
+-- The invoice a payment between districts pays (its id, the same on both sides), if any.
+ALTER TABLE federation_payments ADD COLUMN invoice_id UUID;
+CREATE INDEX federation_payments_invoice ON federation_payments (invoice_id) WHERE invoice_id IS NOT NULL;

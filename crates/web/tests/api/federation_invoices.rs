@@ -1,0 +1,508 @@
+//! Invoices between members of linked districts: two real servers with their own databases on
+//! loopback. A member of A invoices a member of B; both districts keep the invoice, the debtor
+//! disputes, accepts and pays it across the link, and each copy is paid exactly when the money
+//! moved on its side. An unreachable district gets the invoice later, and changes nothing
+//! while it cannot answer.
+
+use crate::federation::another;
+use crate::federation_payments::{
+    Pair, balance, held, linked, mirrors_agree, set_mirror_limits, verified,
+};
+use crate::harness::TestApp;
+use crate::on_both;
+use serde_json::{Value, json};
+
+async fn issue(app: &TestApp, token: &str, body: &Value) -> (u16, Value) {
+    app.post("/api/v1/federation/invoices", Some(token), body)
+        .await
+}
+
+async fn pay_invoice(app: &TestApp, token: &str, id: &str, key: &str, amount: i64) -> (u16, Value) {
+    let res = app
+        .client
+        .post(app.url(&format!("/api/v1/federation/invoices/{id}/pay")))
+        .bearer_auth(token)
+        .header("idempotency-key", key)
+        .json(&json!({ "amount_minor": amount }))
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+async fn invoice(app: &TestApp, token: &str, id: &str) -> Value {
+    let (s, v) = app
+        .get(&format!("/api/v1/federation/invoices/{id}"), Some(token))
+        .await;
+    assert_eq!(s, 200, "{v}");
+    v
+}
+
+/// (status, paid, remaining) of one district's copy.
+async fn standing(app: &TestApp, token: &str, id: &str) -> (String, i64, i64) {
+    let v = invoice(app, token, id).await;
+    (
+        v["status"].as_str().unwrap().to_owned(),
+        v["paid_minor"].as_i64().unwrap(),
+        v["remaining_minor"].as_i64().unwrap(),
+    )
+}
+
+fn code(v: &Value) -> Option<&str> {
+    v["error"]["code"].as_str()
+}
+
+/// Points A's link (or B's) at another address: an unreachable district, then the real one.
+async fn detour(app: &TestApp, link: &str, url: &str) {
+    let link = uuid::Uuid::parse_str(link).unwrap();
+    match &app.db {
+        distretto_store::Db::Sqlite { write, .. } => {
+            sqlx::query("UPDATE federation_links SET peer_url = ? WHERE id = ?")
+                .bind(url)
+                .bind(link)
+                .execute(write)
+                .await
+                .unwrap();
+        }
+        distretto_store::Db::Postgres(pool) => {
+            sqlx::query("UPDATE federation_links SET peer_url = $1 WHERE id = $2")
+                .bind(url)
+                .bind(link)
+                .execute(pool)
+                .await
+                .unwrap();
+        }
+    }
+}
+
+async fn open_both_ways(p: &Pair) {
+    set_mirror_limits(&p.a, &p.coord_a, 100_000, 100_000).await;
+    set_mirror_limits(&p.b, &p.coord_b, 100_000, 100_000).await;
+}
+
+async fn an_invoice_between_districts_is_answered_and_paid_on_both_sides(a: TestApp) {
+    let p = linked(a).await;
+    open_both_ways(&p).await;
+    let (_, ada, ada_account) = p.a.member(&p.coord_a, "ada@a.example").await;
+    let (_, other, _) = p.a.member(&p.coord_a, "other@a.example").await;
+    let (_, bea, bea_account) = p.b.member(&p.coord_b, "bea@b.example").await;
+    let body = |debtor: &str, amount: i64, description: &str, due: &str| {
+        json!({"link": p.link_a, "account": ada_account, "debtor": debtor, "amount_minor": amount,
+               "description": description, "due_on": due})
+    };
+
+    // Bad input: a clear code, and nothing kept on either side.
+    let unknown = uuid::Uuid::now_v7().to_string();
+    let refused = [
+        (
+            body(&unknown, 5_000, "Formaggi", "2027-01-31"),
+            422,
+            "federation_unknown_payee",
+        ),
+        (
+            body(&bea_account, 0, "Formaggi", "2027-01-31"),
+            422,
+            "bad_amount",
+        ),
+        (
+            body(&bea_account, 5_000, "  ", "2027-01-31"),
+            422,
+            "invalid_invoice_description",
+        ),
+        (
+            body(&bea_account, 5_000, "Formaggi", "31/01/2027"),
+            422,
+            "bad_date",
+        ),
+    ];
+    for (b, status, expected) in refused {
+        let (s, v) = issue(&p.a, &ada, &b).await;
+        assert_eq!((s, code(&v)), (status, Some(expected)), "{b} {v}");
+    }
+    let (s, v) = issue(
+        &p.a,
+        &other,
+        &body(&bea_account, 5_000, "Formaggi", "2027-01-31"),
+    )
+    .await;
+    assert_eq!((s, code(&v)), (403, Some("not_your_account")), "{v}");
+    assert_eq!(p.a.count("federation_invoices").await, 0);
+    assert_eq!(p.b.count("federation_invoices").await, 0);
+
+    let (s, inv) = issue(
+        &p.a,
+        &ada,
+        &body(&bea_account, 5_000, "Formaggi, March", "2027-01-31"),
+    )
+    .await;
+    assert_eq!(s, 201, "{inv}");
+    assert_eq!(
+        (
+            inv["side"].as_str(),
+            inv["status"].as_str(),
+            inv["delivered"].as_bool()
+        ),
+        (Some("creditor"), Some("issued"), Some(true)),
+        "{inv}"
+    );
+    assert_eq!(
+        inv["counterpart_name"], "Member",
+        "B named its debtor: {inv}"
+    );
+    let id = inv["id"].as_str().unwrap().to_owned();
+    // The debtor sees it in B, under the same id, owed to A's member.
+    let (s, list) = p.b.get("/api/v1/federation/invoices", Some(&bea)).await;
+    assert_eq!((s, list["total"].as_i64()), (200, Some(1)), "{list}");
+    let theirs = &list["items"][0];
+    assert_eq!(
+        (
+            theirs["id"].as_str(),
+            theirs["side"].as_str(),
+            theirs["counterpart"].as_str()
+        ),
+        (
+            Some(id.as_str()),
+            Some("debtor"),
+            Some(ada_account.as_str())
+        ),
+        "{theirs}"
+    );
+    assert_eq!(
+        (theirs["amount_minor"].as_i64(), theirs["due_on"].as_str()),
+        (Some(5_000), Some("2027-01-31"))
+    );
+    // Nobody else reads it.
+    let (_, stranger, _) = p.b.member(&p.coord_b, "carl@b.example").await;
+    assert_eq!(
+        p.b.get(
+            &format!("/api/v1/federation/invoices/{id}"),
+            Some(&stranger)
+        )
+        .await
+        .0,
+        404
+    );
+
+    // The creditor cannot accept it; more than what remains is refused by A, nothing held.
+    let (s, v) =
+        p.a.post(
+            &format!("/api/v1/federation/invoices/{id}/accept"),
+            Some(&ada),
+            &json!({}),
+        )
+        .await;
+    assert_eq!((s, code(&v)), (409, Some("not_your_invoice_action")), "{v}");
+    let (s, v) = pay_invoice(&p.b, &bea, &id, "over", 6_000).await;
+    assert_eq!(
+        (s, code(&v)),
+        (422, Some("amount_exceeds_remaining")),
+        "{v}"
+    );
+    assert_eq!((held(&p.a).await, held(&p.b).await), (0, 0));
+    assert_eq!(balance(&p.b, &bea, &bea_account).await, 0);
+
+    // Disputed on both sides; a disputed invoice is not paid; accepted on both sides.
+    let (s, v) =
+        p.b.post(
+            &format!("/api/v1/federation/invoices/{id}/dispute"),
+            Some(&bea),
+            &json!({"reason": "Two wheels were missing"}),
+        )
+        .await;
+    assert_eq!((s, v["status"].as_str()), (200, Some("disputed")), "{v}");
+    let at_a = invoice(&p.a, &ada, &id).await;
+    assert_eq!(
+        (at_a["status"].as_str(), at_a["dispute_reason"].as_str()),
+        (Some("disputed"), Some("Two wheels were missing")),
+        "{at_a}"
+    );
+    let (s, v) = pay_invoice(&p.b, &bea, &id, "disputed", 1_000).await;
+    assert_eq!((s, code(&v)), (409, Some("invoice_not_open")), "{v}");
+    let (s, v) =
+        p.b.post(
+            &format!("/api/v1/federation/invoices/{id}/accept"),
+            Some(&bea),
+            &json!({}),
+        )
+        .await;
+    assert_eq!((s, v["status"].as_str()), (200, Some("accepted")), "{v}");
+    assert_eq!(standing(&p.a, &ada, &id).await.0, "accepted");
+
+    // Paid in part: the money and both copies move together; a retry posts once.
+    let (s, paid) = pay_invoice(&p.b, &bea, &id, "part", 2_000).await;
+    assert_eq!(
+        (s, paid["status"].as_str()),
+        (201, Some("committed")),
+        "{paid}"
+    );
+    assert_eq!(paid["invoice"].as_str(), Some(id.as_str()), "{paid}");
+    let (s, again) = pay_invoice(&p.b, &bea, &id, "part", 2_000).await;
+    assert_eq!((s, &again["id"]), (201, &paid["id"]), "{again}");
+    assert_eq!(
+        standing(&p.a, &ada, &id).await,
+        ("accepted".into(), 2_000, 3_000)
+    );
+    assert_eq!(
+        standing(&p.b, &bea, &id).await,
+        ("accepted".into(), 2_000, 3_000)
+    );
+    assert_eq!(balance(&p.a, &ada, &ada_account).await, 2_000);
+    assert_eq!(balance(&p.b, &bea, &bea_account).await, -2_000);
+    // Something is paid: the creditor can no longer cancel.
+    let (s, v) =
+        p.a.post(
+            &format!("/api/v1/federation/invoices/{id}/cancel"),
+            Some(&ada),
+            &json!({}),
+        )
+        .await;
+    assert_eq!((s, code(&v)), (409, Some("invoice_has_payments")), "{v}");
+
+    // The rest: paid on both sides; nothing more is taken.
+    let (s, v) = pay_invoice(&p.b, &bea, &id, "rest", 3_000).await;
+    assert_eq!(s, 201, "{v}");
+    assert_eq!(standing(&p.a, &ada, &id).await, ("paid".into(), 5_000, 0));
+    assert_eq!(standing(&p.b, &bea, &id).await, ("paid".into(), 5_000, 0));
+    let (s, v) = pay_invoice(&p.b, &bea, &id, "more", 1).await;
+    assert_eq!((s, code(&v)), (409, Some("invoice_not_open")), "{v}");
+    assert_eq!(balance(&p.a, &ada, &ada_account).await, 5_000);
+    assert_eq!(balance(&p.b, &bea, &bea_account).await, -5_000);
+    // A payment naming an invoice it does not pay is refused before anything is held.
+    let res = p.b.client.post(p.b.url("/api/v1/federation/payments")).bearer_auth(&stranger)
+        .header("idempotency-key", "forged")
+        .json(&json!({"link": p.link_b, "payer": p.b.account_of(&stranger).await, "payee": ada_account,
+                      "amount": 100, "invoice": id}))
+        .send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 409);
+    verified(&p.a).await;
+    verified(&p.b).await;
+    mirrors_agree(&p).await;
+
+    // Invoices survive export → import → export.
+    let first = distretto_store::export::export(&p.a.db).await.unwrap();
+    assert_eq!(first.federation.invoices.len(), 1);
+    assert_eq!(
+        first
+            .federation
+            .payments
+            .iter()
+            .filter(|r| r.invoice_id.is_some())
+            .count(),
+        2
+    );
+    let copy = another(&p.a).await;
+    distretto_store::export::import(&copy.db, &first)
+        .await
+        .unwrap();
+    let second = distretto_store::export::export(&copy.db).await.unwrap();
+    assert_eq!(
+        serde_json::to_string(&first).unwrap(),
+        serde_json::to_string(&second).unwrap()
+    );
+}
+
+async fn an_unreachable_district_gets_the_invoice_later_and_changes_nothing_meanwhile(a: TestApp) {
+    let p = linked(a).await;
+    open_both_ways(&p).await;
+    let (_, ada, ada_account) = p.a.member(&p.coord_a, "ada@a.example").await;
+    let (_, bea, bea_account) = p.b.member(&p.coord_b, "bea@b.example").await;
+    let (real_a, real_b) = (p.a.base.clone(), p.b.base.clone());
+
+    // B cannot be reached (nothing listens on port 9 of loopback): A keeps the invoice.
+    detour(&p.a, &p.link_a, "http://127.0.0.1:9").await;
+    let (s, inv) = issue(
+        &p.a,
+        &ada,
+        &json!({"link": p.link_a, "account": ada_account, "debtor": bea_account,
+        "amount_minor": 4_000, "description": "Pane", "due_on": "2027-02-28"}),
+    )
+    .await;
+    assert_eq!((s, inv["delivered"].as_bool()), (202, Some(false)), "{inv}");
+    let id = inv["id"].as_str().unwrap().to_owned();
+    let (s, v) =
+        p.a.post(
+            &format!("/api/v1/federation/invoices/{id}/cancel"),
+            Some(&ada),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(
+        (s, code(&v)),
+        (409, Some("federation_invoice_sending")),
+        "{v}"
+    );
+    distretto_web::federation::invoices::resolve_before(&p.a.state, distretto_store::now())
+        .await
+        .unwrap();
+    assert_eq!(p.b.count("federation_invoices").await, 0);
+    // B is back: the resolver delivers it, once.
+    detour(&p.a, &p.link_a, &real_b).await;
+    for _ in 0..2 {
+        distretto_web::federation::invoices::resolve_before(&p.a.state, distretto_store::now())
+            .await
+            .unwrap();
+    }
+    assert_eq!(invoice(&p.a, &ada, &id).await["delivered"], true);
+    assert_eq!(p.b.count("federation_invoices").await, 1);
+    assert_eq!(standing(&p.b, &bea, &id).await, ("issued".into(), 0, 4_000));
+
+    // A cannot be reached from B: accepting changes nothing, anywhere.
+    detour(&p.b, &p.link_b, "http://127.0.0.1:9").await;
+    let (s, v) =
+        p.b.post(
+            &format!("/api/v1/federation/invoices/{id}/accept"),
+            Some(&bea),
+            &json!({}),
+        )
+        .await;
+    assert_eq!((s, code(&v)), (503, Some("federation_unreachable")), "{v}");
+    assert_eq!(standing(&p.b, &bea, &id).await.0, "issued");
+    assert_eq!(standing(&p.a, &ada, &id).await.0, "issued");
+    detour(&p.b, &p.link_b, &real_a).await;
+
+    // The creditor cancels: cancelled on both sides, and no longer paid.
+    let (s, v) =
+        p.a.post(
+            &format!("/api/v1/federation/invoices/{id}/cancel"),
+            Some(&ada),
+            &json!({}),
+        )
+        .await;
+    assert_eq!((s, v["status"].as_str()), (200, Some("cancelled")), "{v}");
+    assert_eq!(standing(&p.b, &bea, &id).await.0, "cancelled");
+    let (s, v) = pay_invoice(&p.b, &bea, &id, "late", 4_000).await;
+    assert_eq!((s, code(&v)), (409, Some("invoice_not_open")), "{v}");
+    assert_eq!(balance(&p.b, &bea, &bea_account).await, 0);
+    // Only the creditor cancels.
+    let (s, v) =
+        p.b.post(
+            &format!("/api/v1/federation/invoices/{id}/cancel"),
+            Some(&bea),
+            &json!({}),
+        )
+        .await;
+    assert_eq!((s, code(&v)), (409, Some("not_your_invoice_action")), "{v}");
+}
+
+async fn the_invoices_page_issues_answers_and_pays_across_districts(a: TestApp) {
+    use crate::federation_payments::field_of;
+    use crate::harness::{answer, page, signed_in};
+    let p = linked(a).await;
+    open_both_ways(&p).await;
+    let (_, ada, ada_account) = p.a.member(&p.coord_a, "ada@a.example").await;
+    let (_, bea, bea_account) = p.b.member(&p.coord_b, "bea@b.example").await;
+    let at_a = signed_in(&p.a, "ada@a.example").await;
+    let (s, html) = page(&at_a, &p.a, "/federation/invoices", "fr").await;
+    assert_eq!(s, 200);
+    assert!(html.contains("Facturer un membre d"), "{html}");
+    let issue = |debtor: String, html: String| {
+        let b = at_a.clone();
+        let url = p.a.url("/federation/invoices");
+        let (link, from) = (p.link_a.clone(), ada_account.clone());
+        async move {
+            let res = b
+                .post(url)
+                .header("accept-language", "fr")
+                .form(&[
+                    ("csrf", field_of(&html, "csrf")),
+                    ("link", link),
+                    ("from", from),
+                    ("debtor", debtor),
+                    ("amount", "50,00".to_owned()),
+                    ("description", "Ruote di ricambio".to_owned()),
+                    ("due_on", "2027-03-31".to_owned()),
+                ])
+                .send()
+                .await
+                .unwrap();
+            answer(res).await
+        }
+    };
+    let (s, _, body) = issue(uuid::Uuid::now_v7().to_string(), html).await;
+    assert_eq!(s, 422);
+    assert!(body.contains("aucun compte"), "in French: {body}");
+    let (s, location, _) = issue(bea_account.clone(), body).await;
+    assert_eq!(s, 303);
+    assert!(
+        location.starts_with("/federation/invoices?done="),
+        "{location}"
+    );
+    let (_, html) = page(&at_a, &p.a, &location, "fr").await;
+    assert!(
+        html.contains("C&#39;est fait") || html.contains("C'est fait"),
+        "{html}"
+    );
+    assert!(
+        html.contains("Annuler la facture"),
+        "the creditor may cancel: {html}"
+    );
+
+    // The debtor, in Italian, sees it in B and pays part of it from the page.
+    let at_b = signed_in(&p.b, "bea@b.example").await;
+    let (s, html) = page(&at_b, &p.b, "/federation/invoices", "it").await;
+    assert_eq!(s, 200);
+    assert!(
+        html.contains("Le mie fatture con altri distretti"),
+        "{html}"
+    );
+    assert!(html.contains("50,00"), "{html}");
+    assert!(
+        !html.contains("/cancel"),
+        "the debtor may not cancel: {html}"
+    );
+    let id = location
+        .trim_start_matches("/federation/invoices?done=")
+        .trim_end_matches("#invoices");
+    let res = at_b
+        .post(p.b.url(&format!("/federation/invoices/{id}/pay")))
+        .header("accept-language", "it")
+        .form(&[
+            ("csrf", field_of(&html, "csrf")),
+            ("key", field_of(&html, "key")),
+            ("amount", "20,00".to_owned()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let (s, location, _) = answer(res).await;
+    assert_eq!(
+        (s, location.as_str()),
+        (
+            303,
+            format!("/federation/invoices?done={id}#invoices").as_str()
+        )
+    );
+    assert_eq!(
+        standing(&p.a, &ada, id).await,
+        ("accepted".into(), 2_000, 3_000)
+    );
+    assert_eq!(
+        standing(&p.b, &bea, id).await,
+        ("accepted".into(), 2_000, 3_000)
+    );
+    assert_eq!(balance(&p.b, &bea, &bea_account).await, -2_000);
+    // Too much is refused in Italian, and nothing moves.
+    let (_, html) = page(&at_b, &p.b, "/federation/invoices", "it").await;
+    let res = at_b
+        .post(p.b.url(&format!("/federation/invoices/{id}/pay")))
+        .header("accept-language", "it")
+        .form(&[
+            ("csrf", field_of(&html, "csrf")),
+            ("key", field_of(&html, "key")),
+            ("amount", "40,00".to_owned()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let (s, _, body) = answer(res).await;
+    assert_eq!(s, 422, "{body}");
+    assert!(body.contains("role=\"alert\""), "{body}");
+    assert_eq!(balance(&p.b, &bea, &bea_account).await, -2_000);
+}
+
+on_both!(
+    the_invoices_page_issues_answers_and_pays_across_districts,
+    an_invoice_between_districts_is_answered_and_paid_on_both_sides,
+    an_unreachable_district_gets_the_invoice_later_and_changes_nothing_meanwhile,
+);
