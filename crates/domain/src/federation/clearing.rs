@@ -22,6 +22,7 @@
 //! around a cycle is one amount in every district only when the rates multiply to one, and
 //! districts pegged to the same unit are the common case.
 
+use super::invoice_clearing::{self, InvoiceDebt, InvoiceSetOff};
 use crate::clearing::{Network, clear};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -40,6 +41,10 @@ pub struct Report {
     pub district: String,
     /// Linked district's address → its mirror's balance here.
     pub balances: BTreeMap<String, i64>,
+    /// Its side of the unpaid, accepted invoices between its members and members of the
+    /// linked districts (absent from districts of an earlier version: none).
+    #[serde(default)]
+    pub invoices: Vec<InvoiceDebt>,
 }
 
 /// A debt between two districts and what the round sets off of it.
@@ -66,12 +71,36 @@ pub struct Plan {
     /// Pairs left out because their two sides did not agree (a payment under way), as
     /// `(district, district)`.
     pub disagreeing: Vec<(String, String)>,
+    /// The invoices between members of two districts it sets off, each with its amount.
+    pub invoices: Vec<InvoiceSetOff>,
 }
 
 impl Plan {
-    /// The sum of every set-off.
+    /// The sum of every set-off (debts between districts and invoices between members).
     pub fn set_off_minor(&self) -> i128 {
-        self.arcs.iter().map(|a| i128::from(a.set_off_minor)).sum()
+        let arcs: i128 = self.arcs.iter().map(|a| i128::from(a.set_off_minor)).sum();
+        let invoices: i128 = self
+            .invoices
+            .iter()
+            .map(|i| i128::from(i.set_off_minor))
+            .sum();
+        arcs + invoices
+    }
+
+    /// Whether it sets nothing off.
+    pub fn is_empty(&self) -> bool {
+        self.arcs.is_empty() && self.invoices.is_empty()
+    }
+
+    /// Whether a district has a part in it (a debt or an invoice set off).
+    pub fn names(&self, district: &str) -> bool {
+        self.arcs
+            .iter()
+            .any(|a| a.debtor == district || a.creditor == district)
+            || self
+                .invoices
+                .iter()
+                .any(|i| i.debtor == district || i.creditor == district)
     }
 
     /// The sum of every debt between the parties before the round.
@@ -105,6 +134,13 @@ pub enum PlanError {
     /// The clearing engine refused the network (a bug if it ever happens).
     #[error("clearing engine: {0}")]
     Engine(String),
+    /// An invoice set-off between districts that are not both parties, of the same district,
+    /// named twice, or with a set-off of zero or less or above what remained.
+    #[error("invoice set-off {0} is malformed")]
+    BadInvoice(usize),
+    /// An invoice set-off naming this district that it has no such invoice for.
+    #[error("no such invoice here: {0}")]
+    UnknownInvoice(String),
 }
 
 /// Builds the largest set-off of the debts the reports agree on.
@@ -161,10 +197,15 @@ pub fn plan(reports: &[Report]) -> Result<Plan, PlanError> {
             set_off_minor: s,
         })
         .collect();
+    let sides: Vec<(&str, &[InvoiceDebt])> = reports
+        .iter()
+        .map(|r| (r.district.as_str(), r.invoices.as_slice()))
+        .collect();
     Ok(Plan {
         parties: reports.iter().map(|r| r.district.clone()).collect(),
         arcs,
         disagreeing,
+        invoices: invoice_clearing::plan(&sides)?,
     })
 }
 
@@ -185,12 +226,21 @@ pub fn moves(plan: &Plan, us: &str) -> BTreeMap<String, i64> {
 }
 
 /// Checks a plan received from the initiator against this district's own mirror balances
-/// (linked district's address → its mirror's balance here, for the links that may clear).
+/// (linked district's address → its mirror's balance here, for the links that may clear) and
+/// its own side of its invoices between districts.
 ///
 /// The plan must be well formed, take from us what it gives us, touch only mirrors we have,
-/// and move each of them towards zero without passing it.
-pub fn check(plan: &Plan, us: &str, balances: &BTreeMap<String, i64>) -> Result<(), PlanError> {
+/// and move each of them towards zero without passing it; its invoice set-offs must pass
+/// [`invoice_clearing::check`].
+pub fn check(
+    plan: &Plan,
+    us: &str,
+    balances: &BTreeMap<String, i64>,
+    invoices: &[InvoiceDebt],
+) -> Result<(), PlanError> {
     check_shape(plan)?;
+    let parties: BTreeSet<&str> = plan.parties.iter().map(String::as_str).collect();
+    invoice_clearing::check(&plan.invoices, &parties, us, invoices)?;
     let moves = moves(plan, us);
     let sum: i128 = moves.values().map(|&m| i128::from(m)).sum();
     if sum != 0 {
@@ -300,6 +350,7 @@ mod tests {
                     .filter(|&j| j != i)
                     .map(|j| (format!("https://d{j}.example"), owes[i][j] - owes[j][i]))
                     .collect(),
+                invoices: Vec::new(),
             })
             .collect()
     }
@@ -323,7 +374,7 @@ mod tests {
             }]
         );
         for r in &r {
-            check(&p, &r.district, &r.balances).unwrap();
+            check(&p, &r.district, &r.balances, &[]).unwrap();
         }
     }
 
@@ -348,28 +399,31 @@ mod tests {
         let mut moved = r[0].balances.clone();
         moved.insert("https://d1.example".into(), 20);
         assert_eq!(
-            check(&p, us, &moved),
+            check(&p, us, &moved, &[]),
             Err(PlanError::Stale("https://d1.example".into()))
         );
         let mut unknown = r[0].balances.clone();
         unknown.remove("https://d2.example");
         assert_eq!(
-            check(&p, us, &unknown),
+            check(&p, us, &unknown, &[]),
             Err(PlanError::UnknownDistrict("https://d2.example".into()))
         );
         let mut lopsided = p.clone();
         lopsided.arcs[0].set_off_minor -= 1;
         assert!(matches!(
-            check(&lopsided, us, &r[0].balances),
+            check(&lopsided, us, &r[0].balances, &[]),
             Err(PlanError::Unbalanced(_))
         ));
         let mut over = p.clone();
         over.arcs[0].set_off_minor = over.arcs[0].owed_minor + 1;
-        assert_eq!(check(&over, us, &r[0].balances), Err(PlanError::BadArc(0)));
+        assert_eq!(
+            check(&over, us, &r[0].balances, &[]),
+            Err(PlanError::BadArc(0))
+        );
         let mut twice = p.clone();
         twice.parties.push(us.into());
         assert!(matches!(
-            check(&twice, us, &r[0].balances),
+            check(&twice, us, &r[0].balances, &[]),
             Err(PlanError::Duplicate(_))
         ));
     }
@@ -405,7 +459,7 @@ mod tests {
             let p = plan(&r).unwrap();
             let mut after: Vec<BTreeMap<String, i64>> = r.iter().map(|r| r.balances.clone()).collect();
             for (k, rep) in r.iter().enumerate() {
-                check(&p, &rep.district, &rep.balances).unwrap();
+                check(&p, &rep.district, &rep.balances, &[]).unwrap();
                 let m = moves(&p, &rep.district);
                 let legs = legs(&m);
                 prop_assert!(legs.len() <= m.len().max(1));

@@ -30,3 +30,13 @@ CREATE INDEX federation_invoices_undelivered ON federation_invoices (updated_at)
 -- The invoice a payment between districts pays (its id, the same on both sides), if any.
 ALTER TABLE federation_payments ADD COLUMN invoice_id UUID;
 CREATE INDEX federation_payments_invoice ON federation_payments (invoice_id) WHERE invoice_id IS NOT NULL;
+
+-- What a clearing round between districts sets off of an invoice between districts that this
+-- district keeps (added to its set_off_minor when the round commits here).
+CREATE TABLE federation_clearing_invoices (
+    clearing_id UUID NOT NULL REFERENCES federation_clearings (id),
+    invoice_id UUID NOT NULL REFERENCES federation_invoices (id),
+    set_off_minor BIGINT NOT NULL CHECK (set_off_minor > 0),
+    PRIMARY KEY (clearing_id, invoice_id)
+);
+CREATE INDEX federation_clearing_invoices_invoice ON federation_clearing_invoices (invoice_id);

@@ -62,12 +62,23 @@ pub struct PartyRow {
     pub told: bool,
 }
 
+/// What a round sets off of one invoice between districts that this district keeps.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
+pub struct InvoiceLineRow {
+    pub clearing_id: Uuid,
+    pub invoice_id: Uuid,
+    pub set_off_minor: i64,
+}
+
 /// Everything of clearing rounds, for the district export.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ClearingsData {
     pub rounds: Vec<ClearingRow>,
     pub legs: Vec<LegRow>,
     pub parties: Vec<PartyRow>,
+    /// The invoices between districts each round sets off here (absent before version 10).
+    #[serde(default)]
+    pub invoices: Vec<InvoiceLineRow>,
 }
 
 const COLUMNS: &str = "id, initiator_link_id, status, plan, set_off_minor, refusal, open, attempts, created_by, \
@@ -78,6 +89,8 @@ const LEG_COLUMNS: &str =
 const LEG_COLUMN_COUNT: usize = 6;
 const PARTY_COLUMNS: &str = "clearing_id, link_id, answer, refusal, told";
 const PARTY_COLUMN_COUNT: usize = 5;
+const LINE_COLUMNS: &str = "clearing_id, invoice_id, set_off_minor";
+const LINE_COLUMN_COUNT: usize = 3;
 /// Rounds listed at most.
 pub const MAX_LISTED: i64 = 200;
 
@@ -100,6 +113,22 @@ fn parties_sql(rows: usize) -> String {
         "INSERT INTO federation_clearing_parties ({PARTY_COLUMNS}) VALUES {}",
         crate::values_placeholders(rows, PARTY_COLUMN_COUNT)
     )
+}
+
+fn lines_sql(rows: usize) -> String {
+    format!(
+        "INSERT INTO federation_clearing_invoices ({LINE_COLUMNS}) VALUES {}",
+        crate::values_placeholders(rows, LINE_COLUMN_COUNT)
+    )
+}
+
+macro_rules! bind_line {
+    ($q:expr, $r:expr) => {{
+        let r = $r;
+        $q.bind(r.clearing_id)
+            .bind(r.invoice_id)
+            .bind(r.set_off_minor)
+    }};
 }
 
 macro_rules! bind_round {
@@ -143,13 +172,14 @@ macro_rules! bind_party {
     }};
 }
 
-/// Records a round with its legs here and the districts asked, in one transaction;
-/// `Conflict` when the round is already recorded.
+/// Records a round with its legs and invoice set-offs here and the districts asked, in one
+/// transaction; `Conflict` when the round is already recorded.
 pub async fn insert(
     db: &Db,
     round: &ClearingRow,
     legs: &[LegRow],
     parties: &[PartyRow],
+    invoices: &[InvoiceLineRow],
 ) -> Result<()> {
     let sqlite = db.backend() == "sqlite";
     with_pool!(db.write(), pool => {
@@ -157,6 +187,7 @@ pub async fn insert(
         crate::insert_rows!(tx, sqlite, std::slice::from_ref(round), COLUMN_COUNT, insert_sql, |q, r| bind_round!(q, r));
         crate::insert_rows!(tx, sqlite, legs, LEG_COLUMN_COUNT, legs_sql, |q, r| bind_leg!(q, r));
         crate::insert_rows!(tx, sqlite, parties, PARTY_COLUMN_COUNT, parties_sql, |q, r| bind_party!(q, r));
+        crate::insert_rows!(tx, sqlite, invoices, LINE_COLUMN_COUNT, lines_sql, |q, r| bind_line!(q, r));
         tx.commit().await?;
         Ok::<_, StoreError>(())
     })
@@ -176,6 +207,16 @@ pub async fn legs(db: &Db, id: Uuid) -> Result<Vec<LegRow>> {
     );
     Ok(
         with_pool!(db.read(), pool => sqlx::query_as::<_, LegRow>(&sql).bind(id).fetch_all(pool).await)?,
+    )
+}
+
+/// What a round sets off of this district's invoices between districts.
+pub async fn invoice_lines(db: &Db, id: Uuid) -> Result<Vec<InvoiceLineRow>> {
+    let sql = format!(
+        "SELECT {LINE_COLUMNS} FROM federation_clearing_invoices WHERE clearing_id = $1 ORDER BY invoice_id"
+    );
+    Ok(
+        with_pool!(db.read(), pool => sqlx::query_as::<_, InvoiceLineRow>(&sql).bind(id).fetch_all(pool).await)?,
     )
 }
 
@@ -291,6 +332,11 @@ pub async fn export(db: &Db) -> Result<ClearingsData> {
             &format!("SELECT {PARTY_COLUMNS} FROM federation_clearing_parties ORDER BY clearing_id, link_id"),
         )
         .await?,
+        invoices: read_all(
+            db,
+            &format!("SELECT {LINE_COLUMNS} FROM federation_clearing_invoices ORDER BY clearing_id, invoice_id"),
+        )
+        .await?,
     })
 }
 
@@ -308,5 +354,24 @@ pub async fn import(db: &Db, d: &ClearingsData) -> Result<()> {
         PARTY_COLUMN_COUNT,
         parties_sql,
         |q, r| bind_party!(q, r)
+    )?;
+    crate::insert_table!(
+        db,
+        &d.invoices,
+        LINE_COLUMN_COUNT,
+        lines_sql,
+        |q, r| bind_line!(q, r)
     )
 }
+
+/// The statement, run in the writer's transaction that commits a round (`$1`), that sets off
+/// what the round sets off of this district's invoices between districts, and marks an
+/// invoice paid once nothing remains.
+pub(crate) const SET_OFF_INVOICES_SQL: &str = "UPDATE federation_invoices SET \
+     set_off_minor = set_off_minor + (SELECT l.set_off_minor FROM federation_clearing_invoices l \
+                                      WHERE l.clearing_id = $1 AND l.invoice_id = federation_invoices.id), \
+     status = CASE WHEN amount_minor - paid_minor - set_off_minor <= \
+                        (SELECT l.set_off_minor FROM federation_clearing_invoices l \
+                         WHERE l.clearing_id = $1 AND l.invoice_id = federation_invoices.id) THEN 'paid' ELSE status END, \
+     updated_at = $2 \
+     WHERE id IN (SELECT invoice_id FROM federation_clearing_invoices WHERE clearing_id = $1)";

@@ -206,13 +206,42 @@ pub async fn undelivered(
     )
 }
 
-/// What payments between districts still open on this side would pay of the invoice, in its
-/// currency's minor units (they are checked against what remains before a new one is held).
+/// What payments between districts still open on this side would pay of the invoice, and what
+/// clearing rounds not yet ended here would set off of it, in its currency's minor units (they
+/// are checked against what remains before a new payment is held).
 pub async fn pending_minor(db: &Db, id: Uuid) -> Result<i64> {
     Ok(with_pool!(db.read(), pool => sqlx::query_scalar(
-        "SELECT CAST(COALESCE(SUM(CASE WHEN direction = 'in' THEN amount_minor ELSE remote_amount_minor END), 0) AS BIGINT) \
-         FROM federation_payments WHERE invoice_id = $1 AND status IN ('new', 'held')")
+        "SELECT CAST(COALESCE(SUM(pending), 0) AS BIGINT) FROM ( \
+           SELECT CASE WHEN direction = 'in' THEN amount_minor ELSE remote_amount_minor END AS pending \
+           FROM federation_payments WHERE invoice_id = $1 AND status IN ('new', 'held') \
+           UNION ALL SELECT l.set_off_minor FROM federation_clearing_invoices l \
+           JOIN federation_clearings c ON c.id = l.clearing_id \
+           WHERE l.invoice_id = $1 AND c.status IN ('new', 'held')) p")
         .bind(id).fetch_one(pool).await)?)
+}
+
+/// Whether a clearing round not yet ended here sets off part of the invoice.
+pub async fn in_clearing(db: &Db, id: Uuid) -> Result<bool> {
+    let n: i64 = with_pool!(db.read(), pool => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM federation_clearing_invoices l JOIN federation_clearings c ON c.id = l.clearing_id \
+         WHERE l.invoice_id = $1 AND c.status IN ('new', 'held')")
+        .bind(id).fetch_one(pool).await)?;
+    Ok(n > 0)
+}
+
+/// This district's side of the invoices between districts that a clearing round may set off:
+/// accepted, delivered, something remaining, and no payment naming it under way here (at most
+/// `limit`, oldest first).
+pub async fn clearable(db: &Db, limit: i64) -> Result<Vec<FederationInvoiceRow>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM federation_invoices i WHERE status = 'accepted' AND delivered \
+         AND amount_minor - paid_minor - set_off_minor > 0 \
+         AND NOT EXISTS (SELECT 1 FROM federation_payments p WHERE p.invoice_id = i.id AND p.status IN ('new', 'held')) \
+         ORDER BY created_at, id LIMIT $1"
+    );
+    Ok(
+        with_pool!(db.read(), pool => sqlx::query_as::<_, FederationInvoiceRow>(&sql).bind(limit).fetch_all(pool).await)?,
+    )
 }
 
 /// Whether a payment between districts naming the invoice is still new or held here.

@@ -395,8 +395,9 @@ pub async fn import(db: &Db, d: &FederationData) -> Result<()> {
         Ok::<_, StoreError>(())
     })?;
     payments::import(db, &d.payments).await?;
-    clearings::import(db, &d.clearings).await?;
-    invoices::import(db, &d.invoices).await
+    // Before the rounds, whose invoice set-offs name them.
+    invoices::import(db, &d.invoices).await?;
+    clearings::import(db, &d.clearings).await
 }
 
 /// Names a linked district as it names itself.

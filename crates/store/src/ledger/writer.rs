@@ -786,6 +786,11 @@ async fn post_batch(
         for (round, status, open, posted) in &plan.clearings {
             sqlx::query("UPDATE federation_clearings SET status = $2, open = $3, updated_at = $4 WHERE id = $1")
                 .bind(round).bind(status).bind(open).bind(now).execute(&mut *tx).await?;
+            if *status == "committed" {
+                // The round's invoice set-offs here, in the same transaction as its legs.
+                sqlx::query(crate::federation::clearings::SET_OFF_INVOICES_SQL)
+                    .bind(round).bind(now).execute(&mut *tx).await?;
+            }
             for (leg, transfer_id) in posted {
                 sqlx::query("UPDATE federation_clearing_legs SET transfer_id = $2 WHERE id = $1")
                     .bind(leg).bind(transfer_id).execute(&mut *tx).await?;

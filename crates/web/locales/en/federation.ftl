@@ -124,3 +124,5 @@ federation_invoices_issue_title = Invoice a member of another district
 federation_invoices_field_debtor = To (their account or organisation number)
 federation_invoices_mine_title = My invoices with other districts
 federation_invoices_sending = being sent to the other district
+invoice_in_clearing = A clearing round between districts is setting off part of this invoice: try again in a minute.
+federation_clearing_unknown_invoice = The round names an invoice between districts that this district does not have as it says.

@@ -124,3 +124,5 @@ federation_invoices_issue_title = Facturer un membre d'un autre district
 federation_invoices_field_debtor = À (son numéro de compte ou d'organisation)
 federation_invoices_mine_title = Mes factures avec d'autres districts
 federation_invoices_sending = en cours d'envoi à l'autre district
+invoice_in_clearing = Une compensation entre districts est en train de solder une partie de cette facture : réessayez dans une minute.
+federation_clearing_unknown_invoice = La compensation nomme une facture entre districts que ce district n'a pas telle qu'elle la décrit.

@@ -124,3 +124,5 @@ federation_invoices_issue_title = Fattura un membro di un altro distretto
 federation_invoices_field_debtor = A (il suo numero di conto o di organizzazione)
 federation_invoices_mine_title = Le mie fatture con altri distretti
 federation_invoices_sending = in invio all'altro distretto
+invoice_in_clearing = Una compensazione tra distretti sta compensando parte di questa fattura: riprova tra un minuto.
+federation_clearing_unknown_invoice = La compensazione nomina una fattura tra distretti che questo distretto non ha come la descrive.

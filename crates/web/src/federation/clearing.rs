@@ -20,6 +20,12 @@
 //!
 //! Every message is idempotent by round id, so lost, repeated or late messages and a restart
 //! end with every part posted, or none. The resolver of the payments finishes open rounds too.
+//!
+//! A round also sets off unpaid, accepted invoices between members of the districts (see
+//! [`distretto_domain::federation::invoice_clearing`]): each district reports its side of
+//! them with its balances, and a part's invoice set-offs are added to this district's copies
+//! in the writer's transaction that commits its legs. While a round is under way, the invoices
+//! it names are not paid, cancelled or disputed.
 
 use super::client::SendError;
 use super::service::{self, InboxMessage};
@@ -27,9 +33,12 @@ use crate::auth::viewer::Actor;
 use crate::{AppError, AppState};
 use axum::http::StatusCode;
 use distretto_domain::federation::clearing::{self as domain, Plan, PlanError, Report};
+use distretto_domain::federation::invoice_clearing::{self, InvoiceDebt, MAX_INVOICES};
 use distretto_domain::ledger::TransferKind;
 use distretto_store::StoreError;
-use distretto_store::federation::clearings::{self as store, ClearingRow, LegRow, PartyRow};
+use distretto_store::federation::clearings::{
+    self as store, ClearingRow, InvoiceLineRow, LegRow, PartyRow,
+};
 use distretto_store::federation::payments::mirror;
 use distretto_store::federation::{self as links, LinkRow, ONE_TO_ONE_PPM};
 use distretto_store::ledger::{ClearingStep, Command, CommandError, Effect, NewLeg};
@@ -43,8 +52,9 @@ const RESOLVE_BATCH: i64 = 50;
 /// An open round is taken up by the resolver once untouched for this long.
 const RESOLVE_AFTER_SECS: i64 = 3;
 /// Refusal codes of another district that end a round (anything else is asked again).
-const DECISIVE: [&str; 7] = [
+const DECISIVE: [&str; 8] = [
     "federation_clearing_open",
+    "federation_clearing_unknown_invoice",
     "federation_clearing_stale",
     "federation_clearing_unknown_district",
     "federation_bad_message",
@@ -82,15 +92,62 @@ async fn peers(state: &AppState) -> Result<BTreeMap<String, Peer>, AppError> {
     Ok(peers)
 }
 
-/// This district's report: its address and its mirrors' balances.
-fn report(state: &AppState, peers: &BTreeMap<String, Peer>) -> Report {
-    Report {
+/// This district's side of the invoices a round may set off, with the links that may clear:
+/// each invoice's districts by address and our member's account.
+async fn invoice_debts(
+    state: &AppState,
+    peers: &BTreeMap<String, Peer>,
+) -> Result<Vec<InvoiceDebt>, AppError> {
+    let us = service::own_url(state);
+    let rows =
+        distretto_store::federation::invoices::clearable(&state.db, MAX_INVOICES as i64).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            let (url, _) = peers.iter().find(|(_, p)| p.link.id == r.link_id)?;
+            let (debtor, creditor) = if r.side == "debtor" {
+                (us.clone(), url.clone())
+            } else {
+                (url.clone(), us.clone())
+            };
+            Some(InvoiceDebt {
+                id: r.id.to_string(),
+                debtor,
+                creditor,
+                member: r.account_id.to_string(),
+                remaining_minor: r.remaining_minor(),
+            })
+        })
+        .collect())
+}
+
+/// This district's report: its address, its mirrors' balances and its side of the invoices
+/// between districts.
+async fn report(state: &AppState, peers: &BTreeMap<String, Peer>) -> Result<Report, AppError> {
+    Ok(Report {
         district: service::own_url(state),
         balances: peers
             .iter()
             .map(|(url, p)| (url.clone(), p.balance_minor))
             .collect(),
-    }
+        invoices: invoice_debts(state, peers).await?,
+    })
+}
+
+/// What a plan sets off of this district's invoices, as rows of the round.
+fn invoice_lines(plan: &Plan, us: &str, round: Uuid) -> Result<Vec<InvoiceLineRow>, PlanError> {
+    invoice_clearing::ours(&plan.invoices, us)
+        .into_iter()
+        .map(|(id, set_off_minor)| {
+            let invoice_id =
+                Uuid::parse_str(&id).map_err(|_| PlanError::UnknownInvoice(id.clone()))?;
+            Ok(InvoiceLineRow {
+                clearing_id: round,
+                invoice_id,
+                set_off_minor,
+            })
+        })
+        .collect()
 }
 
 fn timeout(state: &AppState) -> time::Duration {
@@ -122,9 +179,19 @@ async fn ask_positions(state: &AppState, link: &LinkRow) -> Option<Report> {
         .take(domain::MAX_PARTIES)
         .filter_map(|(url, b)| Some((service::normalize_url(url)?, b.as_i64()?)))
         .collect();
+    let invoices: Vec<InvoiceDebt> = answer["invoices"]
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .take(MAX_INVOICES)
+                .filter_map(|d| serde_json::from_value(d.clone()).ok())
+                .collect()
+        })
+        .unwrap_or_default();
     Some(Report {
         district: link.peer_url.clone(),
         balances,
+        invoices,
     })
 }
 
@@ -267,7 +334,7 @@ pub async fn start(state: &AppState, actor: Option<&Actor>) -> Result<ClearingRo
         return Err(AppError::conflict("federation_clearing_open"));
     }
     let peers = peers(state).await?;
-    let mut reports = vec![report(state, &peers)];
+    let mut reports = vec![report(state, &peers).await?];
     // Every district at once: one that is down costs one timeout, not one each.
     let mut asked = tokio::task::JoinSet::new();
     for peer in peers.values().take(domain::MAX_PARTIES - 1) {
@@ -283,7 +350,7 @@ pub async fn start(state: &AppState, actor: Option<&Actor>) -> Result<ClearingRo
     reports[1..].sort_by(|a, b| a.district.cmp(&b.district));
     let plan = domain::plan(&reports).map_err(|_| AppError::internal())?;
     let id = Uuid::now_v7();
-    if plan.arcs.is_empty() {
+    if plan.is_empty() {
         if actor.is_none() {
             // The schedule records that it looked, so it waits its period again.
             record_nothing(state, id, &plan).await?;
@@ -295,13 +362,10 @@ pub async fn start(state: &AppState, actor: Option<&Actor>) -> Result<ClearingRo
     }
     let us = service::own_url(state);
     let legs = legs_of(&plan, &us, &peers, id).map_err(|_| AppError::internal())?;
+    let lines = invoice_lines(&plan, &us, id).map_err(|_| AppError::internal())?;
     let parties: Vec<PartyRow> = peers
         .iter()
-        .filter(|(url, _)| {
-            plan.arcs
-                .iter()
-                .any(|a| a.debtor == **url || a.creditor == **url)
-        })
+        .filter(|(url, _)| plan.names(url))
         .map(|(_, p)| PartyRow {
             clearing_id: id,
             link_id: p.link.id,
@@ -325,7 +389,7 @@ pub async fn start(state: &AppState, actor: Option<&Actor>) -> Result<ClearingRo
         updated_at: now,
         deadline_at: now + timeout(state),
     };
-    store::insert(&state.db, &row, &legs, &parties).await?;
+    store::insert(&state.db, &row, &legs, &parties, &lines).await?;
     hold(state, &row).await?;
     let row = store::round(&state.db, id).await?;
     drive(state, row).await
@@ -348,7 +412,7 @@ async fn record_nothing(state: &AppState, id: Uuid, plan: &Plan) -> Result<(), A
         updated_at: now,
         deadline_at: now,
     };
-    Ok(store::insert(&state.db, &row, &[], &[]).await?)
+    Ok(store::insert(&state.db, &row, &[], &[], &[]).await?)
 }
 
 /// Takes a round this district started as far as it can go now: prepare, decide, tell.
@@ -488,7 +552,8 @@ pub async fn receive(
     match message {
         InboxMessage::ClearingPositions { .. } => {
             let peers = peers(state).await?;
-            Ok(json!({ "balances": report(state, &peers).balances }))
+            let report = report(state, &peers).await?;
+            Ok(json!({ "balances": report.balances, "invoices": report.invoices }))
         }
         InboxMessage::ClearingPrepare {
             clearing_id, plan, ..
@@ -539,6 +604,7 @@ fn plan_code(e: &PlanError) -> &'static str {
     match e {
         PlanError::Stale(_) => "federation_clearing_stale",
         PlanError::UnknownDistrict(_) => "federation_clearing_unknown_district",
+        PlanError::UnknownInvoice(_) => "federation_clearing_unknown_invoice",
         _ => "federation_bad_message",
     }
 }
@@ -570,10 +636,12 @@ async fn prepared(
     if !plan.parties.contains(&link.peer_url) {
         return Err(AppError::bad_request("federation_bad_message"));
     }
-    let balances = report(state, &peers).balances;
-    domain::check(plan, &us, &balances)
+    let ours = report(state, &peers).await?;
+    domain::check(plan, &us, &ours.balances, &ours.invoices)
         .map_err(|e| AppError::new(StatusCode::UNPROCESSABLE_ENTITY, plan_code(&e)))?;
     let legs = legs_of(plan, &us, &peers, id)
+        .map_err(|e| AppError::new(StatusCode::UNPROCESSABLE_ENTITY, plan_code(&e)))?;
+    let lines = invoice_lines(plan, &us, id)
         .map_err(|e| AppError::new(StatusCode::UNPROCESSABLE_ENTITY, plan_code(&e)))?;
     let now = distretto_store::now();
     let row = ClearingRow {
@@ -590,7 +658,7 @@ async fn prepared(
         updated_at: now,
         deadline_at: now + timeout(state),
     };
-    match store::insert(&state.db, &row, &legs, &[]).await {
+    match store::insert(&state.db, &row, &legs, &[], &lines).await {
         Ok(()) => {}
         // The same message, delivered twice at once.
         Err(StoreError::Conflict) => return standing(&store::round(&state.db, id).await?),
@@ -622,7 +690,7 @@ async fn aborted(state: &AppState, link: &LinkRow, id: Uuid) -> Result<Value, Ap
                 updated_at: now,
                 deadline_at: now,
             };
-            return match store::insert(&state.db, &tombstone, &[], &[]).await {
+            return match store::insert(&state.db, &tombstone, &[], &[], &[]).await {
                 Ok(()) => Ok(json!({"status": "aborted"})),
                 // Its prepare arrived meanwhile: abort that.
                 Err(StoreError::Conflict) => Box::pin(aborted(state, link, id)).await,

@@ -36,6 +36,21 @@ pub struct Debt {
     pub set_off_minor: i64,
 }
 
+/// An invoice between members of two districts that a round set off (in part).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct InvoiceSetOff {
+    /// The invoice's id (the same in both districts).
+    pub invoice: String,
+    /// The debtor's district (its address).
+    pub debtor: String,
+    /// The creditor's district.
+    pub creditor: String,
+    /// What remained before the round, in the creditor's minor units.
+    pub owed_minor: i64,
+    /// What the round set off.
+    pub set_off_minor: i64,
+}
+
 /// A transfer of this district's part: between two linked districts' mirror accounts.
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct ClearingLeg {
@@ -68,12 +83,15 @@ pub struct Clearing {
     /// Whether this district started it (else: the link to the district that did).
     pub started_here: bool,
     pub initiator_link: Option<Uuid>,
-    /// The sum of every debt set off, across all the round's districts, in minor units.
+    /// The sum of every debt and invoice set off, across all the round's districts, in minor
+    /// units.
     pub set_off_minor: i64,
     /// The round's districts (their addresses).
     pub parties: Vec<String>,
-    /// The debts set off.
+    /// The debts between districts set off.
     pub debts: Vec<Debt>,
+    /// The invoices between members of the districts set off.
+    pub invoices: Vec<InvoiceSetOff>,
     /// Pairs left out because their two sides disagreed (a payment under way).
     pub disagreeing: Vec<Vec<String>>,
     /// Why it was refused or aborted.
@@ -108,6 +126,17 @@ impl From<ClearingRow> for Clearing {
                     creditor: a.creditor,
                     owed_minor: a.owed_minor,
                     set_off_minor: a.set_off_minor,
+                })
+                .collect(),
+            invoices: plan
+                .invoices
+                .into_iter()
+                .map(|i| InvoiceSetOff {
+                    invoice: i.id,
+                    debtor: i.debtor,
+                    creditor: i.creditor,
+                    owed_minor: i.owed_minor,
+                    set_off_minor: i.set_off_minor,
                 })
                 .collect(),
             disagreeing: plan

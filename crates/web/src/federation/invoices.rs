@@ -272,6 +272,9 @@ pub async fn step(
     };
     let next = invoice::transition(status_of(&row)?, row.amounts(), side_of(&row), action)
         .map_err(refuse)?;
+    if store::in_clearing(&state.db, row.id).await? {
+        return Err(AppError::conflict("invoice_in_clearing"));
+    }
     if matches!(step, Step::Cancel) {
         if !row.delivered {
             return Err(AppError::conflict("federation_invoice_sending"));
@@ -300,6 +303,7 @@ pub async fn step(
             let code = [
                 "invoice_not_open",
                 "invoice_has_payments",
+                "invoice_in_clearing",
                 "federation_invoice_state",
                 "federation_link_status",
             ]
@@ -370,6 +374,9 @@ pub(super) async fn check_payable(
         && row.counterpart == input.payee.trim();
     if !its_own {
         return Err(AppError::conflict("federation_invoice_state"));
+    }
+    if store::in_clearing(&state.db, id).await? {
+        return Err(AppError::conflict("invoice_in_clearing"));
     }
     invoice::transition(
         status_of(&row)?,
@@ -582,6 +589,9 @@ async fn received_answer(
     if row.status == status {
         return Ok(json!({"status": status}));
     }
+    if store::in_clearing(&state.db, id).await? {
+        return Err(AppError::conflict("invoice_in_clearing"));
+    }
     let next = invoice::transition(status_of(&row)?, row.amounts(), InvoiceSide::Debtor, action)
         .map_err(refuse)?;
     match store::set_status(&state.db, id, &row.status, next.code(), reason.as_deref()).await {
@@ -599,6 +609,9 @@ async fn received_cancel(state: &AppState, link: &LinkRow, id: Uuid) -> Result<V
     }
     if store::in_payment(&state.db, id).await? {
         return Err(AppError::conflict("invoice_has_payments"));
+    }
+    if store::in_clearing(&state.db, id).await? {
+        return Err(AppError::conflict("invoice_in_clearing"));
     }
     let next = invoice::transition(
         status_of(&row)?,

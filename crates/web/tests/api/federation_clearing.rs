@@ -403,6 +403,7 @@ async fn a_part_nobody_decides_is_presumed_aborted(a: TestApp) {
         &round,
         std::slice::from_ref(&leg),
         &[],
+        &[],
     )
     .await
     .unwrap();

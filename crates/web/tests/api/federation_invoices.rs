@@ -501,7 +501,204 @@ async fn the_invoices_page_issues_answers_and_pays_across_districts(a: TestApp) 
     assert_eq!(balance(&p.b, &bea, &bea_account).await, -2_000);
 }
 
+/// An accepted invoice of each member to the other: (id of ada's to bea, id of bea's to ada).
+async fn owing_each_other(p: &Pair, ada: (&str, &str), bea: (&str, &str)) -> (String, String) {
+    let (s, to_bea) = issue(
+        &p.a,
+        ada.0,
+        &json!({"link": p.link_a, "account": ada.1, "debtor": bea.1,
+        "amount_minor": 5_000, "description": "Formaggi", "due_on": "2027-01-31"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{to_bea}");
+    let (s, to_ada) = issue(
+        &p.b,
+        bea.0,
+        &json!({"link": p.link_b, "account": bea.1, "debtor": ada.1,
+        "amount_minor": 3_000, "description": "Ruote", "due_on": "2027-01-31"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{to_ada}");
+    let (to_bea, to_ada) = (
+        to_bea["id"].as_str().unwrap().to_owned(),
+        to_ada["id"].as_str().unwrap().to_owned(),
+    );
+    let (s, v) =
+        p.b.post(
+            &format!("/api/v1/federation/invoices/{to_bea}/accept"),
+            Some(bea.0),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let (s, v) =
+        p.a.post(
+            &format!("/api/v1/federation/invoices/{to_ada}/accept"),
+            Some(ada.0),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    (to_bea, to_ada)
+}
+
+async fn invoices_owed_across_the_border_are_set_off_by_a_clearing_round(a: TestApp) {
+    let p = linked(a).await;
+    open_both_ways(&p).await;
+    let (_, ada, ada_account) = p.a.member(&p.coord_a, "ada@a.example").await;
+    let (_, bea, bea_account) = p.b.member(&p.coord_b, "bea@b.example").await;
+    let (to_bea, to_ada) = owing_each_other(&p, (&ada, &ada_account), (&bea, &bea_account)).await;
+    // Issued but not accepted: a round leaves it alone.
+    let (s, pending) = issue(
+        &p.a,
+        &ada,
+        &json!({"link": p.link_a, "account": ada_account, "debtor": bea_account,
+        "amount_minor": 1_000, "description": "Burro", "due_on": "2027-01-31"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{pending}");
+    let pending = pending["id"].as_str().unwrap().to_owned();
+
+    // While a round sets part of an invoice off, it is not paid, disputed or cancelled.
+    let round = uuid::Uuid::now_v7();
+    let now = distretto_store::now();
+    let row = distretto_store::federation::clearings::ClearingRow {
+        id: round,
+        initiator_link_id: Some(p.link_b.parse().unwrap()),
+        status: "new".into(),
+        plan: "{}".into(),
+        set_off_minor: 1,
+        refusal: None,
+        open: true,
+        attempts: 0,
+        created_by: None,
+        created_at: now,
+        updated_at: now,
+        deadline_at: now + time::Duration::hours(1),
+    };
+    let line = distretto_store::federation::clearings::InvoiceLineRow {
+        clearing_id: round,
+        invoice_id: to_bea.parse().unwrap(),
+        set_off_minor: 1,
+    };
+    distretto_store::federation::clearings::insert(&p.b.db, &row, &[], &[], &[line])
+        .await
+        .unwrap();
+    let (s, v) = pay_invoice(&p.b, &bea, &to_bea, "during", 100).await;
+    assert_eq!((s, code(&v)), (409, Some("invoice_in_clearing")), "{v}");
+    let (s, v) =
+        p.b.post(
+            &format!("/api/v1/federation/invoices/{to_bea}/dispute"),
+            Some(&bea),
+            &json!({"reason": "late"}),
+        )
+        .await;
+    assert_eq!((s, code(&v)), (409, Some("invoice_in_clearing")), "{v}");
+    distretto_store::federation::clearings::refuse(
+        &p.b.db,
+        round,
+        "aborted",
+        "federation_clearing_aborted",
+        false,
+    )
+    .await
+    .unwrap();
+
+    // Members may not start a round; the coordinator's round sets 3,000 off both invoices.
+    let (s, _) =
+        p.a.post("/api/v1/federation/clearings", Some(&ada), &json!({}))
+            .await;
+    assert_eq!(s, 403);
+    let (s, r) =
+        p.a.post("/api/v1/federation/clearings", Some(&p.coord_a), &json!({}))
+            .await;
+    assert_eq!((s, r["status"].as_str()), (201, Some("committed")), "{r}");
+    assert_eq!(r["set_off_minor"], 6_000, "{r}");
+    assert_eq!(r["debts"].as_array().unwrap().len(), 0, "{r}");
+    let mut set_off: Vec<(&str, i64)> = r["invoices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["invoice"].as_str().unwrap(),
+                i["set_off_minor"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    set_off.sort_unstable();
+    let mut expected = vec![(to_bea.as_str(), 3_000), (to_ada.as_str(), 3_000)];
+    expected.sort_unstable();
+    assert_eq!(set_off, expected, "{r}");
+    for (app, token) in [(&p.a, &ada), (&p.b, &bea)] {
+        let v = invoice(app, token, &to_bea).await;
+        assert_eq!(
+            (
+                v["status"].as_str(),
+                v["set_off_minor"].as_i64(),
+                v["remaining_minor"].as_i64()
+            ),
+            (Some("accepted"), Some(3_000), Some(2_000)),
+            "{v}"
+        );
+        let v = invoice(app, token, &to_ada).await;
+        assert_eq!(
+            (
+                v["status"].as_str(),
+                v["set_off_minor"].as_i64(),
+                v["remaining_minor"].as_i64()
+            ),
+            (Some("paid"), Some(3_000), Some(0)),
+            "{v}"
+        );
+        assert_eq!(
+            standing(app, token, &pending).await,
+            ("issued".into(), 0, 1_000)
+        );
+    }
+    // No money moved: balances and mirrors are as they were, and the ledgers verify.
+    assert_eq!(balance(&p.a, &ada, &ada_account).await, 0);
+    assert_eq!(balance(&p.b, &bea, &bea_account).await, 0);
+    mirrors_agree(&p).await;
+    verified(&p.a).await;
+    verified(&p.b).await;
+    // Nothing is left to set off; what remains is paid as before.
+    let (s, v) =
+        p.a.post("/api/v1/federation/clearings", Some(&p.coord_a), &json!({}))
+            .await;
+    assert_eq!(
+        (s, code(&v)),
+        (422, Some("federation_clearing_nothing")),
+        "{v}"
+    );
+    let (s, v) = pay_invoice(&p.b, &bea, &to_bea, "rest", 2_000).await;
+    assert_eq!(s, 201, "{v}");
+    assert_eq!(
+        standing(&p.a, &ada, &to_bea).await,
+        ("paid".into(), 2_000, 0)
+    );
+    assert_eq!(
+        standing(&p.b, &bea, &to_bea).await,
+        ("paid".into(), 2_000, 0)
+    );
+
+    // The set-offs survive export → import → export.
+    let first = distretto_store::export::export(&p.b.db).await.unwrap();
+    // The real round's two, and the line of the round made up above.
+    assert_eq!(first.federation.clearings.invoices.len(), 3);
+    let copy = another(&p.b).await;
+    distretto_store::export::import(&copy.db, &first)
+        .await
+        .unwrap();
+    let second = distretto_store::export::export(&copy.db).await.unwrap();
+    assert_eq!(
+        serde_json::to_string(&first).unwrap(),
+        serde_json::to_string(&second).unwrap()
+    );
+}
+
 on_both!(
+    invoices_owed_across_the_border_are_set_off_by_a_clearing_round,
     the_invoices_page_issues_answers_and_pays_across_districts,
     an_invoice_between_districts_is_answered_and_paid_on_both_sides,
     an_unreachable_district_gets_the_invoice_later_and_changes_nothing_meanwhile,
