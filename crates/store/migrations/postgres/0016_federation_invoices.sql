@@ -40,3 +40,13 @@ CREATE TABLE federation_clearing_invoices (
     PRIMARY KEY (clearing_id, invoice_id)
 );
 CREATE INDEX federation_clearing_invoices_invoice ON federation_clearing_invoices (invoice_id);
+
+-- The clearing schedule of a link: the period in days each side's coordinator proposed (0:
+-- none). Agreed when both proposed the same period above 0; the district whose address sorts
+-- first starts the rounds.
+CREATE TABLE federation_clearing_schedules (
+    link_id UUID PRIMARY KEY REFERENCES federation_links (id),
+    ours_days INTEGER NOT NULL CHECK (ours_days >= 0),
+    theirs_days INTEGER NOT NULL CHECK (theirs_days >= 0),
+    updated_at TIMESTAMPTZ NOT NULL
+);

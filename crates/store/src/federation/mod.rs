@@ -6,6 +6,7 @@
 pub mod clearings;
 pub mod invoices;
 pub mod payments;
+pub mod schedules;
 
 use crate::export::read_all;
 use crate::{Db, Result, StoreError, values_placeholders, with_pool};
@@ -102,6 +103,9 @@ pub struct FederationData {
     /// Invoices between members of linked districts (absent from exports before version 10).
     #[serde(default)]
     pub invoices: Vec<invoices::FederationInvoiceRow>,
+    /// Each link's clearing schedule (absent from exports before version 10).
+    #[serde(default)]
+    pub schedules: Vec<schedules::ScheduleRow>,
 }
 
 const KEY_COLUMNS: &str = "keyid, public_key, secret_seed, created_at, retired_at";
@@ -373,6 +377,7 @@ pub async fn export(db: &Db) -> Result<FederationData> {
         payments: payments::export(db).await?,
         clearings: clearings::export(db).await?,
         invoices: invoices::export(db).await?,
+        schedules: schedules::all(db).await?,
     })
 }
 
@@ -397,6 +402,7 @@ pub async fn import(db: &Db, d: &FederationData) -> Result<()> {
     payments::import(db, &d.payments).await?;
     // Before the rounds, whose invoice set-offs name them.
     invoices::import(db, &d.invoices).await?;
+    schedules::import(db, &d.schedules).await?;
     clearings::import(db, &d.clearings).await
 }
 

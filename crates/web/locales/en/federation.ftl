@@ -126,3 +126,10 @@ federation_invoices_mine_title = My invoices with other districts
 federation_invoices_sending = being sent to the other district
 invoice_in_clearing = A clearing round between districts is setting off part of this invoice: try again in a minute.
 federation_clearing_unknown_invoice = The round names an invoice between districts that this district does not have as it says.
+# The clearing schedule two linked districts agree
+federation_bad_schedule = The period must be a whole number of days from 0 to 366.
+federation_schedule_none = No clearing schedule with this district yet.
+federation_schedule_agreed = Clearing rounds every { $days } days, agreed by both districts.
+federation_schedule_pending = Clearing schedule not agreed yet: we propose every { $ours } days, they propose every { $theirs } days (0: none).
+federation_schedule_label = Days between clearing rounds (0: none)
+federation_schedule_submit = Propose

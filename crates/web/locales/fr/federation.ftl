@@ -126,3 +126,10 @@ federation_invoices_mine_title = Mes factures avec d'autres districts
 federation_invoices_sending = en cours d'envoi à l'autre district
 invoice_in_clearing = Une compensation entre districts est en train de solder une partie de cette facture : réessayez dans une minute.
 federation_clearing_unknown_invoice = La compensation nomme une facture entre districts que ce district n'a pas telle qu'elle la décrit.
+# Le calendrier de compensation convenu entre deux districts liés
+federation_bad_schedule = La période doit être un nombre entier de jours, de 0 à 366.
+federation_schedule_none = Pas encore de calendrier de compensation avec ce district.
+federation_schedule_agreed = Une compensation tous les { $days } jours, convenue par les deux districts.
+federation_schedule_pending = Calendrier de compensation pas encore convenu : nous proposons tous les { $ours } jours, ils proposent tous les { $theirs } jours (0 : aucun).
+federation_schedule_label = Jours entre deux compensations (0 : aucune)
+federation_schedule_submit = Proposer

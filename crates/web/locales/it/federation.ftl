@@ -126,3 +126,10 @@ federation_invoices_mine_title = Le mie fatture con altri distretti
 federation_invoices_sending = in invio all'altro distretto
 invoice_in_clearing = Una compensazione tra distretti sta compensando parte di questa fattura: riprova tra un minuto.
 federation_clearing_unknown_invoice = La compensazione nomina una fattura tra distretti che questo distretto non ha come la descrive.
+# Il calendario di compensazione concordato tra due distretti collegati
+federation_bad_schedule = Il periodo deve essere un numero intero di giorni da 0 a 366.
+federation_schedule_none = Ancora nessun calendario di compensazione con questo distretto.
+federation_schedule_agreed = Una compensazione ogni { $days } giorni, concordata da entrambi i distretti.
+federation_schedule_pending = Calendario di compensazione non ancora concordato: proponiamo ogni { $ours } giorni, loro propongono ogni { $theirs } giorni (0: nessuno).
+federation_schedule_label = Giorni tra due compensazioni (0: nessuna)
+federation_schedule_submit = Proponi

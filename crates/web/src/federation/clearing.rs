@@ -571,6 +571,9 @@ pub async fn receive(
         }
         InboxMessage::ClearingAbort { clearing_id, .. } => aborted(state, link, clearing_id).await,
         InboxMessage::ClearingQuery { clearing_id, .. } => queried(state, clearing_id).await,
+        InboxMessage::ClearingSchedule { every_days, .. } => {
+            super::schedule::receive(state, link, every_days).await
+        }
         _ => Err(AppError::bad_request("federation_bad_message")),
     }
 }
@@ -770,13 +773,16 @@ pub async fn resolve(state: &AppState) -> Result<usize, AppError> {
     Ok(n)
 }
 
-/// Whether the schedule wants a round now: one every `federation_clearing_every_days` days
-/// (never when 0), counted from the last this district started.
+/// Whether the schedule wants a round now, counted from the last this district started: the
+/// shortest of `federation_clearing_every_days` (this district's own, when above 0) and the
+/// periods agreed with the linked districts whose rounds it starts
+/// ([`super::schedule::led_period_days`]); never when there is neither.
 async fn scheduled(state: &AppState) -> Result<bool, AppError> {
-    let days = state.config.federation_clearing_every_days;
-    if days <= 0 {
+    let own = Some(state.config.federation_clearing_every_days).filter(|d| *d > 0);
+    let agreed = super::schedule::led_period_days(state).await?;
+    let Some(days) = [own, agreed].into_iter().flatten().min() else {
         return Ok(false);
-    }
+    };
     let due = |last: OffsetDateTime| distretto_store::now() - last >= time::Duration::days(days);
     Ok(store::last_started(&state.db).await?.is_none_or(due))
 }

@@ -2,7 +2,7 @@
 //! districts and read the rounds this district took part in.
 
 use super::clearing;
-use crate::api::{ApiId, ApiQuery, List};
+use crate::api::{ApiId, ApiJson, ApiQuery, List};
 use crate::auth::ApiCaller;
 use crate::auth::viewer::Actor;
 use crate::membership::api::page;
@@ -21,6 +21,72 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list, start))
         .routes(routes!(one))
+        .routes(routes!(schedule, propose_schedule))
+}
+
+/// A link's clearing schedule as both coordinators proposed it.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Schedule {
+    pub link: Uuid,
+    /// Days between rounds this district's coordinator proposed (0: none).
+    pub ours_days: i32,
+    /// Days between rounds the other district's coordinator proposed (0: none).
+    pub theirs_days: i32,
+    /// The period both agree, if they do.
+    pub agreed_days: Option<i32>,
+    /// Whether this district starts the scheduled rounds of the link (its address sorts
+    /// first).
+    pub starts_rounds: bool,
+}
+
+/// A coordinator's proposal.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleInput {
+    /// Days between rounds, 0 to 366 (0: none).
+    pub every_days: i64,
+}
+
+async fn schedule_of(state: &AppState, id: Uuid) -> Result<Schedule, AppError> {
+    let link = distretto_store::federation::link(&state.db, id).await?;
+    let row = distretto_store::federation::schedules::get(&state.db, id).await?;
+    Ok(Schedule {
+        link: id,
+        ours_days: row.ours_days,
+        theirs_days: row.theirs_days,
+        agreed_days: row.agreed_days(),
+        starts_rounds: super::schedule::leads(state, &link),
+    })
+}
+
+/// A link's clearing schedule (coordinators).
+#[utoipa::path(get, path = "/api/v1/federation/links/{id}/clearing-schedule", tag = "federation", params(("id" = Uuid, Path)), security(("bearer" = [])),
+    responses((status = 200, body = Schedule), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+async fn schedule(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ApiId(id): ApiId,
+) -> Result<Json<Schedule>, AppError> {
+    coordinator(&caller)?;
+    Ok(Json(schedule_of(&state, id).await?))
+}
+
+/// Propose how many days apart clearing rounds with a linked district should be (0: none).
+/// The other district is told first and answers with its own proposal; the period is agreed
+/// when both proposed the same, and the district whose address sorts first then starts a
+/// round every so many days. 503 `federation_unreachable` when it does not answer: nothing
+/// changed.
+#[utoipa::path(post, path = "/api/v1/federation/links/{id}/clearing-schedule", tag = "federation", params(("id" = Uuid, Path)), request_body = ScheduleInput, security(("bearer" = [])),
+    responses((status = 200, body = Schedule), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody), (status = 503, body = crate::error::ErrorBody)))]
+async fn propose_schedule(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ApiId(id): ApiId,
+    ApiJson(input): ApiJson<ScheduleInput>,
+) -> Result<Json<Schedule>, AppError> {
+    super::schedule::propose(&state, caller.actor()?, id, input.every_days).await?;
+    Ok(Json(schedule_of(&state, id).await?))
 }
 
 /// A debt between two districts that a round set off (in part).

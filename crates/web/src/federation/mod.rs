@@ -16,6 +16,7 @@ mod invoices_api;
 mod pages;
 pub mod payments;
 pub(crate) mod payments_api;
+pub mod schedule;
 pub mod service;
 
 /// The federation page's routes.

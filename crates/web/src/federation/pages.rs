@@ -136,6 +136,12 @@ struct LinkView {
     chart: String,
     months: Vec<MonthLine>,
     actions: Vec<(&'static str, &'static str)>,
+    /// The clearing schedule with this district, as a sentence.
+    schedule: String,
+    /// What our coordinator proposed (the form's value).
+    schedule_days: i32,
+    /// Whether a schedule may be proposed (the link is active).
+    active: bool,
 }
 
 #[derive(Template)]
@@ -348,9 +354,35 @@ fn chart_of(
     chart::svg(opening, period, &drawn, &text)
 }
 
+/// A link's clearing schedule as a sentence.
+fn schedule_text(lang: Lang, s: &distretto_store::federation::schedules::ScheduleRow) -> String {
+    match s.agreed_days() {
+        Some(days) => lang.t_args("federation_schedule_agreed", &[("days", days.to_string())]),
+        None if s.ours_days == 0 && s.theirs_days == 0 => lang.t("federation_schedule_none"),
+        None => lang.t_args(
+            "federation_schedule_pending",
+            &[
+                ("ours", s.ours_days.to_string()),
+                ("theirs", s.theirs_days.to_string()),
+            ],
+        ),
+    }
+}
+
 async fn link_views(state: &AppState, lang: Lang) -> Result<Vec<LinkView>, AppError> {
     let mut out = Vec::new();
+    let schedules = distretto_store::federation::schedules::all(&state.db).await?;
     for l in links::links(&state.db).await? {
+        let schedule = schedules
+            .iter()
+            .find(|s| s.link_id == l.id)
+            .cloned()
+            .unwrap_or(distretto_store::federation::schedules::ScheduleRow {
+                link_id: l.id,
+                ours_days: 0,
+                theirs_days: 0,
+                updated_at: l.updated_at,
+            });
         let mirror = store::mirror(&state.db, l.id, &state.config.currency.code).await?;
         let (balance_minor, limits, mirror_id) = match &mirror {
             Some(a) => {
@@ -388,6 +420,9 @@ async fn link_views(state: &AppState, lang: Lang) -> Result<Vec<LinkView>, AppEr
             mirror: mirror_id,
             chart,
             months,
+            schedule: schedule_text(lang, &schedule),
+            schedule_days: schedule.ours_days,
+            active: l.status == "active",
         });
     }
     Ok(out)
@@ -640,16 +675,32 @@ async fn propose_submit(
 #[derive(Debug, Default, serde::Deserialize)]
 pub(crate) struct Empty {}
 
+/// A link action's form: the days between clearing rounds, for `schedule`.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub(crate) struct LinkActForm {
+    every_days: String,
+}
+
 /// `POST /federation/links/{id}/{action}`: approve, suspend, resume or end.
 async fn act_submit(
     State(state): State<AppState>,
     viewer: Viewer,
     Path((id, action)): Path<(String, String)>,
-    PageForm(_): PageForm<Empty>,
+    PageForm(form): PageForm<LinkActForm>,
 ) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
     let actor = viewer.actor()?;
     let result = match action.as_str() {
+        "schedule" => match form.every_days.trim().parse::<i64>() {
+            Ok(days) => super::schedule::propose(&state, actor, id, days)
+                .await
+                .map(|_| ()),
+            Err(_) => Err(AppError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "federation_bad_schedule",
+            )),
+        },
         "approve" => service::approve(&state, actor, id).await.map(|_| ()),
         "suspend" => service::change(&state, actor, id, LinkAction::Suspend, "")
             .await
@@ -664,7 +715,11 @@ async fn act_submit(
     };
     match result {
         Ok(()) => Ok(Redirect::to("/federation?done=changed#links").into_response()),
-        Err(e) if e.status == StatusCode::CONFLICT => {
+        Err(e)
+            if e.status == StatusCode::CONFLICT
+                || e.status == StatusCode::UNPROCESSABLE_ENTITY
+                || e.status == StatusCode::SERVICE_UNAVAILABLE =>
+        {
             view(
                 &state,
                 &viewer,

@@ -87,6 +87,8 @@ pub enum InboxMessage {
     ClearingAbort { url: String, clearing_id: Uuid },
     /// "How does this round stand?" (asked of the district that started it).
     ClearingQuery { url: String, clearing_id: Uuid },
+    /// "Our coordinator proposes clearing rounds this many days apart (0: none)."
+    ClearingSchedule { url: String, every_days: i32 },
     /// "Our member invoices yours": the creditor's account id here and name, the debtor's
     /// account or organisation id there; the amount in the sender's (creditor's) minor units.
     InvoiceIssue {
@@ -122,6 +124,7 @@ impl InboxMessage {
                 | Self::ClearingCommit { .. }
                 | Self::ClearingAbort { .. }
                 | Self::ClearingQuery { .. }
+                | Self::ClearingSchedule { .. }
         )
     }
 
@@ -161,6 +164,7 @@ fn sender(m: &InboxMessage) -> &str {
         | InboxMessage::ClearingCommit { url, .. }
         | InboxMessage::ClearingAbort { url, .. }
         | InboxMessage::ClearingQuery { url, .. }
+        | InboxMessage::ClearingSchedule { url, .. }
         | InboxMessage::InvoiceIssue { url, .. }
         | InboxMessage::InvoiceAnswer { url, .. }
         | InboxMessage::InvoiceCancel { url, .. } => url,

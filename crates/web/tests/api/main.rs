@@ -8,6 +8,7 @@ mod federation_clearing;
 mod federation_directory;
 mod federation_invoices;
 mod federation_payments;
+mod federation_schedule;
 mod governance;
 mod governance_authz;
 mod governance_decisions;
