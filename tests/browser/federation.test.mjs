@@ -3,7 +3,8 @@
 // on the federation page; the second district's coordinator approves (through its API, after
 // comparing the key shown on our page); both assemblies open limits; then a new member of the
 // demo district pays the second district's member from the page on a phone, and the payment
-// arrives there. axe on every page, and nothing scrolls sideways.
+// arrives there; a member of the second district invoices ours, who accepts and pays it from the
+// invoices page. axe on every page, and nothing scrolls sideways.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -144,4 +145,32 @@ test('federation: a coordinator links with another district, and a member pays o
   await axeCheck(k.page, '/federation (coordinator, nothing to set off)');
   assert.equal((await api('GET', '/api/v1/federation/clearings', { token: coordA })).json.total, 0);
   await k.context.close();
+
+  // Their member invoices ours; ours accepts and pays it from the invoices page, on a phone.
+  const adaToken = await apiToken(ada.email, ada.password);
+  const adaAccount = (await api('GET', '/api/v1/me', { token: adaToken })).json.accounts[0].id;
+  const theirLink = (await second('GET', '/api/v1/federation/links', { token: coordB })).json.items[0].id;
+  const issued = await second('POST', '/api/v1/federation/invoices', {
+    token: memberB,
+    body: { link: theirLink, account: theirAccount, debtor: adaAccount, amount_minor: 500, description: 'Toma cheese, second wheel', due_on: '2027-06-30' },
+  });
+  assert.equal(issued.status, 201, issued.text);
+  const p = await newPage(browser, PHONE);
+  await signIn(p.page, ada.email, ada.password);
+  await visit(p.page, '/federation/invoices');
+  const invoice = () => p.page.locator('article', { hasText: 'Distretto Secondo' }).first();
+  await invoice().getByText('Issued', { exact: true }).waitFor();
+  await axeCheck(p.page, '/federation/invoices (member, received)');
+  await assertNoHorizontalScroll(p.page);
+  await submit(p.page, invoice().getByRole('button', { name: /^Accept the invoice/ }));
+  await p.page.getByText('Done. The invoice below shows where it stands now.').waitFor();
+  await invoice().getByText('Accepted', { exact: true }).waitFor();
+  assert.equal(await invoice().locator('input[name="amount"]').inputValue(), '5.00', 'what remains is filled in');
+  await submit(p.page, invoice().getByRole('button', { name: /^Pay/ }));
+  await invoice().getByText('Paid', { exact: true }).waitFor();
+  await axeCheck(p.page, '/federation/invoices (member, paid)');
+  const atSecond = await second('GET', `/api/v1/federation/invoices/${issued.json.id}`, { token: memberB });
+  assert.equal(atSecond.json.status, 'paid', atSecond.text);
+  assert.equal((await second('GET', `/api/v1/accounts/${theirAccount}`, { token: memberB })).json.balance, 1750);
+  await p.context.close();
 });
