@@ -388,6 +388,72 @@ async fn payer(
     answers
 }
 
+/// Pays parts of an invoice between districts (`PAYMENTS_EACH / 3` of them), retrying each
+/// with its key while the district is down.
+async fn invoice_payer(
+    client: reqwest::Client,
+    base: Arc<Mutex<String>>,
+    token: String,
+    invoice: String,
+    seed: u64,
+) -> Vec<Answer> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut answers = Vec::new();
+    for n in 0..PAYMENTS_EACH / 3 {
+        let key = format!("invoice-{seed}-{n}");
+        let body = json!({"amount_minor": rng.random_range(1..400)});
+        let mut last = Answer {
+            key: key.clone(),
+            status: 0,
+            payment_id: None,
+        };
+        for _attempt in 0..40 {
+            let url = format!(
+                "{}/api/v1/federation/invoices/{invoice}/pay",
+                base.lock().unwrap().clone()
+            );
+            let res = client
+                .post(url)
+                .bearer_auth(&token)
+                .header("idempotency-key", &key)
+                .json(&body)
+                .send()
+                .await;
+            if let Ok(r) = res {
+                let status = r.status().as_u16();
+                let v: Value = r.json().await.unwrap_or(Value::Null);
+                last = Answer {
+                    key: key.clone(),
+                    status,
+                    payment_id: v["payment_id"]
+                        .as_str()
+                        .and_then(|s| Uuid::parse_str(s).ok()),
+                };
+                if status < 500 {
+                    break;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        answers.push(last);
+    }
+    answers
+}
+
+/// Each invoice between districts here: id → (paid, what the committed payments naming it
+/// moved here).
+async fn invoices_paid(db: &Db) -> HashMap<Uuid, (i64, i64)> {
+    let rows: Vec<(Uuid, i64, i64)> = rows(
+        db,
+        "SELECT i.id, i.paid_minor, CAST(COALESCE(SUM(p.amount_minor), 0) AS BIGINT) FROM federation_invoices i \
+         LEFT JOIN federation_payments p ON p.invoice_id = i.id AND p.status = 'committed' GROUP BY i.id, i.paid_minor",
+    )
+    .await;
+    rows.into_iter()
+        .map(|(id, paid, moved)| (id, (paid, moved)))
+        .collect()
+}
+
 async fn open_payments(db: &Db) -> i64 {
     match db {
         Db::Sqlite { read, .. } => {
@@ -500,6 +566,20 @@ fn payments_between_districts_survive_a_faulty_network_and_kills() {
         for d in &districts {
             open_mirror(&client, d).await;
         }
+        // Each member of B invoices a member of A, who accepts: A's members pay them in parts
+        // during the storm.
+        let mut invoices = Vec::new();
+        for (i, (creditor, account)) in districts[1].members.iter().enumerate() {
+            let debtor = &districts[0].members[i];
+            let body = json!({"link": link_b, "account": account, "debtor": debtor.1, "amount_minor": 100_000,
+                              "description": "Forniture", "due_on": "2030-01-31"});
+            let (s, v) = call(&client, Method::POST, format!("{}/api/v1/federation/invoices", districts[1].base()), Some(creditor), Some(&body)).await;
+            assert_eq!(s, 201, "{v}");
+            let id = v["id"].as_str().unwrap().to_owned();
+            let (s, v) = call(&client, Method::POST, format!("{}/api/v1/federation/invoices/{id}/accept", districts[0].base()), Some(&debtor.0), None).await;
+            assert_eq!(s, 200, "{v}");
+            invoices.push((debtor.0.clone(), id));
+        }
         println!("federation faults: linked after {:.1} s", started.elapsed().as_secs_f64());
 
         for d in &districts {
@@ -512,6 +592,10 @@ fn payments_between_districts_survive_a_faulty_network_and_kills() {
                 let s = seed.wrapping_mul(31).wrapping_add((from * 10 + i) as u64);
                 tasks.push(tokio::spawn(payer(client.clone(), districts[from].base.clone(), link.clone(), who.clone(), payees.clone(), s)));
             }
+        }
+        for (i, (token, invoice)) in invoices.iter().enumerate() {
+            let s = seed.wrapping_mul(37).wrapping_add(i as u64);
+            tasks.push(tokio::spawn(invoice_payer(client.clone(), districts[0].base.clone(), token.clone(), invoice.clone(), s)));
         }
         // Kill B, then A, in the middle of the payments; each comes back on a new port.
         for victim in [1usize, 0] {
@@ -568,6 +652,15 @@ fn payments_between_districts_survive_a_faulty_network_and_kills() {
             }
         }
         assert_eq!(mirror_balance(&db_a).await, -mirror_balance(&db_b).await, "the mirrors agree");
+        // Each invoice is paid on both sides exactly what the payments naming it moved.
+        let (ia, ib) = (invoices_paid(&db_a).await, invoices_paid(&db_b).await);
+        assert_eq!(ia.len(), PAYERS);
+        for (id, (paid_a, moved_a)) in &ia {
+            let (paid_b, moved_b) = ib[id];
+            assert_eq!((*paid_a, paid_b), (*moved_a, moved_b), "invoice {id}: paid as the money moved");
+            assert_eq!(*paid_a, paid_b, "invoice {id}: the same on both sides");
+        }
+        println!("federation faults: invoices paid {:?}", ia.values().map(|v| v.0).collect::<Vec<_>>());
         for db in [&db_a, &db_b] {
             let report = distretto_store::ledger::verify::verify(db).await.unwrap();
             assert!(report.ok(), "{report:?}");
