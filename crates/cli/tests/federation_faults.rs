@@ -23,15 +23,14 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
+use common::federation::{Server, call};
 use common::temp_dir;
 use distretto_store::{ConnectOptions, Db};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
 use std::collections::HashMap;
-use std::io::BufRead;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -41,59 +40,6 @@ const PASSWORD: &str = "federation faults passphrase";
 /// Members paying on each side, and payments each makes.
 const PAYERS: usize = 3;
 const PAYMENTS_EACH: usize = 12;
-
-/// `distretto serve` for one district, reached by others at `public_url` (its proxy).
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Server {
-    fn start(url: &str, public_url: &str, name: &str, dir: &Path) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_distretto"))
-            // Refused and lost messages are this test's daily bread: only errors are news.
-            .env("DISTRETTO_LOG", "error")
-            .env_remove("DISTRETTO_DATABASE_URL")
-            .env_remove("DISTRETTO_CONFIG")
-            .env("DISTRETTO_PUBLIC_URL", public_url)
-            .env("DISTRETTO_DISTRICT_NAME", name)
-            .env("DISTRETTO_FEDERATION_PAYMENT_TIMEOUT_SECS", "6")
-            .args(["serve", "--bind", "127.0.0.1:0", "--database", url])
-            .current_dir(dir)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in std::io::BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if let Some(rest) = line.split("listens on http://").nth(1) {
-                    let _ = tx.send(rest.split_whitespace().next().unwrap_or("").to_owned());
-                }
-            }
-        });
-        let addr = rx
-            .recv_timeout(Duration::from_secs(120))
-            .expect("distretto serve announces its address");
-        Self {
-            child,
-            base: format!("http://{addr}"),
-        }
-    }
-
-    fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
 
 /// The faulty network in front of one district: forwards to wherever it runs now.
 #[derive(Clone)]
@@ -210,56 +156,17 @@ async fn start_proxy(seed: u64) -> (Proxy, String) {
 }
 
 fn create_user(url: &str, email: &str, role: &str, dir: &Path) {
-    let out = common::bin()
-        .env("DISTRETTO_ADMIN_PASSWORD", PASSWORD)
-        .args([
-            "admin",
-            "create-user",
-            "--email",
-            email,
-            "--name",
-            email.split('@').next().unwrap(),
-            "--role",
-            role,
-            "--database",
-            url,
-        ])
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", common::stderr(&out));
-}
-
-async fn call(
-    client: &reqwest::Client,
-    method: Method,
-    url: String,
-    token: Option<&str>,
-    body: Option<&Value>,
-) -> (u16, Value) {
-    let mut req = client.request(method, url);
-    if let Some(t) = token {
-        req = req.bearer_auth(t);
-    }
-    if let Some(b) = body {
-        req = req.json(b);
-    }
-    let res = req.send().await.unwrap();
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
+    common::federation::create_user(url, email, role, PASSWORD, dir);
 }
 
 async fn token(client: &reqwest::Client, base: &str, email: &str) -> String {
-    let (s, v) = call(
-        client,
-        Method::POST,
-        format!("{base}/api/v1/tokens"),
-        None,
-        Some(&json!({"email": email, "password": PASSWORD})),
-    )
-    .await;
-    assert_eq!(s, 201, "{v}");
-    v["token"].as_str().unwrap().to_owned()
+    common::federation::token(client, base, email, PASSWORD).await
+}
+
+/// `distretto serve` for one district, reached by others at `public_url` (its proxy).
+fn serve(url: &str, public_url: &str, name: &str, dir: &Path) -> Server {
+    let timeout = [("DISTRETTO_FEDERATION_PAYMENT_TIMEOUT_SECS", "6")];
+    Server::start(url, Some(public_url), name, dir, &timeout)
 }
 
 /// One district as the test drives it.
@@ -349,43 +256,54 @@ async fn payer(
         let key = format!("{seed}-{n}");
         let payee = &payees[rng.random_range(0..payees.len())];
         let body = json!({"link": link, "payer": who.1, "payee": payee, "amount": rng.random_range(1..400), "memo": key});
-        let mut last = Answer {
-            key: key.clone(),
-            status: 0,
-            payment_id: None,
-        };
-        for _attempt in 0..40 {
-            let url = format!(
-                "{}/api/v1/federation/payments",
-                base.lock().unwrap().clone()
-            );
-            let res = client
-                .post(url)
-                .bearer_auth(&who.0)
-                .header("idempotency-key", &key)
-                .json(&body)
-                .send()
-                .await;
-            if let Ok(r) = res {
-                let status = r.status().as_u16();
-                let v: Value = r.json().await.unwrap_or(Value::Null);
-                last = Answer {
-                    key: key.clone(),
-                    status,
-                    payment_id: v["payment_id"]
-                        .as_str()
-                        .and_then(|s| Uuid::parse_str(s).ok()),
-                };
-                if status < 500 {
-                    break;
-                }
-            }
-            // The district is down (killed): wait for it to come back.
-            tokio::time::sleep(Duration::from_millis(250)).await;
-        }
-        answers.push(last);
+        let path = "/api/v1/federation/payments";
+        answers.push(post_with_key(&client, &base, path, &who.0, &key, &body).await);
     }
     answers
+}
+
+/// POSTs `body` under the idempotency `key` until the district answers below 500, waiting
+/// while it is down (at most 40 tries); the last answer.
+async fn post_with_key(
+    client: &reqwest::Client,
+    base: &Mutex<String>,
+    path: &str,
+    token: &str,
+    key: &str,
+    body: &Value,
+) -> Answer {
+    let mut last = Answer {
+        key: key.to_owned(),
+        status: 0,
+        payment_id: None,
+    };
+    for _attempt in 0..40 {
+        let url = format!("{}{path}", base.lock().unwrap().clone());
+        let res = client
+            .post(url)
+            .bearer_auth(token)
+            .header("idempotency-key", key)
+            .json(body)
+            .send()
+            .await;
+        if let Ok(r) = res {
+            let status = r.status().as_u16();
+            let v: Value = r.json().await.unwrap_or(Value::Null);
+            last = Answer {
+                key: key.to_owned(),
+                status,
+                payment_id: v["payment_id"]
+                    .as_str()
+                    .and_then(|s| Uuid::parse_str(s).ok()),
+            };
+            if status < 500 {
+                break;
+            }
+        }
+        // The district is down (killed): wait for it to come back.
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    last
 }
 
 /// Pays parts of an invoice between districts (`PAYMENTS_EACH / 3` of them), retrying each
@@ -402,40 +320,8 @@ async fn invoice_payer(
     for n in 0..PAYMENTS_EACH / 3 {
         let key = format!("invoice-{seed}-{n}");
         let body = json!({"amount_minor": rng.random_range(1..400)});
-        let mut last = Answer {
-            key: key.clone(),
-            status: 0,
-            payment_id: None,
-        };
-        for _attempt in 0..40 {
-            let url = format!(
-                "{}/api/v1/federation/invoices/{invoice}/pay",
-                base.lock().unwrap().clone()
-            );
-            let res = client
-                .post(url)
-                .bearer_auth(&token)
-                .header("idempotency-key", &key)
-                .json(&body)
-                .send()
-                .await;
-            if let Ok(r) = res {
-                let status = r.status().as_u16();
-                let v: Value = r.json().await.unwrap_or(Value::Null);
-                last = Answer {
-                    key: key.clone(),
-                    status,
-                    payment_id: v["payment_id"]
-                        .as_str()
-                        .and_then(|s| Uuid::parse_str(s).ok()),
-                };
-                if status < 500 {
-                    break;
-                }
-            }
-            tokio::time::sleep(Duration::from_millis(250)).await;
-        }
-        answers.push(last);
+        let path = format!("/api/v1/federation/invoices/{invoice}/pay");
+        answers.push(post_with_key(&client, &base, &path, &token, &key, &body).await);
     }
     answers
 }
@@ -548,7 +434,7 @@ fn payments_between_districts_survive_a_faulty_network_and_kills() {
                 create_user(&db_url, &format!("m{m}@{name}.example"), "person", &dir);
             }
             let (proxy, public_url) = start_proxy(seed + i as u64).await;
-            let server = Server::start(&db_url, &public_url, name, &dir);
+            let server = serve(&db_url, &public_url, name, &dir);
             *proxy.target.lock().unwrap() = server.base.clone();
             let base = Arc::new(Mutex::new(server.base.clone()));
             let coord = token(&client, &server.base, &format!("coord@{name}.example")).await;
@@ -604,7 +490,7 @@ fn payments_between_districts_survive_a_faulty_network_and_kills() {
             println!("federation faults: killed {} at {:.1} s", districts[victim].name, started.elapsed().as_secs_f64());
             tokio::time::sleep(Duration::from_millis(700)).await;
             let d = &districts[victim];
-            let again = Server::start(&d.db_url, &d.public_url, d.name, &dir);
+            let again = serve(&d.db_url, &d.public_url, d.name, &dir);
             *d.proxy.target.lock().unwrap() = again.base.clone();
             *d.base.lock().unwrap() = again.base.clone();
             servers[victim] = again;
@@ -814,7 +700,7 @@ fn clearing_rounds_between_districts_survive_a_faulty_network_and_kills() {
                 create_user(&db_url, &format!("m{m}@{name}.example"), "person", &dir);
             }
             let (proxy, public_url) = start_proxy(seed.wrapping_add(100 + i as u64)).await;
-            let server = Server::start(&db_url, &public_url, name, &dir);
+            let server = serve(&db_url, &public_url, name, &dir);
             *proxy.target.lock().unwrap() = server.base.clone();
             let base = Arc::new(Mutex::new(server.base.clone()));
             let coord = token(&client, &server.base, &format!("coord@{name}.example")).await;
@@ -871,7 +757,7 @@ fn clearing_rounds_between_districts_survive_a_faulty_network_and_kills() {
         servers[1].kill();
         println!("clearing faults: killed b at {:.1} s", started.elapsed().as_secs_f64());
         tokio::time::sleep(Duration::from_millis(700)).await;
-        let again = Server::start(&ds[1].db_url, &ds[1].public_url, ds[1].name, &dir);
+        let again = serve(&ds[1].db_url, &ds[1].public_url, ds[1].name, &dir);
         *ds[1].proxy.target.lock().unwrap() = again.base.clone();
         *ds[1].base.lock().unwrap() = again.base.clone();
         servers[1] = again;
@@ -892,7 +778,7 @@ fn clearing_rounds_between_districts_survive_a_faulty_network_and_kills() {
         servers[2].kill();
         println!("clearing faults: killed c at {:.1} s", started.elapsed().as_secs_f64());
         tokio::time::sleep(Duration::from_millis(700)).await;
-        let again = Server::start(&ds[2].db_url, &ds[2].public_url, ds[2].name, &dir);
+        let again = serve(&ds[2].db_url, &ds[2].public_url, ds[2].name, &dir);
         *ds[2].proxy.target.lock().unwrap() = again.base.clone();
         *ds[2].base.lock().unwrap() = again.base.clone();
         servers[2] = again;

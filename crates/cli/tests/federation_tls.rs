@@ -9,83 +9,16 @@
 
 mod common;
 
+use common::federation::{Server, call};
 use common::temp_dir;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use serde_json::{Value, json};
-use std::io::BufRead;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
-use std::time::Duration;
 
 const PASSWORD: &str = "federation tls passphrase";
-
-/// `distretto serve` on loopback, with extra environment.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Server {
-    /// `public_url` `None`: served at its own address (a free port picked first).
-    fn start(
-        db: &str,
-        public_url: Option<&str>,
-        name: &str,
-        dir: &Path,
-        env: &[(&str, &str)],
-    ) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let own = format!("http://127.0.0.1:{port}");
-        let public_url = public_url.unwrap_or(&own);
-        let bind = format!("127.0.0.1:{port}");
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_distretto"));
-        cmd.env("DISTRETTO_LOG", "error")
-            .env_remove("DISTRETTO_DATABASE_URL")
-            .env_remove("DISTRETTO_CONFIG")
-            .env_remove("SSL_CERT_FILE")
-            .env_remove("SSL_CERT_DIR")
-            .env("DISTRETTO_PUBLIC_URL", public_url)
-            .env("DISTRETTO_DISTRICT_NAME", name)
-            .args(["serve", "--bind", &bind, "--database", db])
-            .current_dir(dir)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let mut child = cmd.spawn().unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in std::io::BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if let Some(rest) = line.split("listens on http://").nth(1) {
-                    let _ = tx.send(rest.split_whitespace().next().unwrap_or("").to_owned());
-                }
-            }
-        });
-        let addr = rx
-            .recv_timeout(Duration::from_secs(120))
-            .expect("distretto serve announces its address");
-        Self {
-            child,
-            base: format!("http://{addr}"),
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn openssl(args: &[&str], dir: &Path) {
     let out = Command::new("openssl")
@@ -172,56 +105,11 @@ fn certificates(dir: &Path) {
 }
 
 fn create_user(db: &str, email: &str, role: &str, dir: &Path) {
-    let out = common::bin()
-        .env("DISTRETTO_ADMIN_PASSWORD", PASSWORD)
-        .args([
-            "admin",
-            "create-user",
-            "--email",
-            email,
-            "--name",
-            "Coordinator",
-            "--role",
-            role,
-            "--database",
-            db,
-        ])
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", common::stderr(&out));
-}
-
-async fn call(
-    client: &reqwest::Client,
-    method: reqwest::Method,
-    url: String,
-    token: Option<&str>,
-    body: Option<&Value>,
-) -> (u16, Value) {
-    let mut req = client.request(method, url);
-    if let Some(t) = token {
-        req = req.bearer_auth(t);
-    }
-    if let Some(b) = body {
-        req = req.json(b);
-    }
-    let res = req.send().await.unwrap();
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
+    common::federation::create_user(db, email, role, PASSWORD, dir);
 }
 
 async fn token(client: &reqwest::Client, base: &str, email: &str) -> String {
-    let (s, v) = call(
-        client,
-        reqwest::Method::POST,
-        format!("{base}/api/v1/tokens"),
-        None,
-        Some(&json!({"email": email, "password": PASSWORD})),
-    )
-    .await;
-    assert_eq!(s, 201, "{v}");
-    v["token"].as_str().unwrap().to_owned()
+    common::federation::token(client, base, email, PASSWORD).await
 }
 
 /// A district's address and first key, as its identity endpoint gives them.

@@ -1,6 +1,8 @@
 //! Helpers shared by the tests that run the `distretto` binary.
 #![allow(dead_code)] // each test binary uses its own subset
 
+pub mod federation;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

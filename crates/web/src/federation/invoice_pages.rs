@@ -3,6 +3,7 @@
 //! disputes and pays the ones they owe, and cancels the ones they sent.
 
 use super::invoices::{self, IssueInput, Step};
+use super::pages::{Choice, account_choices, district_choices};
 use crate::auth::Viewer;
 use crate::directory::pages::parse_id;
 use crate::i18n::Lang;
@@ -54,12 +55,6 @@ pub struct ActForm {
 pub struct PageQuery {
     /// The invoice just issued or changed.
     done: String,
-}
-
-struct Choice {
-    value: String,
-    label: String,
-    selected: bool,
 }
 
 struct Line {
@@ -198,26 +193,8 @@ async fn view(
     let actor = viewer.actor()?;
     let lang = viewer.lang;
     let links = distretto_store::federation::links(&state.db).await?;
-    let districts = links
-        .iter()
-        .filter(|l| l.status == "active")
-        .map(|l| Choice {
-            value: l.id.to_string(),
-            label: l.peer_name.clone(),
-            selected: form.link == l.id.to_string(),
-        })
-        .collect();
-    let mine = crate::ledger::service::my_accounts(state, actor).await?;
-    let ids: Vec<Uuid> = mine.iter().map(|a| a.id).collect();
-    let names = crate::ledger::pages::labels(state, lang, &ids).await?;
-    let accounts = mine
-        .iter()
-        .map(|a| Choice {
-            value: a.id.to_string(),
-            label: names.get(&a.id).cloned().unwrap_or_default(),
-            selected: form.from == a.id.to_string(),
-        })
-        .collect();
+    let districts = district_choices(&links, &form.link);
+    let (accounts, _) = account_choices(state, viewer, &form.from, false).await?;
     if form.due_on.is_empty() {
         form.due_on = (distretto_store::now().date() + time::Duration::days(30)).to_string();
     }

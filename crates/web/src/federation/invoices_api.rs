@@ -5,7 +5,6 @@ use super::invoices::{self, IssueInput, Step};
 use super::payments_api::Payment;
 use crate::api::{ApiId, ApiJson, List};
 use crate::auth::ApiCaller;
-use crate::ledger::service::parse_idempotency_key;
 use crate::{AppError, AppState};
 use axum::Json;
 use axum::extract::State;
@@ -257,12 +256,7 @@ async fn pay(
     ApiJson(body): ApiJson<PayBody>,
 ) -> Result<(StatusCode, Json<Payment>), AppError> {
     let actor = caller.actor()?;
-    let key = headers
-        .get("idempotency-key")
-        .ok_or(AppError::bad_request("idempotency_key_required"))?
-        .to_str()
-        .map_err(|_| AppError::bad_request("bad_idempotency_key"))?;
-    let key = parse_idempotency_key(key)?;
+    let key = super::payments_api::idempotency_key(&headers)?;
     let row = invoices::pay(&state, actor, id, body.amount_minor, &key).await?;
     let status = if row.status == "committed" {
         StatusCode::CREATED

@@ -81,10 +81,52 @@ pub struct ProposalForm {
     public_key: String,
 }
 
-struct Choice {
-    value: String,
-    label: String,
-    selected: bool,
+pub(super) struct Choice {
+    pub(super) value: String,
+    pub(super) label: String,
+    pub(super) selected: bool,
+}
+
+/// The active linked districts, as options of a form (`selected`: the link chosen).
+pub(super) fn district_choices(all: &[LinkRow], selected: &str) -> Vec<Choice> {
+    all.iter()
+        .filter(|l| l.status == "active")
+        .map(|l| Choice {
+            value: l.id.to_string(),
+            label: l.peer_name.clone(),
+            selected: selected == l.id.to_string(),
+        })
+        .collect()
+}
+
+/// The accounts `actor` may act for, as options of a form, with their balances when
+/// `balances`; and their ids.
+pub(super) async fn account_choices(
+    state: &AppState,
+    viewer: &Viewer,
+    selected: &str,
+    balances: bool,
+) -> Result<(Vec<Choice>, Vec<Uuid>), AppError> {
+    let lang = viewer.lang;
+    let mine = crate::ledger::service::my_accounts(state, viewer.actor()?).await?;
+    let ids: Vec<Uuid> = mine.iter().map(|a| a.id).collect();
+    let names = crate::ledger::pages::labels(state, lang, &ids).await?;
+    let choices = mine
+        .iter()
+        .map(|a| {
+            let name = names.get(&a.id).cloned().unwrap_or_default();
+            Choice {
+                value: a.id.to_string(),
+                label: if balances {
+                    format!("{name} ({})", money(state, lang, a.balance_minor))
+                } else {
+                    name
+                },
+                selected: selected == a.id.to_string(),
+            }
+        })
+        .collect();
+    Ok((choices, ids))
 }
 
 struct Found {
@@ -473,30 +515,8 @@ async fn view(
         form.payee.clone_from(&q.payee);
         form.payee_name.clone_from(&q.name);
     }
-    let districts = all
-        .iter()
-        .filter(|l| l.status == "active")
-        .map(|l| Choice {
-            value: l.id.to_string(),
-            label: l.peer_name.clone(),
-            selected: form.link == l.id.to_string(),
-        })
-        .collect();
-    let mine = crate::ledger::service::my_accounts(state, actor).await?;
-    let ids: Vec<Uuid> = mine.iter().map(|a| a.id).collect();
-    let names = crate::ledger::pages::labels(state, lang, &ids).await?;
-    let accounts = mine
-        .iter()
-        .map(|a| Choice {
-            value: a.id.to_string(),
-            label: format!(
-                "{} ({})",
-                names.get(&a.id).cloned().unwrap_or_default(),
-                money(state, lang, a.balance_minor)
-            ),
-            selected: form.from == a.id.to_string(),
-        })
-        .collect();
+    let districts = district_choices(&all, &form.link);
+    let (accounts, ids) = account_choices(state, viewer, &form.from, true).await?;
     let paid = Uuid::parse_str(q.paid.trim()).ok();
     let my_payments = store::of_accounts(&state.db, &ids, MY_PAYMENTS_SHOWN, 0)
         .await?

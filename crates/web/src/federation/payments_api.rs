@@ -124,12 +124,7 @@ async fn pay(
     ApiJson(input): ApiJson<PaymentInput>,
 ) -> Result<(StatusCode, Json<Payment>), AppError> {
     let actor = caller.actor()?;
-    let key = headers
-        .get("idempotency-key")
-        .ok_or(AppError::bad_request("idempotency_key_required"))?
-        .to_str()
-        .map_err(|_| AppError::bad_request("bad_idempotency_key"))?;
-    let key = parse_idempotency_key(key)?;
+    let key = idempotency_key(&headers)?;
     let p = PayInput {
         link: input.link,
         payer: input.payer,
@@ -145,6 +140,16 @@ async fn pay(
         StatusCode::ACCEPTED
     };
     Ok((status, Json(row.into())))
+}
+
+/// The required `Idempotency-Key` header of a payment, checked.
+pub(super) fn idempotency_key(headers: &HeaderMap) -> Result<String, AppError> {
+    let key = headers
+        .get("idempotency-key")
+        .ok_or(AppError::bad_request("idempotency_key_required"))?
+        .to_str()
+        .map_err(|_| AppError::bad_request("bad_idempotency_key"))?;
+    parse_idempotency_key(key)
 }
 
 /// Which payments to list.

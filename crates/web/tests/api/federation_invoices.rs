@@ -6,7 +6,7 @@
 
 use crate::federation::another;
 use crate::federation_payments::{
-    Pair, balance, held, linked, mirrors_agree, set_mirror_limits, verified,
+    Pair, balance, detour, held, linked, mirrors_agree, set_mirror_limits, verified,
 };
 use crate::harness::TestApp;
 use crate::on_both;
@@ -51,29 +51,6 @@ async fn standing(app: &TestApp, token: &str, id: &str) -> (String, i64, i64) {
 
 fn code(v: &Value) -> Option<&str> {
     v["error"]["code"].as_str()
-}
-
-/// Points A's link (or B's) at another address: an unreachable district, then the real one.
-async fn detour(app: &TestApp, link: &str, url: &str) {
-    let link = uuid::Uuid::parse_str(link).unwrap();
-    match &app.db {
-        distretto_store::Db::Sqlite { write, .. } => {
-            sqlx::query("UPDATE federation_links SET peer_url = ? WHERE id = ?")
-                .bind(url)
-                .bind(link)
-                .execute(write)
-                .await
-                .unwrap();
-        }
-        distretto_store::Db::Postgres(pool) => {
-            sqlx::query("UPDATE federation_links SET peer_url = $1 WHERE id = $2")
-                .bind(url)
-                .bind(link)
-                .execute(pool)
-                .await
-                .unwrap();
-        }
-    }
 }
 
 async fn open_both_ways(p: &Pair) {

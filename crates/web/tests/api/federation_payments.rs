@@ -88,6 +88,29 @@ pub(crate) async fn balance(app: &TestApp, token: &str, account: &str) -> i64 {
     v["balance"].as_i64().unwrap()
 }
 
+/// Points a district's link at another address: an unreachable district, then the real one.
+pub(crate) async fn detour(app: &TestApp, link: &str, url: &str) {
+    let link = uuid::Uuid::parse_str(link).unwrap();
+    match &app.db {
+        distretto_store::Db::Sqlite { write, .. } => {
+            sqlx::query("UPDATE federation_links SET peer_url = ? WHERE id = ?")
+                .bind(url)
+                .bind(link)
+                .execute(write)
+                .await
+                .unwrap();
+        }
+        distretto_store::Db::Postgres(pool) => {
+            sqlx::query("UPDATE federation_links SET peer_url = $1 WHERE id = $2")
+                .bind(url)
+                .bind(link)
+                .execute(pool)
+                .await
+                .unwrap();
+        }
+    }
+}
+
 pub(crate) async fn held(app: &TestApp) -> i64 {
     app.count("federation_payments WHERE status = 'held'").await
 }
@@ -328,34 +351,8 @@ async fn an_unanswered_payment_is_held_then_finished(a: TestApp) {
     let (_, payee, payee_account) = p.b.member(&p.coord_b, "bea@b.example").await;
     let body = |amount: i64| json!({"link": p.link_a, "payer": payer_account, "payee": payee_account, "amount": amount, "memo": "Pane"});
     let real_url = p.b.base.clone();
-    let detour = |url: &str| {
-        let db = p.a.db.clone();
-        let link = p.link_a.clone();
-        let url = url.to_owned();
-        async move {
-            let link = uuid::Uuid::parse_str(&link).unwrap();
-            match &db {
-                distretto_store::Db::Sqlite { write, .. } => {
-                    sqlx::query("UPDATE federation_links SET peer_url = ? WHERE id = ?")
-                        .bind(url)
-                        .bind(link)
-                        .execute(write)
-                        .await
-                        .unwrap();
-                }
-                distretto_store::Db::Postgres(pool) => {
-                    sqlx::query("UPDATE federation_links SET peer_url = $1 WHERE id = $2")
-                        .bind(url)
-                        .bind(link)
-                        .execute(pool)
-                        .await
-                        .unwrap();
-                }
-            }
-        }
-    };
     // B cannot be reached (nothing listens on port 9 of loopback).
-    detour("http://127.0.0.1:9").await;
+    detour(&p.a, &p.link_a, "http://127.0.0.1:9").await;
     let (s, v) = pay(&p.a, &payer, "k1", &body(6_000)).await;
     assert_eq!((s, v["status"].as_str()), (202, Some("held")), "{v}");
     assert_eq!(
@@ -377,7 +374,7 @@ async fn an_unanswered_payment_is_held_then_finished(a: TestApp) {
         .unwrap();
     assert_eq!(held(&p.a).await, 1);
 
-    detour(&real_url).await;
+    detour(&p.a, &p.link_a, &real_url).await;
     distretto_web::federation::payments::resolve_before(&p.a.state, distretto_store::now())
         .await
         .unwrap();
@@ -403,7 +400,7 @@ async fn an_unanswered_payment_is_held_then_finished(a: TestApp) {
     );
 
     // Unreachable again, and past its deadline: aborted, the hold released, B told later.
-    detour("http://127.0.0.1:9").await;
+    detour(&p.a, &p.link_a, "http://127.0.0.1:9").await;
     let (s, v) = pay(&p.a, &payer, "k3", &body(3_000)).await;
     assert_eq!((s, v["status"].as_str()), (202, Some("held")), "{v}");
     let id = uuid::Uuid::parse_str(v["id"].as_str().unwrap()).unwrap();
@@ -443,7 +440,7 @@ async fn an_unanswered_payment_is_held_then_finished(a: TestApp) {
     );
     assert_eq!(held(&p.a).await, 0);
     // Its room is back: 4,000 fit again.
-    detour(&real_url).await;
+    detour(&p.a, &p.link_a, &real_url).await;
     let (s, v) = pay(&p.a, &payer, "k4", &body(4_000)).await;
     assert_eq!((s, v["status"].as_str()), (201, Some("committed")), "{v}");
     // B hears of the abort (before its prepare, which never came) and remembers it.
