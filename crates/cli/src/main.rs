@@ -1,6 +1,7 @@
 //! `distretto`: parses the command line and configuration, then calls the library crates.
 
 mod admin;
+mod backup;
 mod bench;
 mod bench_federation;
 mod bench_governance;
@@ -42,6 +43,11 @@ enum Command {
     Export(transfer::ExportArgs),
     /// Load a district document into an empty database.
     Import(transfer::ImportArgs),
+    /// Copy the whole database while the server runs (SQLite: verified copy; PostgreSQL:
+    /// pg_dump).
+    Backup(backup::BackupArgs),
+    /// Make a new database from a backup, migrate it forward and verify its ledger.
+    Restore(backup::RestoreArgs),
     /// Multilateral set-off of the invoices in a CSV file (no database needed).
     Clear(clear::ClearArgs),
     /// Administration tasks.
@@ -120,6 +126,8 @@ fn main() -> ExitCode {
             Command::Migrate(db) => serve::migrate_only(&settings, db.database.as_deref()).await,
             Command::Export(args) => transfer::export(&settings, args).await,
             Command::Import(args) => transfer::import(&settings, args).await,
+            Command::Backup(args) => backup::backup(&settings, args).await,
+            Command::Restore(args) => backup::restore(&settings, args).await,
             Command::Clear(args) => clear::run(args),
             Command::Admin(cmd) => admin::run(&settings, cmd).await,
             Command::Ledger(cmd) => ledger::run(&settings, cmd).await,
