@@ -10,44 +10,16 @@
 mod common;
 
 use common::federation::{Server, call, create_user, token};
-use common::temp_dir;
+use common::{fresh_postgres, postgres_base, postgres_wanted, temp_dir};
 use distretto_store::{ConnectOptions, Db};
 use serde_json::json;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
-use uuid::Uuid;
 
 const PASSWORD: &str = "backup test passphrase";
 const PEOPLE: usize = 4;
-
-fn postgres_base() -> Option<String> {
-    std::env::var("DISTRETTO_TEST_POSTGRES_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
-}
-
-/// A new, empty PostgreSQL database.
-async fn fresh_postgres() -> String {
-    let base = postgres_base().expect("postgres url");
-    let admin = Db::connect(&ConnectOptions {
-        url: base.clone(),
-        max_connections: 1,
-    })
-    .await
-    .unwrap();
-    let name = format!("backup_{}", Uuid::now_v7().simple());
-    if let Db::Postgres(pool) = &admin {
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(pool)
-            .await
-            .unwrap();
-    }
-    admin.close().await;
-    let (prefix, _) = base.rsplit_once('/').unwrap();
-    format!("{prefix}/{name}")
-}
 
 async fn open(url: &str) -> Db {
     Db::connect(&ConnectOptions {
@@ -252,19 +224,14 @@ async fn a_sqlite_backup_under_load_restores_a_verified_district() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_postgres_backup_under_load_restores_a_verified_district() {
-    if postgres_base().is_none() {
-        if std::env::var("DISTRETTO_TEST_SKIP_POSTGRES").as_deref() == Ok("1") {
-            eprintln!("SKIPPED: PostgreSQL leg (DISTRETTO_TEST_SKIP_POSTGRES=1)");
-            return;
-        }
-        panic!(
-            "DISTRETTO_TEST_POSTGRES_URL is not set: run scripts/test, or set DISTRETTO_TEST_SKIP_POSTGRES=1 to skip this leg knowingly"
-        );
+    if !postgres_wanted() {
+        return;
     }
     let dir = temp_dir("backup-postgres");
-    let live = fresh_postgres().await;
+    let live = fresh_postgres("backup").await;
     let target = |_: usize| {
-        Box::pin(fresh_postgres()) as std::pin::Pin<Box<dyn std::future::Future<Output = String>>>
+        Box::pin(fresh_postgres("backup"))
+            as std::pin::Pin<Box<dyn std::future::Future<Output = String>>>
     };
     backup_under_load(&live, target, &dir).await;
     let _ = std::fs::remove_dir_all(&dir);

@@ -139,9 +139,9 @@ async fn propose(client: &reqwest::Client, base: &str, coord: &str, other: &Valu
     v
 }
 
-/// Opens the mirror of the district's only link both ways (limits set by its coordinator).
-async fn open_mirror(client: &reqwest::Client, base: &str, coord: &str) {
-    let (_, links) = call(
+/// A district's links, as its coordinator lists them.
+async fn links(client: &reqwest::Client, base: &str, coord: &str) -> Value {
+    let (s, v) = call(
         client,
         reqwest::Method::GET,
         format!("{base}/api/v1/federation/links"),
@@ -149,6 +149,13 @@ async fn open_mirror(client: &reqwest::Client, base: &str, coord: &str) {
         None,
     )
     .await;
+    assert_eq!(s, 200, "{v}");
+    v
+}
+
+/// Opens the mirror of the district's only link both ways (limits set by its coordinator).
+async fn open_mirror(client: &reqwest::Client, base: &str, coord: &str) {
+    let links = links(client, base, coord).await;
     assert_eq!(links["items"][0]["status"], "active", "{links}");
     let account = links["items"][0]["mirror"]["account"]
         .as_str()
@@ -204,14 +211,7 @@ async fn districts_talk_over_https_and_check_certificates() {
         link_a["delivered"], true,
         "A reached B over https: {link_a}"
     );
-    let (_, links_b) = call(
-        &trusting,
-        reqwest::Method::GET,
-        format!("{b_url}/api/v1/federation/links"),
-        Some(&coord_b),
-        None,
-    )
-    .await;
+    let links_b = links(&trusting, &b_url, &coord_b).await;
     let requested = links_b["items"]
         .as_array()
         .unwrap()
@@ -234,14 +234,7 @@ async fn districts_talk_over_https_and_check_certificates() {
     // C does not trust B's authority: its request is not delivered, and B never sees it.
     let link_c = propose(&plain, &c.base, &coord_c, &id_b).await;
     assert_eq!(link_c["delivered"], false, "{link_c}");
-    let (_, links_b) = call(
-        &trusting,
-        reqwest::Method::GET,
-        format!("{b_url}/api/v1/federation/links"),
-        Some(&coord_b),
-        None,
-    )
-    .await;
+    let links_b = links(&trusting, &b_url, &coord_b).await;
     assert_eq!(links_b["items"].as_array().unwrap().len(), 1, "{links_b}");
 
     // A member of A pays a member of B across the link: prepare and commit go over TLS.

@@ -15,7 +15,7 @@
 
 mod common;
 
-use common::temp_dir;
+use common::{postgres_wanted, temp_dir};
 use distretto_store::{ConnectOptions, Db};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -62,50 +62,11 @@ fn runtime() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
-fn postgres_base() -> Option<String> {
-    match std::env::var("DISTRETTO_TEST_POSTGRES_URL") {
-        Ok(u) if !u.is_empty() => Some(u),
-        _ => None,
-    }
-}
-
-/// Whether the PostgreSQL leg should run; panics when it is neither configured nor explicitly skipped.
-fn postgres_wanted() -> bool {
-    if postgres_base().is_some() {
-        return true;
-    }
-    if std::env::var("DISTRETTO_TEST_SKIP_POSTGRES").as_deref() == Ok("1") {
-        eprintln!("SKIPPED: PostgreSQL leg (DISTRETTO_TEST_SKIP_POSTGRES=1)");
-        return false;
-    }
-    panic!(
-        "DISTRETTO_TEST_POSTGRES_URL is not set: run scripts/test (it starts PostgreSQL), or set DISTRETTO_TEST_SKIP_POSTGRES=1 to skip this leg knowingly"
-    );
-}
-
 /// A fresh, empty database: a new SQLite file in `dir`, or a new PostgreSQL database.
 async fn fresh_database(backend: Backend, dir: &Path) -> String {
     match backend {
         Backend::Sqlite => format!("sqlite:{}", dir.join("storm.db").display()),
-        Backend::Postgres => {
-            let base = postgres_base().expect("postgres url");
-            let admin = Db::connect(&ConnectOptions {
-                url: base.clone(),
-                max_connections: 1,
-            })
-            .await
-            .unwrap();
-            let name = format!("storm_{}", Uuid::now_v7().simple());
-            if let Db::Postgres(pool) = &admin {
-                sqlx::query(&format!("CREATE DATABASE {name}"))
-                    .execute(pool)
-                    .await
-                    .unwrap();
-            }
-            admin.close().await;
-            let (prefix, _) = base.rsplit_once('/').unwrap();
-            format!("{prefix}/{name}")
-        }
+        Backend::Postgres => common::fresh_postgres("storm").await,
     }
 }
 

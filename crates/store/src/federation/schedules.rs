@@ -18,6 +18,16 @@ pub struct ScheduleRow {
 }
 
 impl ScheduleRow {
+    /// A link's schedule before either side proposed anything.
+    pub fn none(link_id: Uuid) -> Self {
+        Self {
+            link_id,
+            ours_days: 0,
+            theirs_days: 0,
+            updated_at: crate::now(),
+        }
+    }
+
     /// The period both sides agree, if they do.
     pub fn agreed_days(&self) -> Option<i32> {
         (self.ours_days > 0 && self.ours_days == self.theirs_days).then_some(self.ours_days)
@@ -30,12 +40,7 @@ const COLUMNS: &str = "link_id, ours_days, theirs_days, updated_at";
 pub async fn get(db: &Db, link: Uuid) -> Result<ScheduleRow> {
     let sql = format!("SELECT {COLUMNS} FROM federation_clearing_schedules WHERE link_id = $1");
     let row = with_pool!(db.read(), pool => sqlx::query_as::<_, ScheduleRow>(&sql).bind(link).fetch_optional(pool).await)?;
-    Ok(row.unwrap_or(ScheduleRow {
-        link_id: link,
-        ours_days: 0,
-        theirs_days: 0,
-        updated_at: crate::now(),
-    }))
+    Ok(row.unwrap_or_else(|| ScheduleRow::none(link)))
 }
 
 /// Records one side's proposal (`ours`: our coordinator's, else the other district's).

@@ -175,8 +175,7 @@ fn line_of(
         sending: !row.delivered,
         can_accept: allows(row, InvoiceSide::Debtor, InvoiceAction::Accept),
         can_dispute: allows(row, InvoiceSide::Debtor, InvoiceAction::Dispute),
-        can_pay: allows(row, InvoiceSide::Debtor, InvoiceAction::Pay(1))
-            && status != InvoiceStatus::Disputed,
+        can_pay: allows(row, InvoiceSide::Debtor, InvoiceAction::Pay(1)),
         can_cancel: row.delivered && allows(row, InvoiceSide::Creditor, InvoiceAction::Cancel),
         key: Uuid::new_v4().to_string(),
         highlight: done == Some(row.id),

@@ -419,12 +419,7 @@ async fn link_views(state: &AppState, lang: Lang) -> Result<Vec<LinkView>, AppEr
             .iter()
             .find(|s| s.link_id == l.id)
             .cloned()
-            .unwrap_or(distretto_store::federation::schedules::ScheduleRow {
-                link_id: l.id,
-                ours_days: 0,
-                theirs_days: 0,
-                updated_at: l.updated_at,
-            });
+            .unwrap_or_else(|| distretto_store::federation::schedules::ScheduleRow::none(l.id));
         let mirror = store::mirror(&state.db, l.id, &state.config.currency.code).await?;
         let (balance_minor, limits, mirror_id) = match &mirror {
             Some(a) => {

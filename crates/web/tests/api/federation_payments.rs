@@ -111,6 +111,22 @@ pub(crate) async fn detour(app: &TestApp, link: &str, url: &str) {
     }
 }
 
+/// Exports `app`'s district, imports it into a new database, exports again, and asserts the
+/// two documents are the same; the first document, for further checks.
+pub(crate) async fn export_round_trips(app: &TestApp) -> distretto_store::export::DistrictDocument {
+    let first = distretto_store::export::export(&app.db).await.unwrap();
+    let copy = crate::federation::another(app).await;
+    distretto_store::export::import(&copy.db, &first)
+        .await
+        .unwrap();
+    let second = distretto_store::export::export(&copy.db).await.unwrap();
+    assert_eq!(
+        serde_json::to_string(&first).unwrap(),
+        serde_json::to_string(&second).unwrap()
+    );
+    first
+}
+
 pub(crate) async fn held(app: &TestApp) -> i64 {
     app.count("federation_payments WHERE status = 'held'").await
 }
