@@ -119,7 +119,7 @@ fn export_import_export_gives_the_same_document() {
     let doc: serde_json::Value = serde_json::from_slice(&one).unwrap();
     assert_eq!(
         (doc["format"].as_str(), doc["version"].as_u64()),
-        (Some("distretto-district"), Some(10))
+        (Some("distretto-district"), Some(11))
     );
     assert!(
         doc["market_listings"]["listings"].as_array().unwrap().len() >= 100

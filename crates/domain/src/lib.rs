@@ -7,6 +7,7 @@ pub mod demo;
 pub mod directory;
 pub mod federation;
 pub mod governance;
+pub mod impact;
 pub mod ledger;
 pub mod market;
 pub mod membership;

@@ -10,6 +10,7 @@ pub mod directory;
 pub mod export;
 pub mod federation;
 pub mod governance;
+pub mod impact;
 pub mod ledger;
 pub mod market;
 pub mod membership;

@@ -41,6 +41,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::market::listings::api_router())
         .merge(crate::market::resources::api_router())
         .merge(crate::federation::api::router())
+        .merge(crate::impact::api::router())
 }
 
 /// A list answer, as CONTRACT.md promises: `{"items":[…],"total":N}`.

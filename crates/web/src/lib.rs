@@ -12,6 +12,7 @@ pub mod error;
 pub mod federation;
 pub mod governance;
 pub mod i18n;
+pub mod impact;
 pub mod ledger;
 pub mod market;
 pub mod membership;

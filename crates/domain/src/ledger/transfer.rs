@@ -8,7 +8,9 @@ use uuid::Uuid;
 pub const MAX_MEMO_CHARS: usize = 280;
 
 /// Why a transfer was made.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum TransferKind {
     /// A member paid another.

@@ -13,7 +13,7 @@ use crate::{Db, Result, StoreError, with_pool};
 /// The document's format name.
 pub const FORMAT: &str = "distretto-district";
 /// The document's version; each capability that adds data bumps it and keeps reading older ones.
-pub const VERSION: u32 = 10;
+pub const VERSION: u32 = 11;
 
 /// Rows read per query while exporting, so memory per query stays bounded.
 const PAGE_ROWS: i64 = 5_000;
@@ -79,6 +79,9 @@ pub struct DistrictDocument {
     pub market_resources: crate::market::resources::ResourcesData,
     #[serde(default)]
     pub federation: crate::federation::FederationData,
+    /// Impact surveys and saved relocalisation scenarios (version 11).
+    #[serde(default)]
+    pub impact: crate::impact::saved::ImpactData,
 }
 
 /// Reads a whole table in pages ordered by `order`, keyed by offset (the table does not change
@@ -130,6 +133,7 @@ pub async fn export(db: &Db) -> Result<DistrictDocument> {
         market_listings: crate::market::listings::export(db).await?,
         market_resources: crate::market::resources::export(db).await?,
         federation: crate::federation::export(db).await?,
+        impact: crate::impact::saved::export(db).await?,
         format: FORMAT.into(),
         version: VERSION,
         organizations: read_all(db, "SELECT id, name, kind, legal_form, sector, description, website, contact_email, phone, address, postcode, locality, lat, lon, founded_year, workers_fte_hundredths, volunteers, status, charter_version, charter_signed_at, created_at, updated_at FROM organizations ORDER BY id").await?,
@@ -245,5 +249,6 @@ pub async fn import(db: &Db, doc: &DistrictDocument) -> Result<(), ImportError> 
     crate::market::listings::import(db, &doc.market_listings).await?;
     crate::market::resources::import(db, &doc.market_resources).await?;
     crate::federation::import(db, &doc.federation).await?;
+    crate::impact::saved::import(db, &doc.impact).await?;
     Ok(())
 }

@@ -32,6 +32,7 @@ pub(crate) fn router() -> axum::Router<AppState> {
         .merge(crate::market::listings::router())
         .merge(crate::market::resources::router())
         .merge(crate::federation::router())
+        .merge(crate::impact::router())
 }
 
 /// What the layout of every page needs: language, district, who is signed in, CSRF token.

@@ -14,6 +14,7 @@ mod governance_authz;
 mod governance_decisions;
 mod governance_participation;
 mod harness;
+mod impact;
 mod invoices;
 mod ledger;
 mod ledger_pages;

@@ -1,0 +1,890 @@
+//! Every indicator of a period, from the facts the store reads.
+//!
+//! [`build`] takes the monthly trade aggregates ([`Trade`]) and the other facts of the district
+//! (members, invoices, purchasing settlements, clearing rounds, deliveries, votes, bookings,
+//! surveys) and computes the [`Report`]: the figures for the whole period and, for the figures
+//! that add up over time, one value per bucket (month or quarter) for the time series.
+//!
+//! A [`Selection`] narrows the report to member organisations of some kinds or sectors: member
+//! counts then count only those, trade counts the flows with at least one side among them, and
+//! LM3 and the local share are theirs.
+
+use super::food::{self, Delivery, FoodMiles};
+use super::lm3::{self, Flow, Lm3};
+use super::period::{Month, Period};
+use super::shape::{self, Ratio};
+use super::trade::{Trade, is_undo};
+use crate::directory::{OrganizationKind, Sector};
+use crate::governance::participation::Turnout;
+use crate::ledger::TransferKind;
+use std::collections::{BTreeMap, HashMap};
+
+/// Who owns an account, as the indicators see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner {
+    /// A member organisation (index into [`Facts::organizations`]).
+    Organization(u32),
+    /// A person (index into [`Facts::people`]).
+    Person(u32),
+    /// The district's own accounts (fund, fees).
+    District,
+    /// Outside the district (another district's mirror account).
+    Outside,
+}
+
+/// An organisation as the indicators see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Organization {
+    /// Its kind.
+    pub kind: OrganizationKind,
+    /// Its sector.
+    pub sector: Sector,
+    /// Jobs, in hundredths of a full-time equivalent, as its profile declares them now.
+    pub workers_fte_hundredths: i64,
+    /// Volunteers, as its profile declares them now.
+    pub volunteers: i64,
+    /// The month it was admitted (`None`: never admitted).
+    pub joined: Option<Month>,
+    /// The month it left (was suspended and not reinstated), if it did.
+    pub left: Option<Month>,
+}
+
+/// A person's membership.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Person {
+    /// The month they were admitted (`None`: never).
+    pub joined: Option<Month>,
+    /// The month they left, if they did.
+    pub left: Option<Month>,
+}
+
+/// An invoice issued in the period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InvoiceFact {
+    /// When it was issued.
+    pub month: Month,
+    /// In the district's credit (`false`: in euro).
+    pub credit: bool,
+    /// Its amount, in minor units.
+    pub amount_minor: i64,
+    /// Who issued it (the seller).
+    pub creditor: Owner,
+    /// Who owes it (the buyer).
+    pub debtor: Owner,
+}
+
+/// One purchasing order cycle settled in the period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SettlementFact {
+    /// When it was settled.
+    pub month: Month,
+    /// What the households paid, in minor units.
+    pub amount_minor: i64,
+}
+
+/// One clearing round applied in the period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClearingFact {
+    /// When it was applied.
+    pub month: Month,
+    /// Debt set off without any credit moving.
+    pub set_off_minor: i64,
+    /// Debt settled with credit (credit-assisted rounds).
+    pub credit_settled_minor: i64,
+    /// Credit that moved to settle it.
+    pub credit_transferred_minor: i64,
+}
+
+/// One vote's turnout in one college.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VoteFact {
+    /// When the vote closed.
+    pub month: Month,
+    /// The body's name.
+    pub body: String,
+    /// The college's name (empty for a body without colleges).
+    pub college: String,
+    /// Ballots out of electorate.
+    pub turnout: Turnout,
+}
+
+/// A member organisation's survey of its spending outside the ledger, for one year.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Survey {
+    /// The organisation (index into [`Facts::organizations`]).
+    pub organization: u32,
+    /// The year it covers.
+    pub year: i32,
+    /// Spending paid outside the ledger (euro), in minor units.
+    pub outside_total_minor: i64,
+    /// Of which with suppliers and staff in the territory.
+    pub outside_local_minor: i64,
+    /// Purchases from outside the district by the sector of what was bought.
+    pub outside_by_sector_minor: Vec<(Sector, i64)>,
+}
+
+/// Everything besides the trade aggregates.
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    /// Each account's owner, by the dense index [`Trade`] uses.
+    pub accounts: Vec<Owner>,
+    /// Organisations.
+    pub organizations: Vec<Organization>,
+    /// People.
+    pub people: Vec<Person>,
+    /// Invoices issued in the period.
+    pub invoices: Vec<InvoiceFact>,
+    /// Order cycles settled in the period.
+    pub settlements: Vec<SettlementFact>,
+    /// Clearing rounds applied in the period.
+    pub clearings: Vec<ClearingFact>,
+    /// Deliveries to pickup points in the period.
+    pub deliveries: Vec<(Month, Delivery)>,
+    /// Votes closed in the period, per college.
+    pub votes: Vec<VoteFact>,
+    /// Months of the proposals opened in the period.
+    pub proposals: Vec<Month>,
+    /// Months of the comments made in the period.
+    pub comments: Vec<Month>,
+    /// Shared resources booked in the period: (month of the start, minutes).
+    pub bookings: Vec<(Month, i64)>,
+    /// Surveys of the years the period touches.
+    pub surveys: Vec<Survey>,
+}
+
+/// Which member organisations the report is about.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Selection {
+    /// Only these kinds (`None`: every kind).
+    pub kind: Option<OrganizationKind>,
+    /// Only this sector (`None`: every sector).
+    pub sector: Option<Sector>,
+    /// Only this organisation (index into [`Facts::organizations`]): one member's own figures.
+    pub organization: Option<u32>,
+}
+
+impl Selection {
+    /// Whether it narrows anything.
+    pub fn is_all(&self) -> bool {
+        self.kind.is_none() && self.sector.is_none() && self.organization.is_none()
+    }
+
+    fn takes(&self, index: usize, o: &Organization) -> bool {
+        self.kind.is_none_or(|k| k == o.kind)
+            && self.sector.is_none_or(|s| s == o.sector)
+            && self.organization.is_none_or(|i| i as usize == index)
+    }
+}
+
+/// A count and an amount.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct Volume {
+    /// How many.
+    pub count: u64,
+    /// How much, in minor units.
+    pub amount_minor: i128,
+}
+
+impl Volume {
+    fn add(&mut self, count: u64, amount_minor: i128) {
+        self.count = self.count.saturating_add(count);
+        self.amount_minor = self.amount_minor.saturating_add(amount_minor);
+    }
+}
+
+/// Members and their work.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Members {
+    /// Member organisations at the end of the period.
+    pub organizations: u64,
+    /// Member people at the end of the period (all of them, whatever the selection).
+    pub people: u64,
+    /// Member organisations at the end of the period, by kind.
+    pub by_kind: BTreeMap<OrganizationKind, u64>,
+    /// Member organisations at the end of the period, by sector.
+    pub by_sector: BTreeMap<Sector, u64>,
+    /// Their jobs (profiles as declared now), in hundredths of a full-time equivalent.
+    pub jobs_fte_hundredths: i64,
+    /// Jobs by sector.
+    pub jobs_by_sector: BTreeMap<Sector, i64>,
+    /// Their volunteers.
+    pub volunteers: i64,
+    /// Organisations admitted in each bucket.
+    pub organizations_joined: Vec<u64>,
+    /// Organisations that left in each bucket.
+    pub organizations_left: Vec<u64>,
+    /// People admitted in each bucket.
+    pub people_joined: Vec<u64>,
+    /// People who left in each bucket.
+    pub people_left: Vec<u64>,
+}
+
+/// Intra-district trade.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TradeFigures {
+    /// Transfers between local accounts (every kind but reversals, refunds, clearing and
+    /// payments between districts), net of what was reversed, per bucket.
+    pub transfers: Vec<Volume>,
+    /// The same over the period.
+    pub transfers_total: Volume,
+    /// Every transfer of the period by kind (before netting).
+    pub by_kind: BTreeMap<TransferKind, Volume>,
+    /// Invoices issued in credit, per bucket.
+    pub invoices_credit: Vec<Volume>,
+    /// Invoices issued in euro, per bucket.
+    pub invoices_euro: Vec<Volume>,
+    /// Order cycles settled, per bucket.
+    pub settlements: Vec<Volume>,
+    /// Credit in circulation (the sum of positive balances of local accounts) at the end of
+    /// each bucket.
+    pub circulation_minor: Vec<i128>,
+    /// Trade over the mean month-end circulation, in thousandths (`None`: nothing circulated).
+    pub velocity_milli: Option<i64>,
+    /// Credit paid to other districts over the period.
+    pub to_other_districts_minor: i128,
+    /// Sector-to-sector flows between member organisations (paying sector, receiving sector).
+    pub sector_flows: BTreeMap<(Sector, Sector), i128>,
+}
+
+/// What the members bought, and how much from each other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LocalShare {
+    /// Recorded purchases from members (ledger and invoices), minor units.
+    pub local_minor: i128,
+    /// All recorded purchases (ledger, invoices and surveyed spending outside the ledger).
+    pub total_minor: i128,
+}
+
+impl LocalShare {
+    /// The share in parts per million.
+    pub fn ppm(&self) -> Option<i64> {
+        Ratio {
+            part: self.local_minor,
+            whole: self.total_minor,
+        }
+        .ppm()
+    }
+}
+
+/// Clearing rounds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ClearingFigures {
+    /// Rounds applied.
+    pub rounds: u64,
+    /// Debt cleared (set off, or settled with credit).
+    pub debt_cleared_minor: i128,
+    /// Liquidity saved: debt cleared that needed no credit to move.
+    pub liquidity_saved_minor: i128,
+}
+
+/// Participation in the district's democracy and its shared resources.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Participation {
+    /// Pooled turnout per (body, college) of the votes closed.
+    pub turnout: BTreeMap<(String, String), Turnout>,
+    /// Pooled turnout of every vote closed, per bucket.
+    pub turnout_by_bucket: Vec<Turnout>,
+    /// Proposals opened, per bucket.
+    pub proposals: Vec<u64>,
+    /// Comments, per bucket.
+    pub comments: Vec<u64>,
+    /// Minutes of shared resources booked, per bucket.
+    pub booked_minutes: Vec<i64>,
+}
+
+/// The shape of trade among members.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Shape {
+    /// Member organisations with at least one member supplier and one member customer.
+    pub both_ways: u64,
+    /// Member organisations that traded at all.
+    pub trading: u64,
+    /// Volume matched by trade in the other direction.
+    pub reciprocity: Ratio,
+    /// Volume that runs in cycles.
+    pub in_cycles: Ratio,
+}
+
+/// Every indicator of a period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    /// The period.
+    pub period: Period,
+    /// The labels of its buckets.
+    pub buckets: Vec<String>,
+    /// Members, jobs, volunteers.
+    pub members: Members,
+    /// Trade.
+    pub trade: TradeFigures,
+    /// Local share of purchases.
+    pub local_share: LocalShare,
+    /// LM3 of the selected member organisations.
+    pub lm3: Lm3,
+    /// LM3 per sector of member organisations.
+    pub lm3_by_sector: BTreeMap<Sector, Lm3>,
+    /// Clearing.
+    pub clearing: ClearingFigures,
+    /// Food km and emissions of deliveries.
+    pub food: FoodMiles,
+    /// Participation.
+    pub participation: Participation,
+    /// The shape of trade.
+    pub shape: Shape,
+}
+
+/// The parties of the LM3 and shape computations: every organisation and person owner, the
+/// district, and one party for everything outside.
+struct Parties {
+    /// Party of each account.
+    of_account: Vec<u32>,
+    organizations: u32,
+    people: u32,
+}
+
+impl Parties {
+    fn new(facts: &Facts) -> Self {
+        let organizations = u32::try_from(facts.organizations.len()).unwrap_or(u32::MAX);
+        let people = u32::try_from(facts.people.len()).unwrap_or(u32::MAX);
+        let district = organizations.saturating_add(people);
+        let outside = district.saturating_add(1);
+        let of_account = facts
+            .accounts
+            .iter()
+            .map(|o| match *o {
+                Owner::Organization(i) => i.min(organizations.saturating_sub(1)),
+                Owner::Person(i) => organizations.saturating_add(i.min(people.saturating_sub(1))),
+                Owner::District => district,
+                Owner::Outside => outside,
+            })
+            .collect();
+        Self {
+            of_account,
+            organizations,
+            people,
+        }
+    }
+
+    fn count(&self) -> u32 {
+        self.organizations
+            .saturating_add(self.people)
+            .saturating_add(2)
+    }
+
+    fn district(&self) -> u32 {
+        self.organizations.saturating_add(self.people)
+    }
+
+    fn outside(&self) -> u32 {
+        self.district().saturating_add(1)
+    }
+
+    fn organization(&self, party: u32) -> Option<usize> {
+        (party < self.organizations).then_some(party as usize)
+    }
+
+    fn party(&self, account: u32) -> u32 {
+        self.of_account
+            .get(account as usize)
+            .copied()
+            .unwrap_or(self.outside())
+    }
+}
+
+fn member_at(joined: Option<Month>, left: Option<Month>, at: Month) -> bool {
+    joined.is_some_and(|j| j <= at) && left.is_none_or(|l| l > at)
+}
+
+/// Which bucket each month offset falls in.
+fn bucket_of(period: &Period) -> (Vec<String>, Vec<usize>) {
+    let buckets = period.buckets();
+    let mut of = vec![0usize; period.len_months() as usize];
+    for (b, (_, offsets)) in buckets.iter().enumerate() {
+        for o in offsets {
+            if let Some(slot) = of.get_mut(*o) {
+                *slot = b;
+            }
+        }
+    }
+    (buckets.into_iter().map(|(l, _)| l).collect(), of)
+}
+
+/// Computes every indicator of `period` for `selection`.
+pub fn build(period: Period, trade: &Trade, facts: &Facts, selection: &Selection) -> Report {
+    let (labels, bucket) = bucket_of(&period);
+    let n_buckets = labels.len();
+    let at = |m: Month| period.offset(m).and_then(|o| bucket.get(o).copied());
+    let parties = Parties::new(facts);
+    let selected: Vec<bool> = facts
+        .organizations
+        .iter()
+        .enumerate()
+        .map(|(i, o)| selection.takes(i, o))
+        .collect();
+    let is_selected_org = |party: u32| parties.organization(party).is_some_and(|i| selected[i]);
+    let members = members(&period, facts, &selected, n_buckets, &at);
+    let member_party = member_parties(&period, facts, &parties);
+    let in_scope = |payer: u32, payee: u32| {
+        selection.is_all() || is_selected_org(payer) || is_selected_org(payee)
+    };
+    let (mut trade_figures, flows) =
+        trade_figures(&period, trade, &parties, n_buckets, &at, &in_scope);
+    trade_figures.sector_flows = sector_flows(&flows, facts, &parties, &member_party, &in_scope);
+    trade_figures.circulation_minor = circulation(
+        &period,
+        trade,
+        facts,
+        &parties,
+        &member_party,
+        &bucket,
+        n_buckets,
+    );
+    trade_figures.velocity_milli = velocity(&trade_figures);
+    invoice_and_settlement_series(
+        &mut trade_figures,
+        facts,
+        n_buckets,
+        &at,
+        &parties,
+        &in_scope,
+    );
+    let surveys = surveys_for(&period, facts);
+    let lm3_parties = lm3_parties(&parties, &member_party, &surveys);
+    let lm3_total = lm3::district(&lm3_parties, &flows, is_selected_org);
+    let lm3_by_sector = lm3_by_sector(&lm3_parties, &flows, facts, &parties, &selected);
+    let local_share = local_share(&flows, facts, &parties, &member_party, &surveys, &selected);
+    let shape = shape_of(&flows, &parties, &member_party, &is_selected_org);
+    Report {
+        period,
+        buckets: labels,
+        members,
+        trade: trade_figures,
+        local_share,
+        lm3: lm3_total,
+        lm3_by_sector,
+        clearing: clearing(facts, &period),
+        food: food::food_miles(
+            &facts
+                .deliveries
+                .iter()
+                .filter(|(m, _)| period.contains(*m))
+                .map(|(_, d)| *d)
+                .collect::<Vec<Delivery>>(),
+        ),
+        participation: participation(facts, n_buckets, &at),
+        shape,
+    }
+}
+
+fn members(
+    period: &Period,
+    facts: &Facts,
+    selected: &[bool],
+    n: usize,
+    at: &dyn Fn(Month) -> Option<usize>,
+) -> Members {
+    let end = period.last();
+    let mut m = Members {
+        organizations_joined: vec![0; n],
+        organizations_left: vec![0; n],
+        people_joined: vec![0; n],
+        people_left: vec![0; n],
+        ..Members::default()
+    };
+    for (o, _) in facts
+        .organizations
+        .iter()
+        .zip(selected)
+        .filter(|(_, s)| **s)
+    {
+        if let Some(b) = o.joined.and_then(at) {
+            m.organizations_joined[b] += 1;
+        }
+        if let Some(b) = o.left.and_then(at) {
+            m.organizations_left[b] += 1;
+        }
+        if member_at(o.joined, o.left, end) {
+            m.organizations += 1;
+            *m.by_kind.entry(o.kind).or_default() += 1;
+            *m.by_sector.entry(o.sector).or_default() += 1;
+            m.jobs_fte_hundredths = m
+                .jobs_fte_hundredths
+                .saturating_add(o.workers_fte_hundredths);
+            *m.jobs_by_sector.entry(o.sector).or_default() += o.workers_fte_hundredths;
+            m.volunteers = m.volunteers.saturating_add(o.volunteers);
+        }
+    }
+    for p in &facts.people {
+        if let Some(b) = p.joined.and_then(at) {
+            m.people_joined[b] += 1;
+        }
+        if let Some(b) = p.left.and_then(at) {
+            m.people_left[b] += 1;
+        }
+        if member_at(p.joined, p.left, end) {
+            m.people += 1;
+        }
+    }
+    m
+}
+
+/// Whether each party is local: a member (at any time in the period) or the district.
+fn member_parties(period: &Period, facts: &Facts, parties: &Parties) -> Vec<bool> {
+    let was_member = |j: Option<Month>, l: Option<Month>| {
+        j.is_some_and(|j| j <= period.last()) && l.is_none_or(|l| l >= period.first())
+    };
+    let mut out: Vec<bool> = facts
+        .organizations
+        .iter()
+        .map(|o| was_member(o.joined, o.left))
+        .chain(facts.people.iter().map(|p| was_member(p.joined, p.left)))
+        .collect();
+    out.push(true); // the district
+    out.push(false); // outside
+    debug_assert_eq!(out.len(), parties.count() as usize);
+    out
+}
+
+/// The trade series and the period's party-to-party flows (net of reversals).
+fn trade_figures(
+    period: &Period,
+    trade: &Trade,
+    parties: &Parties,
+    n: usize,
+    at: &dyn Fn(Month) -> Option<usize>,
+    in_scope: &dyn Fn(u32, u32) -> bool,
+) -> (TradeFigures, Vec<Flow>) {
+    let mut t = TradeFigures {
+        transfers: vec![Volume::default(); n],
+        ..TradeFigures::default()
+    };
+    // Every pair's flow, whatever the selection: the local shares of LM3 and the shape of
+    // trade depend on everyone's spending, not only on the selected members'.
+    let mut pairs: HashMap<(u32, u32), i128> = HashMap::new();
+    for (k, v) in trade.flows_in(period) {
+        let (payer, payee) = (parties.party(k.payer), parties.party(k.payee));
+        if is_undo(k.kind) {
+            *pairs.entry((payee, payer)).or_default() -= v.amount_minor;
+        } else {
+            *pairs.entry((payer, payee)).or_default() += v.amount_minor;
+        }
+        if !in_scope(payer, payee) {
+            continue;
+        }
+        t.by_kind
+            .entry(k.kind)
+            .or_default()
+            .add(v.transfers, v.amount_minor);
+        let Some(b) = at(k.month) else { continue };
+        if k.kind == TransferKind::Federation
+            || payer == parties.outside()
+            || payee == parties.outside()
+        {
+            if payee == parties.outside() {
+                t.to_other_districts_minor =
+                    t.to_other_districts_minor.saturating_add(v.amount_minor);
+            }
+            continue;
+        }
+        if k.kind == TransferKind::Clearing {
+            continue;
+        }
+        if is_undo(k.kind) {
+            t.transfers[b].amount_minor -= v.amount_minor;
+            continue;
+        }
+        t.transfers[b].add(v.transfers, v.amount_minor);
+    }
+    for v in &t.transfers {
+        t.transfers_total.add(v.count, v.amount_minor);
+    }
+    let mut flows: Vec<Flow> = pairs
+        .into_iter()
+        .filter(|((a, b), amount)| a != b && *amount > 0)
+        .map(|((payer, payee), amount)| Flow {
+            payer,
+            payee,
+            amount_minor: i64::try_from(amount).unwrap_or(i64::MAX),
+        })
+        .collect();
+    flows.sort_unstable_by_key(|f| (f.payer, f.payee));
+    (t, flows)
+}
+
+fn sector_flows(
+    flows: &[Flow],
+    facts: &Facts,
+    parties: &Parties,
+    member: &[bool],
+    in_scope: &dyn Fn(u32, u32) -> bool,
+) -> BTreeMap<(Sector, Sector), i128> {
+    let mut out = BTreeMap::new();
+    for f in flows.iter().filter(|f| in_scope(f.payer, f.payee)) {
+        let (Some(a), Some(b)) = (parties.organization(f.payer), parties.organization(f.payee))
+        else {
+            continue;
+        };
+        if member[a] && member[b] {
+            *out.entry((facts.organizations[a].sector, facts.organizations[b].sector))
+                .or_default() += i128::from(f.amount_minor);
+        }
+    }
+    out
+}
+
+/// The sum of positive balances of local accounts at the end of each bucket.
+fn circulation(
+    period: &Period,
+    trade: &Trade,
+    facts: &Facts,
+    parties: &Parties,
+    member: &[bool],
+    bucket: &[usize],
+    n: usize,
+) -> Vec<i128> {
+    let balances = trade.month_end_balances(period, facts.accounts.len());
+    let mut per_month = vec![0i128; period.len_months() as usize];
+    for (account, months) in balances.iter().enumerate() {
+        let party = parties.party(u32::try_from(account).unwrap_or(u32::MAX));
+        if !member.get(party as usize).copied().unwrap_or(false) {
+            continue;
+        }
+        for (slot, b) in per_month.iter_mut().zip(months) {
+            *slot += i128::from((*b).max(0));
+        }
+    }
+    // A bucket's circulation is that at its last month's end.
+    let mut out = vec![0i128; n];
+    for (offset, value) in per_month.iter().enumerate() {
+        if let Some(b) = bucket.get(offset) {
+            out[*b] = *value;
+        }
+    }
+    out
+}
+
+fn velocity(t: &TradeFigures) -> Option<i64> {
+    let n = i128::try_from(t.circulation_minor.len()).ok()?;
+    let mean = t.circulation_minor.iter().sum::<i128>().checked_div(n)?;
+    (mean > 0).then(|| {
+        i64::try_from(t.transfers_total.amount_minor.max(0) * 1000 / mean).unwrap_or(i64::MAX)
+    })
+}
+
+fn invoice_and_settlement_series(
+    t: &mut TradeFigures,
+    facts: &Facts,
+    n: usize,
+    at: &dyn Fn(Month) -> Option<usize>,
+    parties: &Parties,
+    in_scope: &dyn Fn(u32, u32) -> bool,
+) {
+    t.invoices_credit = vec![Volume::default(); n];
+    t.invoices_euro = vec![Volume::default(); n];
+    t.settlements = vec![Volume::default(); n];
+    let party_of = |o: Owner| match o {
+        Owner::Organization(i) => i,
+        Owner::Person(i) => parties.organizations.saturating_add(i),
+        Owner::District => parties.district(),
+        Owner::Outside => parties.outside(),
+    };
+    for i in &facts.invoices {
+        if !in_scope(party_of(i.creditor), party_of(i.debtor)) {
+            continue;
+        }
+        if let Some(b) = at(i.month) {
+            let series = if i.credit {
+                &mut t.invoices_credit
+            } else {
+                &mut t.invoices_euro
+            };
+            series[b].add(1, i128::from(i.amount_minor));
+        }
+    }
+    for s in &facts.settlements {
+        if let Some(b) = at(s.month) {
+            t.settlements[b].add(1, i128::from(s.amount_minor));
+        }
+    }
+}
+
+/// The surveys that cover the period, each scaled to the months of its year that fall in it.
+fn surveys_for(period: &Period, facts: &Facts) -> Vec<Survey> {
+    facts
+        .surveys
+        .iter()
+        .filter_map(|s| {
+            let months =
+                i64::try_from(period.months().filter(|m| m.year == s.year).count()).ok()?;
+            (months > 0).then(|| Survey {
+                outside_total_minor: s.outside_total_minor.saturating_mul(months) / 12,
+                outside_local_minor: s.outside_local_minor.saturating_mul(months) / 12,
+                outside_by_sector_minor: s
+                    .outside_by_sector_minor
+                    .iter()
+                    .map(|(sector, v)| (*sector, v.saturating_mul(months) / 12))
+                    .collect(),
+                ..s.clone()
+            })
+        })
+        .collect()
+}
+
+fn lm3_parties(parties: &Parties, member: &[bool], surveys: &[Survey]) -> Vec<lm3::Party> {
+    let mut out: Vec<lm3::Party> = member
+        .iter()
+        .map(|m| lm3::Party {
+            member: *m,
+            outside_total_minor: 0,
+            outside_local_minor: 0,
+        })
+        .collect();
+    for s in surveys {
+        if let Some(p) = parties
+            .organization(s.organization)
+            .and_then(|i| out.get_mut(i))
+        {
+            p.outside_total_minor = p.outside_total_minor.saturating_add(s.outside_total_minor);
+            p.outside_local_minor = p.outside_local_minor.saturating_add(s.outside_local_minor);
+        }
+    }
+    out
+}
+
+fn lm3_by_sector(
+    lm3_parties: &[lm3::Party],
+    flows: &[Flow],
+    facts: &Facts,
+    parties: &Parties,
+    selected: &[bool],
+) -> BTreeMap<Sector, Lm3> {
+    let per_party = lm3::per_party(lm3_parties, flows);
+    let mut out: BTreeMap<Sector, Lm3> = BTreeMap::new();
+    for (i, o) in facts.organizations.iter().enumerate() {
+        if !selected[i] || !lm3_parties.get(i).is_some_and(|p| p.member) {
+            continue;
+        }
+        if let Some(l) = per_party.get(i) {
+            let e = out.entry(o.sector).or_default();
+            *e = *e + *l;
+        }
+    }
+    let _ = parties;
+    out
+}
+
+/// Purchases of selected member organisations (or of every member when nothing is selected):
+/// ledger payments and invoices received, plus surveyed spending outside the ledger.
+fn local_share(
+    flows: &[Flow],
+    facts: &Facts,
+    parties: &Parties,
+    member: &[bool],
+    surveys: &[Survey],
+    selected: &[bool],
+) -> LocalShare {
+    let buyer = |party: u32| {
+        parties
+            .organization(party)
+            .map_or(party < parties.district() && member[party as usize], |i| {
+                selected[i] && member[i]
+            })
+    };
+    let mut s = LocalShare::default();
+    for f in flows.iter().filter(|f| buyer(f.payer)) {
+        let amount = i128::from(f.amount_minor);
+        s.total_minor += amount;
+        if member.get(f.payee as usize).copied().unwrap_or(false) {
+            s.local_minor += amount;
+        }
+    }
+    for i in facts.invoices.iter().filter(|i| !i.credit) {
+        if let (Owner::Organization(d), Owner::Organization(c)) = (i.debtor, i.creditor)
+            && buyer(d)
+        {
+            {
+                s.total_minor += i128::from(i.amount_minor);
+                if member.get(c as usize).copied().unwrap_or(false) {
+                    s.local_minor += i128::from(i.amount_minor);
+                }
+            }
+        }
+    }
+    for v in surveys.iter().filter(|v| buyer(v.organization)) {
+        s.total_minor += i128::from(v.outside_total_minor);
+        s.local_minor += i128::from(v.outside_local_minor);
+    }
+    s
+}
+
+fn shape_of(
+    flows: &[Flow],
+    parties: &Parties,
+    member: &[bool],
+    is_selected_org: &dyn Fn(u32) -> bool,
+) -> Shape {
+    let local: Vec<Flow> = flows
+        .iter()
+        .filter(|f| member[f.payer as usize] && member[f.payee as usize])
+        .copied()
+        .collect();
+    let n = parties.count();
+    let counts = shape::suppliers_and_customers(n, &local, |p| member[p as usize]);
+    let mut s = Shape::default();
+    for (party, (suppliers, customers)) in counts.iter().enumerate() {
+        let party = u32::try_from(party).unwrap_or(u32::MAX);
+        if !is_selected_org(party) {
+            continue;
+        }
+        if *suppliers > 0 || *customers > 0 {
+            s.trading += 1;
+        }
+        if *suppliers > 0 && *customers > 0 {
+            s.both_ways += 1;
+        }
+    }
+    s.reciprocity = shape::reciprocity(&local);
+    s.in_cycles = shape::in_cycles(n, &local).unwrap_or_default();
+    s
+}
+
+fn clearing(facts: &Facts, period: &Period) -> ClearingFigures {
+    let mut c = ClearingFigures::default();
+    for r in facts.clearings.iter().filter(|r| period.contains(r.month)) {
+        c.rounds += 1;
+        let cleared = i128::from(r.set_off_minor) + i128::from(r.credit_settled_minor);
+        c.debt_cleared_minor += cleared;
+        c.liquidity_saved_minor += cleared - i128::from(r.credit_transferred_minor);
+    }
+    c
+}
+
+fn participation(facts: &Facts, n: usize, at: &dyn Fn(Month) -> Option<usize>) -> Participation {
+    let mut p = Participation {
+        turnout_by_bucket: vec![Turnout::default(); n],
+        proposals: vec![0; n],
+        comments: vec![0; n],
+        booked_minutes: vec![0; n],
+        ..Participation::default()
+    };
+    for v in &facts.votes {
+        let Some(b) = at(v.month) else { continue };
+        let e = p
+            .turnout
+            .entry((v.body.clone(), v.college.clone()))
+            .or_default();
+        *e = e.plus(v.turnout);
+        p.turnout_by_bucket[b] = p.turnout_by_bucket[b].plus(v.turnout);
+    }
+    for b in facts.proposals.iter().filter_map(|m| at(*m)) {
+        p.proposals[b] += 1;
+    }
+    for b in facts.comments.iter().filter_map(|m| at(*m)) {
+        p.comments[b] += 1;
+    }
+    for (m, minutes) in &facts.bookings {
+        if let Some(b) = at(*m) {
+            p.booked_minutes[b] = p.booked_minutes[b].saturating_add(*minutes);
+        }
+    }
+    p
+}

@@ -1,0 +1,235 @@
+//! The monthly aggregates of the journal that every trade indicator reads.
+//!
+//! A [`Trade`] folds journal postings into two tables: credit moved per (month, payer account,
+//! payee account, kind), and each account's balance after its last posting of a month. The
+//! store keeps these tables up to date as the journal grows (folding only new postings) and
+//! can also fold the whole journal from scratch; both must give the same [`Trade`], which the
+//! tests check. Accounts are dense indices given by the caller.
+
+use super::period::{Month, Period};
+use crate::ledger::TransferKind;
+use std::collections::HashMap;
+
+/// One journal entry, as the aggregates read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Posting {
+    /// Its place in the journal.
+    pub seq: i64,
+    /// The month (UTC) it was made.
+    pub month: Month,
+    /// What it was.
+    pub kind: TransferKind,
+    /// The paying account (dense index).
+    pub payer: u32,
+    /// The receiving account.
+    pub payee: u32,
+    /// Credit moved, in minor units (> 0).
+    pub amount_minor: i64,
+    /// The payer's balance after it.
+    pub payer_balance_minor: i64,
+    /// The payee's balance after it.
+    pub payee_balance_minor: i64,
+}
+
+/// Where credit went in one month, by kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FlowKey {
+    /// The month.
+    pub month: Month,
+    /// The paying account.
+    pub payer: u32,
+    /// The receiving account.
+    pub payee: u32,
+    /// The kind of transfer.
+    pub kind: TransferKind,
+}
+
+/// The sum of the transfers behind one [`FlowKey`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FlowSum {
+    /// Credit moved, in minor units.
+    pub amount_minor: i128,
+    /// How many transfers.
+    pub transfers: u64,
+}
+
+/// An account's balance after its last posting of a month.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Closing {
+    /// That posting's place in the journal.
+    pub seq: i64,
+    /// The balance after it, in minor units.
+    pub balance_minor: i64,
+}
+
+/// The monthly aggregates.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Trade {
+    /// Credit moved, per month, pair of accounts and kind.
+    pub flows: HashMap<FlowKey, FlowSum>,
+    /// Balances at the last posting of each month an account moved in.
+    pub closing: HashMap<(u32, Month), Closing>,
+}
+
+impl Trade {
+    /// Adds one posting.
+    pub fn fold(&mut self, p: &Posting) {
+        let key = FlowKey {
+            month: p.month,
+            payer: p.payer,
+            payee: p.payee,
+            kind: p.kind,
+        };
+        let sum = self.flows.entry(key).or_default();
+        sum.amount_minor = sum.amount_minor.saturating_add(i128::from(p.amount_minor));
+        sum.transfers = sum.transfers.saturating_add(1);
+        self.close(p.payer, p.month, p.seq, p.payer_balance_minor);
+        self.close(p.payee, p.month, p.seq, p.payee_balance_minor);
+    }
+
+    /// Records only the balances after a posting (one made before the period of interest,
+    /// whose closing balances the period still needs).
+    pub fn fold_closings_only(&mut self, p: &Posting) {
+        self.close(p.payer, p.month, p.seq, p.payer_balance_minor);
+        self.close(p.payee, p.month, p.seq, p.payee_balance_minor);
+    }
+
+    fn close(&mut self, account: u32, month: Month, seq: i64, balance_minor: i64) {
+        let c = self
+            .closing
+            .entry((account, month))
+            .or_insert(Closing { seq, balance_minor });
+        if seq >= c.seq {
+            *c = Closing { seq, balance_minor };
+        }
+    }
+
+    /// Adds everything `other` holds (the same rules as folding its postings).
+    pub fn merge(&mut self, other: &Trade) {
+        for (k, v) in &other.flows {
+            let sum = self.flows.entry(*k).or_default();
+            sum.amount_minor = sum.amount_minor.saturating_add(v.amount_minor);
+            sum.transfers = sum.transfers.saturating_add(v.transfers);
+        }
+        for ((account, month), c) in &other.closing {
+            self.close(*account, *month, c.seq, c.balance_minor);
+        }
+    }
+
+    /// The flows of the months of `period` only.
+    pub fn flows_in(&self, period: &Period) -> impl Iterator<Item = (&FlowKey, &FlowSum)> {
+        self.flows.iter().filter(|(k, _)| period.contains(k.month))
+    }
+
+    /// Each account's balance at the end of each month of `period`, carried forward from its
+    /// last posting (at most `accounts` accounts): `out[account][offset]`.
+    pub fn month_end_balances(&self, period: &Period, accounts: usize) -> Vec<Vec<i64>> {
+        let months = period.len_months() as usize;
+        let mut latest: Vec<Vec<(Month, i64, i64)>> = vec![Vec::new(); accounts];
+        for ((account, month), c) in &self.closing {
+            if *month <= period.last()
+                && let Some(list) = latest.get_mut(*account as usize)
+            {
+                list.push((*month, c.seq, c.balance_minor));
+            }
+        }
+        latest
+            .into_iter()
+            .map(|mut list| {
+                list.sort_unstable();
+                carry_forward(&list, period, months)
+            })
+            .collect()
+    }
+}
+
+/// The balance at the end of each month of `period` from an account's month closings (sorted).
+fn carry_forward(list: &[(Month, i64, i64)], period: &Period, months: usize) -> Vec<i64> {
+    let mut out = vec![0i64; months];
+    let mut balance = 0i64;
+    let mut next = 0usize;
+    for (offset, month) in period.months().enumerate().take(months) {
+        while let Some((m, _, b)) = list.get(next) {
+            if *m > month {
+                break;
+            }
+            balance = *b;
+            next += 1;
+        }
+        out[offset] = balance;
+    }
+    out
+}
+
+/// Whether a kind takes credit back from an earlier transfer (it is netted against the flow
+/// it undoes rather than counted as trade).
+pub const fn is_undo(kind: TransferKind) -> bool {
+    matches!(kind, TransferKind::Reversal | TransferKind::BookingRefund)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn m(y: i32, mo: u8) -> Month {
+        Month::new(y, mo).unwrap()
+    }
+
+    fn posting(seq: i64, month: Month, payer: u32, payee: u32, amount: i64) -> Posting {
+        Posting {
+            seq,
+            month,
+            kind: TransferKind::Payment,
+            payer,
+            payee,
+            amount_minor: amount,
+            payer_balance_minor: -amount * seq,
+            payee_balance_minor: amount * seq,
+        }
+    }
+
+    #[test]
+    fn folds_flows_and_month_closings() {
+        let mut t = Trade::default();
+        t.fold(&posting(1, m(2026, 1), 0, 1, 10));
+        t.fold(&posting(2, m(2026, 1), 0, 1, 5));
+        t.fold(&posting(3, m(2026, 3), 1, 2, 7));
+        let key = FlowKey {
+            month: m(2026, 1),
+            payer: 0,
+            payee: 1,
+            kind: TransferKind::Payment,
+        };
+        assert_eq!(t.flows[&key].amount_minor, 15);
+        assert_eq!(t.flows[&key].transfers, 2);
+        assert_eq!(t.closing[&(0, m(2026, 1))].balance_minor, -10);
+        let p = Period::parse("2026-01..2026-04").unwrap();
+        let b = t.month_end_balances(&p, 3);
+        assert_eq!(b[0], [-10, -10, -10, -10]);
+        assert_eq!(b[1], [10, 10, -21, -21]);
+        assert_eq!(b[2], [0, 0, 21, 21]);
+    }
+
+    proptest! {
+        #[test]
+        fn folding_in_batches_equals_folding_at_once(
+            moves in proptest::collection::vec((0u32..6, 0u32..6, 1i64..1_000, 1u8..=12), 0..200),
+            cut in 0usize..200,
+        ) {
+            let postings: Vec<Posting> = moves
+                .iter()
+                .enumerate()
+                .map(|(i, (a, b, amount, month))| posting(i as i64 + 1, m(2026, *month), *a, *b, *amount))
+                .collect();
+            let mut whole = Trade::default();
+            postings.iter().for_each(|p| whole.fold(p));
+            let cut = cut.min(postings.len());
+            let (mut first, mut second) = (Trade::default(), Trade::default());
+            postings[..cut].iter().for_each(|p| first.fold(p));
+            postings[cut..].iter().for_each(|p| second.fold(p));
+            first.merge(&second);
+            prop_assert_eq!(first, whole);
+        }
+    }
+}

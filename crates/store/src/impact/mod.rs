@@ -1,0 +1,55 @@
+//! Impact: the aggregates the indicators read, kept up to date from the journal, the facts
+//! of the district they combine with, and the surveys and scenarios members save.
+
+pub mod aggregates;
+pub mod bench_data;
+pub mod facts;
+pub mod saved;
+
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// Dense numbers for accounts (the domain's aggregates index accounts by `u32`).
+#[derive(Debug, Clone, Default)]
+pub struct AccountIndex {
+    ids: Vec<Uuid>,
+    of: HashMap<Uuid, u32>,
+}
+
+impl AccountIndex {
+    /// The number of `id`, given on first sight.
+    pub fn intern(&mut self, id: Uuid) -> u32 {
+        if let Some(i) = self.of.get(&id) {
+            return *i;
+        }
+        let i = u32::try_from(self.ids.len()).unwrap_or(u32::MAX);
+        self.ids.push(id);
+        self.of.insert(id, i);
+        i
+    }
+
+    /// The account numbered `i` (nil for a number never given).
+    pub fn id(&self, i: u32) -> Uuid {
+        self.ids.get(i as usize).copied().unwrap_or_default()
+    }
+
+    /// The number of `id`, if it was given one.
+    pub fn get(&self, id: &Uuid) -> Option<u32> {
+        self.of.get(id).copied()
+    }
+
+    /// Every account, by number.
+    pub fn ids(&self) -> &[Uuid] {
+        &self.ids
+    }
+
+    /// How many accounts have a number.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Whether none has.
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+}
