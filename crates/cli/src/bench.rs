@@ -35,6 +35,8 @@ pub enum BenchCommand {
     Market(crate::bench_market::MarketArgs),
     /// Payments between two linked districts, and a search of ten linked directories.
     Federation(crate::bench_federation::FederationArgs),
+    /// Every impact indicator of a year of the national demo, and the dashboard over HTTP.
+    Impact(crate::bench_impact::ImpactArgs),
 }
 
 /// Flags of `bench ledger`.
@@ -93,6 +95,7 @@ pub async fn run(settings: &Settings, cmd: BenchCommand) -> Result<(), Failure> 
         BenchCommand::Governance(args) => crate::bench_governance::governance(args),
         BenchCommand::Market(args) => crate::bench_market::market(settings, args).await,
         BenchCommand::Federation(args) => crate::bench_federation::federation(settings, args).await,
+        BenchCommand::Impact(args) => crate::bench_impact::impact(settings, args).await,
     }
 }
 

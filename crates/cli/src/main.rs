@@ -5,6 +5,7 @@ mod backup;
 mod bench;
 mod bench_federation;
 mod bench_governance;
+mod bench_impact;
 mod bench_market;
 mod bench_purchasing;
 mod clear;

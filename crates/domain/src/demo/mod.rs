@@ -10,6 +10,7 @@
 //! so two runs agree to the microsecond.
 
 pub mod governance;
+pub mod impact;
 pub mod market_listings;
 pub mod market_resources;
 mod places;
@@ -533,6 +534,8 @@ enum Stream {
     Resources = 22,
     /// Resource and booking ids.
     ResourcesId = 23,
+    /// Impact surveys, one stream per organisation (by its place among those surveyed).
+    ImpactSurvey = 24,
 }
 
 fn stream_rng(seed: u64, stream: Stream, index: u64) -> ChaCha8Rng {

@@ -345,6 +345,7 @@ async fn fill_batches(
     write_governance(db, &spec).await?;
     write_market_listings(db, &spec).await?;
     write_market_resources(db, &spec, &currency).await?;
+    write_impact_surveys(db, &spec).await?;
     Ok(summary)
 }
 
@@ -883,4 +884,43 @@ fn purchasing_rows(p: &DemoPurchasing) -> PurchasingData {
             })
             .collect(),
     }
+}
+
+/// The demo organisations' answers to the impact survey (active organisations, in id order).
+async fn write_impact_surveys(db: &Db, spec: &DemoSpec) -> Result<()> {
+    use distretto_domain::demo::impact::{Surveyed, surveys};
+    let rows: Vec<(uuid::Uuid, String, i64)> = with_pool!(db.read(), pool => sqlx::query_as(
+        "SELECT id, sector, workers_fte_hundredths FROM organizations WHERE status = 'active' ORDER BY id LIMIT 2000")
+        .fetch_all(pool).await)?;
+    let surveyed: Vec<Surveyed> = rows
+        .into_iter()
+        .filter_map(|(id, sector, workers_fte_hundredths)| {
+            Some(Surveyed {
+                id,
+                sector: distretto_domain::directory::Sector::parse(&sector)?,
+                workers_fte_hundredths,
+            })
+        })
+        .collect();
+    let answered_by: Option<uuid::Uuid> = with_pool!(db.read(), pool => sqlx::query_scalar(
+        "SELECT id FROM people WHERE role = 'coordinator' ORDER BY id LIMIT 1")
+        .fetch_optional(pool).await)?;
+    let answered_by = answered_by.unwrap_or_default();
+    let answered_at = distretto_domain::demo::BASE_DATE;
+    for s in surveys(spec.seed, &surveyed) {
+        crate::impact::saved::save_survey(
+            db,
+            &crate::impact::saved::SurveyRow {
+                organization_id: s.organization_id,
+                year: s.year,
+                outside_total_minor: s.outside_total_minor,
+                outside_local_minor: s.outside_local_minor,
+                by_sector: crate::impact::saved::SurveyRow::encode_by_sector(&s.by_sector),
+                answered_by,
+                answered_at,
+            },
+        )
+        .await?;
+    }
+    Ok(())
 }

@@ -53,3 +53,12 @@ impl AccountIndex {
         self.ids.is_empty()
     }
 }
+
+/// How many organisations, people and journal entries the district holds (for the benchmark's
+/// report).
+pub async fn sizes(db: &crate::Db) -> crate::Result<(i64, i64, i64)> {
+    crate::with_pool!(db.read(), pool => sqlx::query_as::<_, (i64, i64, i64)>(
+        "SELECT (SELECT COUNT(*) FROM organizations), (SELECT COUNT(*) FROM people), (SELECT COUNT(*) FROM transfers)")
+        .fetch_one(pool).await)
+    .map_err(crate::StoreError::from)
+}
