@@ -46,10 +46,16 @@ pub struct ImpactArgs {
 
 fn sqlite_path(url: &str) -> Result<std::path::PathBuf, Failure> {
     if distretto_store::backend_of(url).ok() != Some("sqlite") {
-        return Err(Failure::Usage("bench impact needs a sqlite:PATH database".into()));
+        return Err(Failure::Usage(
+            "bench impact needs a sqlite:PATH database".into(),
+        ));
     }
-    let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
-    Ok(std::path::PathBuf::from(path.split('?').next().unwrap_or_default()))
+    let path = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:");
+    Ok(std::path::PathBuf::from(
+        path.split('?').next().unwrap_or_default(),
+    ))
 }
 
 /// The demo year: November 2025 to October 2026.
@@ -68,7 +74,14 @@ async fn prepare(settings: &Settings, args: &ImpactArgs) -> Result<Db, Failure> 
     let scale = Scale::parse(&args.scale)
         .ok_or_else(|| Failure::Usage("--scale is district, region or national".into()))?;
     let started = Instant::now();
-    crate::demo::fill_if_empty(&db, settings, scale, args.seed, Some("bench-impact-pw".into())).await?;
+    crate::demo::fill_if_empty(
+        &db,
+        settings,
+        scale,
+        args.seed,
+        Some("bench-impact-pw".into()),
+    )
+    .await?;
     println!("demo filled in {:.1} s", started.elapsed().as_secs_f64());
     if args.transfers > 0 {
         db.close().await;
@@ -83,7 +96,12 @@ async fn prepare(settings: &Settings, args: &ImpactArgs) -> Result<Db, Failure> 
                     last = Instant::now();
                 }
             };
-            distretto_store::impact::bench_data::append_year_of_trade(&p, transfers, seed, &mut progress)
+            distretto_store::impact::bench_data::append_year_of_trade(
+                &p,
+                transfers,
+                seed,
+                &mut progress,
+            )
         })
         .await
         .map_err(|e| anyhow::anyhow!("append: {e}"))?
@@ -120,7 +138,12 @@ async fn once(
         .await
         .map_err(anyhow::Error::from)?;
     let t_facts = t.elapsed();
-    let r = report::build(*period, &trade, &loaded.facts, &report::Selection::default());
+    let r = report::build(
+        *period,
+        &trade,
+        &loaded.facts,
+        &report::Selection::default(),
+    );
     let t_build = t.elapsed();
     let list = distretto_web::impact::indicators::catalogue(&r);
     let t_all = t.elapsed();
@@ -171,7 +194,9 @@ pub async fn impact(settings: &Settings, args: ImpactArgs) -> Result<(), Failure
     let t = Instant::now();
     let mut folded = 0u64;
     for _ in 0..100_000 {
-        let n = aggregates::refresh(&db, 200).await.map_err(anyhow::Error::from)?;
+        let n = aggregates::refresh(&db, 200)
+            .await
+            .map_err(anyhow::Error::from)?;
         folded += n;
         if n == 0 {
             break;
@@ -187,10 +212,15 @@ pub async fn impact(settings: &Settings, args: ImpactArgs) -> Result<(), Failure
         print_run("maintained", run, &ms);
         maintained_best = maintained_best.min(ms[3]);
         if json != scratch_json {
-            return Err(anyhow::anyhow!("the maintained aggregates give other indicators than the journal").into());
+            return Err(anyhow::anyhow!(
+                "the maintained aggregates give other indicators than the journal"
+            )
+            .into());
         }
     }
-    println!("every indicator of the year: from scratch best {scratch_best:.0} ms, maintained best {maintained_best:.0} ms (the same indicators)");
+    println!(
+        "every indicator of the year: from scratch best {scratch_best:.0} ms, maintained best {maintained_best:.0} ms (the same indicators)"
+    );
     if args.dashboard_requests > 0 {
         dashboard(&db, settings, args.dashboard_requests).await?;
     }
@@ -207,7 +237,9 @@ async fn dashboard(db: &Db, settings: &Settings, requests: u32) -> Result<(), Fa
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
-    let http = reqwest::Client::builder().timeout(Duration::from_secs(120)).build()?;
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(120))
+        .build()?;
     let url = format!("http://{addr}/impact?period=2025-11..2026-10");
     let first = Instant::now();
     let status = http.get(&url).send().await?.status();

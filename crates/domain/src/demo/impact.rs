@@ -111,7 +111,10 @@ mod tests {
         assert_eq!(a, surveys(7, &orgs(200)));
         assert_ne!(a, surveys(8, &orgs(200)));
         let answered = a.len() / SURVEY_YEARS.len();
-        assert!((100..=180).contains(&answered), "{answered} of 200 answered");
+        assert!(
+            (100..=180).contains(&answered),
+            "{answered} of 200 answered"
+        );
         for s in &a {
             assert!(0 < s.outside_local_minor && s.outside_local_minor < s.outside_total_minor);
             let bought: i64 = s.by_sector.iter().map(|(_, v)| v).sum();

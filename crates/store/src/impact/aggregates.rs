@@ -191,6 +191,22 @@ pub async fn from_scratch(db: &Db, period: &Period, index: &mut AccountIndex) ->
         .and_then(first_day)
         .ok_or(StoreError::Corrupt("impact period"))?;
     let end = end.midnight().assume_utc();
+    if let Some(path) = db.sqlite_file() {
+        // The same instant as sqlx stores it, so the text comparison orders it right.
+        let end_text = end
+            .format(&time::format_description::well_known::Rfc3339)
+            .map_err(|_| StoreError::Corrupt("impact period"))?;
+        let period = *period;
+        let mut owned = std::mem::take(index);
+        let (trade, owned) = tokio::task::spawn_blocking(move || {
+            super::scratch_sqlite::fold_file(&path, &end_text, &period, &mut owned)
+                .map(|t| (t, owned))
+        })
+        .await
+        .map_err(|_| StoreError::Corrupt("impact fold thread"))??;
+        *index = owned;
+        return Ok(trade);
+    }
     let mut trade = Trade::default();
     let mut after = 0i64;
     for _ in 0..MAX_PAGES {

@@ -5,9 +5,11 @@
 //! **For benchmark databases only.** The load raises the limits of every account it trades
 //! with (credit limit 10^12 minor units, no upper limit), so no generated balance can break
 //! them, and it writes with `synchronous = OFF`: a crash during the load may lose or corrupt
-//! the database, which is then simply built again. The stored balances of the accounts are
-//! brought up to date in the last transaction only, so the journal verifies once the load has
-//! finished, not while it runs.
+//! the database, which is then simply built again. The journal's payer and payee indexes are
+//! dropped during the load and built again in its last transaction, with the stored balances
+//! of the accounts: the journal verifies once the load has finished, not while it runs, and
+//! account histories read meanwhile scan the journal. A load that fails builds the indexes
+//! again before it returns.
 //!
 //! The rows go through plain SQLite (rusqlite, one prepared statement) rather than the store's
 //! sqlx paths, which spend microseconds per row on copies and hand-overs between threads. The
@@ -212,12 +214,15 @@ fn append_in_transactions(
     let prepared = rolled_back_on_error(&conn, || {
         let head = read_head(&conn)?;
         let district = District::read(&conn, seed)?;
-        if transfers > 0 {
+        let dropped = if transfers > 0 {
             district.raise_limits(&conn)?;
-        }
-        Ok((head, district))
+            drop_rebuilt_indexes(&conn)?
+        } else {
+            Vec::new()
+        };
+        Ok((head, district, dropped))
     });
-    let ((head_seq, head_hash), district) = prepared?;
+    let ((head_seq, head_hash), district, dropped) = prepared?;
     if transfers == 0 {
         conn.execute_batch("COMMIT")?;
         return Ok(AppendStats {
@@ -229,119 +234,164 @@ fn append_in_transactions(
         });
     }
 
-    let mut trade = Trade::new(&district, seed, &head_hash, transfers);
-    // OR ROLLBACK: a failed insert ends the whole transaction anyway, and without a possible
-    // statement-level abort SQLite keeps no statement journal (a copy of every page an insert
-    // touches, which cost a tenth of the load).
-    let mut insert = conn.prepare(&format!(
-        "INSERT OR ROLLBACK INTO transfers ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
-        crate::ledger::TRANSFER_COLUMNS
-    ))?;
-    let mut update_head =
-        conn.prepare("UPDATE ledger_head SET last_seq = ?1, last_hash = ?2 WHERE id = 1")?;
-    let mut balances: Vec<i64> = district.accounts.iter().map(|a| a.balance_minor).collect();
-    let mut touched = vec![false; district.accounts.len()];
-    let mut entry = JournalEntry {
-        seq: head_seq,
-        id: Uuid::nil(),
-        kind: TransferKind::Payment,
-        payer: Uuid::nil(),
-        payee: Uuid::nil(),
-        currency: district.currency.clone(),
-        amount_minor: 0,
-        payer_balance_minor: 0,
-        payee_balance_minor: 0,
-        memo: String::with_capacity(64),
-        invoice_id: None,
-        request_id: None,
-        reverses: None,
-        created_by: None,
-        created_at: YEAR_START,
+    let journal = Journal {
+        district: &district,
+        seed,
+        head: (head_seq, head_hash),
+        transfers,
+        rows_per_transaction,
+        rebuilt_indexes: &dropped,
     };
-    let mut prev = head_hash;
-    let mut created_at_text: Vec<u8> = Vec::with_capacity(40);
-    let mut written: u64 = 0;
-    let mut first_transaction = true;
-    while written < transfers {
-        let rows = rows_per_transaction.min(transfers - written);
-        if !first_transaction {
-            conn.execute_batch("BEGIN IMMEDIATE")?;
-        }
-        let last = written + rows == transfers;
-        let (check_head, expected_hash) = (!first_transaction, prev);
-        let expected_seq = entry.seq;
-        rolled_back_on_error(&conn, || {
-            if check_head && read_head(&conn)? != (expected_seq, expected_hash) {
-                return Err(StoreError::Conflict);
-            }
-            for _ in 0..rows {
-                let draw = trade.next(written);
-                written += 1;
-                let (payer, payee) = (draw.payer as usize, draw.payee as usize);
-                balances[payer] -= draw.amount_minor;
-                balances[payee] += draw.amount_minor;
-                touched[payer] = true;
-                touched[payee] = true;
-                entry.seq += 1;
-                entry.id = draw.id;
-                entry.kind = draw.kind;
-                entry.payer = district.accounts[payer].id;
-                entry.payee = district.accounts[payee].id;
-                entry.amount_minor = draw.amount_minor;
-                entry.payer_balance_minor = balances[payer];
-                entry.payee_balance_minor = balances[payee];
-                entry.memo.clear();
-                entry.memo.push_str(draw.memo);
-                entry.created_at = draw.created_at;
-                let hash = entry_hash(&prev, &entry);
-                created_at_text.clear();
-                entry
-                    .created_at
-                    .format_into(&mut created_at_text, &Rfc3339)
-                    .map_err(|_| StoreError::Corrupt("transfers.created_at"))?;
-                insert.execute(params![
-                    entry.seq,
-                    entry.id.as_bytes(),
-                    entry.kind.code(),
-                    entry.payer.as_bytes(),
-                    entry.payee.as_bytes(),
-                    entry.currency,
-                    entry.amount_minor,
-                    entry.payer_balance_minor,
-                    entry.payee_balance_minor,
-                    entry.memo,
-                    Null,
-                    Null,
-                    Null,
-                    Null,
-                    ToSqlOutput::Borrowed(ValueRef::Text(&created_at_text)),
-                    prev,
-                    hash,
-                ])?;
-                prev = hash;
-            }
-            update_head.execute(params![entry.seq, prev])?;
-            if last {
-                write_balances(&conn, &district, &balances, &touched)?;
-            }
-            Ok(())
-        })?;
-        conn.execute_batch("COMMIT")?;
-        first_transaction = false;
-        progress(written);
+    let written = journal.write(&conn, progress);
+    if written.is_err() {
+        // The failed transaction was rolled back, but the ones before it dropped the indexes:
+        // put them back so the database stays usable. The first error says more.
+        let _ = restore_indexes(&conn, &dropped);
     }
-    drop(insert);
-    drop(update_head);
+    let (last_seq, accounts) = written?;
     // Folds the WAL into the database file so the benchmark reads a plain file; readers still
     // open keep part of it, which is harmless.
     conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
     Ok(AppendStats {
         transfers,
-        accounts: touched.iter().filter(|t| **t).count() as u64,
+        accounts,
         first_seq: head_seq + 1,
-        last_seq: entry.seq,
+        last_seq,
         elapsed_ms: started.elapsed().as_millis(),
     })
+}
+
+/// The rows of one load, written in transactions after the first (already open, with the
+/// limits raised and the indexes dropped).
+#[derive(Clone, Copy)]
+struct Journal<'a> {
+    district: &'a District,
+    seed: u64,
+    /// The journal's head before the load.
+    head: (i64, Hash),
+    transfers: u64,
+    rows_per_transaction: u64,
+    /// `(name, sql)` of the indexes dropped for the load, created again with the last rows.
+    rebuilt_indexes: &'a [(String, String)],
+}
+
+impl Journal<'_> {
+    /// Writes the transfers, committing every `rows_per_transaction`; the last transaction
+    /// also stores the balances and rebuilds the dropped indexes. Returns the last sequence
+    /// number and the number of accounts touched.
+    fn write(&self, conn: &Connection, progress: &mut dyn FnMut(u64)) -> Result<(i64, u64)> {
+        let Journal {
+            district,
+            seed,
+            head: (head_seq, head_hash),
+            transfers,
+            rows_per_transaction,
+            rebuilt_indexes,
+        } = *self;
+        let mut trade = Trade::new(district, seed, &head_hash, transfers);
+        // OR ROLLBACK: a failed insert ends the whole transaction anyway, and without a possible
+        // statement-level abort SQLite keeps no statement journal (a copy of every page an insert
+        // touches, which cost a tenth of the load).
+        let mut insert = conn.prepare(&format!(
+            "INSERT OR ROLLBACK INTO transfers ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+            crate::ledger::TRANSFER_COLUMNS
+        ))?;
+        let mut update_head =
+            conn.prepare("UPDATE ledger_head SET last_seq = ?1, last_hash = ?2 WHERE id = 1")?;
+        let mut balances: Vec<i64> = district.accounts.iter().map(|a| a.balance_minor).collect();
+        let mut touched = vec![false; district.accounts.len()];
+        let mut entry = JournalEntry {
+            seq: head_seq,
+            id: Uuid::nil(),
+            kind: TransferKind::Payment,
+            payer: Uuid::nil(),
+            payee: Uuid::nil(),
+            currency: district.currency.clone(),
+            amount_minor: 0,
+            payer_balance_minor: 0,
+            payee_balance_minor: 0,
+            memo: String::with_capacity(64),
+            invoice_id: None,
+            request_id: None,
+            reverses: None,
+            created_by: None,
+            created_at: YEAR_START,
+        };
+        let mut prev = head_hash;
+        let mut created_at_text: Vec<u8> = Vec::with_capacity(40);
+        let mut written: u64 = 0;
+        let mut first_transaction = true;
+        while written < transfers {
+            let rows = rows_per_transaction.min(transfers - written);
+            if !first_transaction {
+                conn.execute_batch("BEGIN IMMEDIATE")?;
+            }
+            let last = written + rows == transfers;
+            let (check_head, expected_hash) = (!first_transaction, prev);
+            let expected_seq = entry.seq;
+            rolled_back_on_error(conn, || {
+                if check_head && read_head(conn)? != (expected_seq, expected_hash) {
+                    return Err(StoreError::Conflict);
+                }
+                for _ in 0..rows {
+                    let draw = trade.next(written);
+                    written += 1;
+                    let (payer, payee) = (draw.payer as usize, draw.payee as usize);
+                    balances[payer] -= draw.amount_minor;
+                    balances[payee] += draw.amount_minor;
+                    touched[payer] = true;
+                    touched[payee] = true;
+                    entry.seq += 1;
+                    entry.id = draw.id;
+                    entry.kind = draw.kind;
+                    entry.payer = district.accounts[payer].id;
+                    entry.payee = district.accounts[payee].id;
+                    entry.amount_minor = draw.amount_minor;
+                    entry.payer_balance_minor = balances[payer];
+                    entry.payee_balance_minor = balances[payee];
+                    entry.memo.clear();
+                    entry.memo.push_str(draw.memo);
+                    entry.created_at = draw.created_at;
+                    let hash = entry_hash(&prev, &entry);
+                    created_at_text.clear();
+                    entry
+                        .created_at
+                        .format_into(&mut created_at_text, &Rfc3339)
+                        .map_err(|_| StoreError::Corrupt("transfers.created_at"))?;
+                    insert.execute(params![
+                        entry.seq,
+                        entry.id.as_bytes(),
+                        entry.kind.code(),
+                        entry.payer.as_bytes(),
+                        entry.payee.as_bytes(),
+                        entry.currency,
+                        entry.amount_minor,
+                        entry.payer_balance_minor,
+                        entry.payee_balance_minor,
+                        entry.memo,
+                        Null,
+                        Null,
+                        Null,
+                        Null,
+                        ToSqlOutput::Borrowed(ValueRef::Text(&created_at_text)),
+                        prev,
+                        hash,
+                    ])?;
+                    prev = hash;
+                }
+                update_head.execute(params![entry.seq, prev])?;
+                if last {
+                    write_balances(conn, district, &balances, &touched)?;
+                    restore_indexes_in_transaction(conn, rebuilt_indexes)?;
+                }
+                Ok(())
+            })?;
+            conn.execute_batch("COMMIT")?;
+            first_transaction = false;
+            progress(written);
+        }
+        Ok((entry.seq, touched.iter().filter(|t| **t).count() as u64))
+    }
 }
 
 fn open(path: &Path) -> Result<Connection> {
@@ -353,7 +403,11 @@ fn open(path: &Path) -> Result<Connection> {
     conn.pragma_update(None, "synchronous", "OFF")?;
     conn.pragma_update(None, "cache_size", -CACHE_KIB)?;
     conn.pragma_update(None, "wal_autocheckpoint", CHECKPOINT_PAGES)?;
-    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    // Helper threads for the sort of the rebuilt indexes.
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .clamp(1, 4);
+    conn.pragma_update(None, "threads", threads as i64)?;
     Ok(conn)
 }
 
@@ -365,6 +419,58 @@ fn rolled_back_on_error<T>(conn: &Connection, work: impl FnOnce() -> Result<T>) 
         let _ = conn.execute_batch("ROLLBACK");
     }
     done
+}
+
+/// Indexes of the journal dropped during the load and built again at its end: their keys
+/// (payer, payee) arrive in random order, and updating them row by row took most of the time
+/// of a national load; one sort at the end is faster.
+const REBUILT_INDEXES: [&str; 2] = ["transfers_payer", "transfers_payee"];
+
+/// Drops the [`REBUILT_INDEXES`] that exist, returning their `(name, sql)`.
+fn drop_rebuilt_indexes(conn: &Connection) -> Result<Vec<(String, String)>> {
+    let mut dropped = Vec::with_capacity(REBUILT_INDEXES.len());
+    for name in REBUILT_INDEXES {
+        let sql: Option<String> = conn
+            .query_row(
+                "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'transfers' \
+                 AND name = ?1 AND sql IS NOT NULL",
+                [name],
+                |row| row.get(0),
+            )
+            .map(Some)
+            .or_else(|e| match e {
+                rusqlite::Error::QueryReturnedNoRows => Ok(None),
+                e => Err(e),
+            })?;
+        if let Some(sql) = sql {
+            conn.execute_batch(&format!("DROP INDEX \"{name}\""))?;
+            dropped.push((name.to_owned(), sql));
+        }
+    }
+    Ok(dropped)
+}
+
+/// Creates the `indexes` again inside the open transaction, those still missing.
+fn restore_indexes_in_transaction(conn: &Connection, indexes: &[(String, String)]) -> Result<()> {
+    for (name, sql) in indexes {
+        let exists: bool = conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?1)",
+            [name],
+            |row| row.get(0),
+        )?;
+        if !exists {
+            conn.execute_batch(sql)?;
+        }
+    }
+    Ok(())
+}
+
+/// Creates the `indexes` again in a transaction of their own.
+fn restore_indexes(conn: &Connection, indexes: &[(String, String)]) -> Result<()> {
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    rolled_back_on_error(conn, || restore_indexes_in_transaction(conn, indexes))?;
+    conn.execute_batch("COMMIT")?;
+    Ok(())
 }
 
 fn read_head(conn: &Connection) -> Result<(i64, Hash)> {

@@ -5,6 +5,7 @@ pub mod aggregates;
 pub mod bench_data;
 pub mod facts;
 pub mod saved;
+mod scratch_sqlite;
 
 use std::collections::HashMap;
 use uuid::Uuid;

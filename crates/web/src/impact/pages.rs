@@ -462,6 +462,8 @@ struct DashboardPage {
     error: Option<String>,
     /// The viewer's organisations (id, name), for links to their own figures.
     own: Vec<(Uuid, String)>,
+    /// Definitions behind a "How it is measured" toggle (the report prints them open).
+    open_definitions: bool,
 }
 
 async fn own_organizations(
@@ -498,6 +500,7 @@ async fn dashboard(
                 themes: Vec::new(),
                 error: Some(lang.t(e.code)),
                 own,
+                open_definitions: false,
                 c,
             };
             return Ok(render_status(StatusCode::BAD_REQUEST, &page));
@@ -509,6 +512,7 @@ async fn dashboard(
         themes: themes(&state, lang, &computed),
         error: None,
         own,
+        open_definitions: false,
         c,
     };
     Ok(render_status(StatusCode::OK, &page))
@@ -583,6 +587,7 @@ struct ReportPage {
     filter: Filter,
     themes: Vec<ThemeView>,
     generated: String,
+    open_definitions: bool,
 }
 
 async fn annual_report(
@@ -602,6 +607,7 @@ async fn annual_report(
     let page = ReportPage {
         filter: filter(lang, &params, &query.period.to_string()),
         themes: themes(&state, lang, &computed),
+        open_definitions: true,
         generated: lang.t_args(
             "impact_report_generated",
             &[("date", c.date(&time::OffsetDateTime::now_utc()))],
