@@ -68,7 +68,8 @@ test('impact: an admin answers the survey, a coordinator runs and compares scena
   const [admin] = await organisationAdmins(1, 150, 161);
   const a = await newPage(browser, PHONE);
   await signIn(a.page, admin.email);
-  await visit(a.page, `/impact/organizations/${admin.orgId}`);
+  // Demo people prefer French or Italian; the switcher makes this page English.
+  await visit(a.page, `/lang/en?next=/impact/organizations/${admin.orgId}`);
   assert.match(await a.page.locator('h1').innerText(), new RegExp(admin.orgName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
   await check(a.page, 'member figures');
   await submit(a.page, a.page.getByRole('link', { name: /Answer the survey/ }));
@@ -88,7 +89,7 @@ test('impact: an admin answers the survey, a coordinator runs and compares scena
 
   const c = await newPage(browser, PHONE);
   await signIn(c.page, COORDINATOR);
-  await visit(c.page, '/impact/planning?period=2026');
+  await visit(c.page, '/lang/en?next=/impact/planning?period=2026');
   assert.ok((await c.page.locator('#gaps tbody tr').count()) >= 3, 'ranked opportunities');
   await check(c.page, 'planning');
   const name = `Local energy ${unique().slice(-5)}`;

@@ -1214,6 +1214,16 @@ mod tests {
         assert_eq!(stats.last_seq, head_seq + N as i64);
         assert!(stats.accounts > 1_000, "{} accounts traded", stats.accounts);
         assert_eq!(head(&a).0, stats.last_seq);
+        let indexes: i64 = Connection::open(&a)
+            .unwrap()
+            .query_row(
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' \
+                 AND name IN ('transfers_payer', 'transfers_payee')",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(indexes, 2, "the indexes dropped for the load are back");
 
         let db = connect(&a).await;
         let report = crate::ledger::verify::verify(&db).await.unwrap();
