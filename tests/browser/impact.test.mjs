@@ -43,6 +43,9 @@ test('impact: the public dashboard on a phone, with charts, tables and a filter'
   assert.match(page.url(), /period=2026-Q2/);
   assert.equal(await page.locator('#period').inputValue(), '2026-Q2');
   await check(page, 'impact dashboard filtered');
+  // The annual report reads on a phone too.
+  await visit(page, '/impact/report?period=2026');
+  await check(page, 'annual report (phone)');
   await context.close();
 
   const it = await newPage(browser, { ...PHONE, extraHTTPHeaders: { 'Accept-Language': 'it' } });
@@ -53,8 +56,13 @@ test('impact: the public dashboard on a phone, with charts, tables and a filter'
   await it.context.close();
 });
 
-test('impact: the annual report on a desktop, laid out for print', async () => {
-  const { context, page } = await newPage(browser, { viewport: { width: 1280, height: 900 } });
+const DESKTOP = { viewport: { width: 1280, height: 900 } };
+
+test('impact: the dashboard and the annual report on a desktop, laid out for print', async () => {
+  const { context, page } = await newPage(browser, DESKTOP);
+  await visit(page, '/impact?period=2026');
+  assert.ok((await page.locator('figure.chart svg[role="img"]').count()) >= 3);
+  await check(page, 'impact dashboard (desktop)');
   await visit(page, '/impact/report?period=2026');
   assert.match(await page.locator('h1').innerText(), /Annual impact report 2026/);
   await check(page, 'annual report');
@@ -106,4 +114,12 @@ test('impact: an admin answers the survey, a coordinator runs and compares scena
   assert.match(await row.innerText(), /30 %/);
   await check(c.page, 'scenarios compared');
   await c.context.close();
+
+  // The comparison reads on a desktop too.
+  const d = await newPage(browser, DESKTOP);
+  await signIn(d.page, COORDINATOR);
+  await visit(d.page, '/lang/en?next=/impact/planning');
+  assert.equal(await d.page.locator('#scenario-table tbody tr', { hasText: name }).count(), 1);
+  await check(d.page, 'scenarios (desktop)');
+  await d.context.close();
 });

@@ -888,3 +888,265 @@ fn participation(facts: &Facts, n: usize, at: &dyn Fn(Month) -> Option<usize>) -
     }
     p
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::impact::trade::Posting;
+
+    fn m(y: i32, mo: u8) -> Month {
+        Month::new(y, mo).unwrap()
+    }
+
+    fn post(
+        seq: i64,
+        month: Month,
+        kind: TransferKind,
+        payer: u32,
+        payee: u32,
+        amount: i64,
+        balances: (i64, i64),
+    ) -> Posting {
+        Posting {
+            seq,
+            month,
+            kind,
+            payer,
+            payee,
+            amount_minor: amount,
+            payer_balance_minor: balances.0,
+            payee_balance_minor: balances.1,
+        }
+    }
+
+    /// Accounts: 0 farm (joined January), 1 retail cooperative (joined 2025, suspended in
+    /// March), 2 a person (joined February), 3 the district, 4 another district's mirror.
+    fn fixture() -> (Trade, Facts) {
+        use TransferKind as K;
+        let mut trade = Trade::default();
+        for p in [
+            post(1, m(2025, 12), K::Payment, 3, 2, 1_000, (-1_000, 1_000)),
+            post(2, m(2026, 1), K::Payment, 2, 0, 500, (500, 500)),
+            post(3, m(2026, 2), K::Purchase, 0, 1, 200, (300, 200)),
+            post(4, m(2026, 2), K::Reversal, 1, 0, 50, (150, 350)),
+            post(5, m(2026, 3), K::Federation, 0, 4, 100, (250, 100)),
+        ] {
+            trade.fold(&p);
+        }
+        let facts = Facts {
+            accounts: vec![
+                Owner::Organization(0),
+                Owner::Organization(1),
+                Owner::Person(0),
+                Owner::District,
+                Owner::Outside,
+            ],
+            organizations: vec![
+                Organization {
+                    kind: OrganizationKind::Farm,
+                    sector: Sector::Agriculture,
+                    workers_fte_hundredths: 250,
+                    volunteers: 3,
+                    joined: Some(m(2026, 1)),
+                    left: None,
+                },
+                Organization {
+                    kind: OrganizationKind::WorkerCoop,
+                    sector: Sector::Retail,
+                    workers_fte_hundredths: 100,
+                    volunteers: 0,
+                    joined: Some(m(2025, 6)),
+                    left: Some(m(2026, 3)),
+                },
+            ],
+            people: vec![
+                Person {
+                    joined: Some(m(2026, 2)),
+                    left: None,
+                },
+                Person {
+                    joined: Some(m(2025, 1)),
+                    left: Some(m(2026, 2)),
+                },
+            ],
+            invoices: vec![
+                InvoiceFact {
+                    month: m(2026, 2),
+                    credit: true,
+                    amount_minor: 300,
+                    creditor: Owner::Organization(1),
+                    debtor: Owner::Organization(0),
+                },
+                InvoiceFact {
+                    month: m(2026, 3),
+                    credit: false,
+                    amount_minor: 1_000,
+                    creditor: Owner::Organization(0),
+                    debtor: Owner::Organization(1),
+                },
+            ],
+            settlements: vec![
+                SettlementFact {
+                    month: m(2026, 1),
+                    amount_minor: 700,
+                },
+                SettlementFact {
+                    month: m(2026, 3),
+                    amount_minor: 300,
+                },
+            ],
+            clearings: vec![ClearingFact {
+                month: m(2026, 2),
+                set_off_minor: 400,
+                credit_settled_minor: 100,
+                credit_transferred_minor: 60,
+            }],
+            deliveries: vec![(
+                m(2026, 1),
+                Delivery {
+                    distance_m: Some(10_000),
+                    weight_g: 50_000,
+                },
+            )],
+            votes: vec![
+                VoteFact {
+                    month: m(2026, 2),
+                    body: "Assembly".into(),
+                    college: String::new(),
+                    turnout: Turnout::new(3, 4),
+                },
+                VoteFact {
+                    month: m(2026, 3),
+                    body: "Council".into(),
+                    college: "Producers".into(),
+                    turnout: Turnout::new(1, 2),
+                },
+            ],
+            proposals: vec![m(2026, 1), m(2026, 1), m(2026, 4)],
+            comments: vec![m(2026, 3)],
+            bookings: vec![(m(2026, 2), 90)],
+            surveys: vec![Survey {
+                organization: 0,
+                year: 2026,
+                outside_total_minor: 1_200,
+                outside_local_minor: 600,
+                outside_by_sector_minor: vec![(Sector::Energy, 600)],
+            }],
+        };
+        (trade, facts)
+    }
+
+    fn volumes(v: &[Volume]) -> Vec<(u64, i128)> {
+        v.iter().map(|x| (x.count, x.amount_minor)).collect()
+    }
+
+    /// Every figure by hand (period 2026-Q1, one bucket a month).
+    #[test]
+    fn every_indicator_on_a_hand_computed_fixture() {
+        let (trade, facts) = fixture();
+        let r = build(
+            Period::parse("2026-Q1").unwrap(),
+            &trade,
+            &facts,
+            &Selection::default(),
+        );
+        assert_eq!(r.buckets, ["2026-01", "2026-02", "2026-03"]);
+        // Members: the cooperative left in March, the second person in February.
+        let mem = &r.members;
+        assert_eq!((mem.organizations, mem.people), (1, 1));
+        assert_eq!((mem.jobs_fte_hundredths, mem.volunteers), (250, 3));
+        assert_eq!(mem.organizations_joined, [1, 0, 0]);
+        assert_eq!(mem.organizations_left, [0, 0, 1]);
+        assert_eq!(mem.people_joined, [0, 1, 0]);
+        assert_eq!(mem.people_left, [0, 1, 0]);
+        // Trade: 500 in January; 200 less the 50 reversed in February; the payment to another
+        // district is not trade among members.
+        let t = &r.trade;
+        assert_eq!(volumes(&t.transfers), [(1, 500), (1, 150), (0, 0)]);
+        assert_eq!(
+            (t.transfers_total.count, t.transfers_total.amount_minor),
+            (2, 650)
+        );
+        assert_eq!(t.by_kind.len(), 4);
+        assert_eq!(t.to_other_districts_minor, 100);
+        assert_eq!(volumes(&t.invoices_credit), [(0, 0), (1, 300), (0, 0)]);
+        assert_eq!(volumes(&t.invoices_euro), [(0, 0), (0, 0), (1, 1_000)]);
+        assert_eq!(volumes(&t.settlements), [(1, 700), (0, 0), (1, 300)]);
+        // Positive balances of local accounts at each month's end (the district is at −1,000).
+        assert_eq!(t.circulation_minor, [1_000, 1_000, 900]);
+        // 650 × 1,000 / (2,900 / 3 = 966).
+        assert_eq!(t.velocity_milli, Some(672));
+        assert_eq!(
+            t.sector_flows.get(&(Sector::Agriculture, Sector::Retail)),
+            Some(&150)
+        );
+        // Local share: person 500 local; farm 150 local + 100 to another district; the
+        // cooperative's euro invoice from the farm 1,000 local; the farm's survey for a quarter
+        // 300 of which 150 local: 1,800 / 2,050.
+        assert_eq!(
+            (r.local_share.local_minor, r.local_share.total_minor),
+            (1_800, 2_050)
+        );
+        assert_eq!(r.local_share.ppm(), Some(878_048));
+        // LM3: R1 = 500 + 150; R2(farm) = 500 × 300 / 550 = 272; R3(farm) = the survey's local
+        // 150 at the district's average share 800 / 1,050: 500 × 150 × 800 / (550 × 1,050) =
+        // 103 (the cooperative spent nothing, so its share is 0).
+        assert_eq!(
+            (r.lm3.r1_minor, r.lm3.r2_minor, r.lm3.r3_minor),
+            (650, 272, 103)
+        );
+        assert_eq!(r.lm3.ratio_milli(), Some(1_576));
+        // Clearing: 500 cleared, 60 of it needed credit.
+        assert_eq!(
+            (
+                r.clearing.rounds,
+                r.clearing.debt_cleared_minor,
+                r.clearing.liquidity_saved_minor
+            ),
+            (1, 500, 440)
+        );
+        assert_eq!(r.food.deliveries, 1);
+        assert_eq!(r.food.local_kg_km, 500);
+        let p = &r.participation;
+        assert_eq!(
+            p.turnout_by_bucket,
+            [Turnout::default(), Turnout::new(3, 4), Turnout::new(1, 2)]
+        );
+        assert_eq!(
+            p.turnout[&("Council".to_owned(), "Producers".to_owned())],
+            Turnout::new(1, 2)
+        );
+        assert_eq!(p.proposals, [2, 0, 0]);
+        assert_eq!(p.comments, [0, 0, 1]);
+        assert_eq!(p.booked_minutes, [0, 90, 0]);
+        // Shape: the farm buys from the cooperative and sells to the person.
+        assert_eq!((r.shape.both_ways, r.shape.trading), (1, 2));
+        assert_eq!(r.shape.reciprocity.ppm(), Some(0));
+        assert_eq!(r.shape.in_cycles.ppm(), Some(0));
+    }
+
+    /// Narrowed to retail: only flows touching the cooperative count as trade, but LM3 and
+    /// local shares still see everyone's spending.
+    #[test]
+    fn a_selection_narrows_trade_but_not_the_shares() {
+        let (trade, facts) = fixture();
+        let retail = Selection {
+            sector: Some(Sector::Retail),
+            ..Selection::default()
+        };
+        let r = build(Period::parse("2026-Q1").unwrap(), &trade, &facts, &retail);
+        assert_eq!(r.trade.transfers_total.amount_minor, 150);
+        assert_eq!(r.members.organizations, 0);
+        assert_eq!(r.members.organizations_left, [0, 0, 1]);
+        assert_eq!((r.lm3.r1_minor, r.lm3.r2_minor), (150, 0));
+        let own = Selection {
+            organization: Some(0),
+            ..Selection::default()
+        };
+        let r = build(Period::parse("2026-Q1").unwrap(), &trade, &facts, &own);
+        assert_eq!(
+            (r.lm3.r1_minor, r.lm3.r2_minor, r.lm3.r3_minor),
+            (500, 272, 103)
+        );
+    }
+}

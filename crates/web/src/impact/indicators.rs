@@ -3,8 +3,8 @@
 //! every breakdown made safe to publish (no group of fewer than five members).
 //!
 //! The page, the CSV and the open-data JSON all read this one list, so they always agree.
-//! Each indicator's name, definition and source are Fluent messages `impact-name-{id}` and
-//! `impact-def-{id}`.
+//! Each indicator's name, definition and source are Fluent messages `impact_name_{id}` and
+//! `impact_def_{id}`.
 
 use distretto_domain::directory::Sector;
 use distretto_domain::impact::privacy::{self, Group as PrivacyGroup};
