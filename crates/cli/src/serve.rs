@@ -68,8 +68,9 @@ pub async fn run(mut settings: Settings, args: ServeArgs) -> Result<(), Failure>
         state.clone(),
     ));
     tokio::spawn(distretto_web::purchasing::cycles::service::close_loop(
-        state,
+        state.clone(),
     ));
+    tokio::spawn(distretto_web::impact::service::refresh_loop(state));
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
