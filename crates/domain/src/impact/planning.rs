@@ -57,18 +57,17 @@ pub type UnmetOrders = Vec<(Sector, i64, u64)>;
 pub type UnmetNeeds = Vec<(String, u64)>;
 
 /// The opportunities, largest value first, then most counted, at most [`MAX_OPPORTUNITIES`].
+/// `outside_purchases` lists every survey's purchases outside the district by sector.
 pub fn opportunities(
-    facts: &Facts,
+    outside_purchases: &[(Sector, i64)],
     unmet_orders: &UnmetOrders,
     unmet_needs: &UnmetNeeds,
 ) -> Vec<Opportunity> {
     let mut outside: std::collections::BTreeMap<Sector, (i64, u64)> = Default::default();
-    for s in &facts.surveys {
-        for (sector, amount) in &s.outside_by_sector_minor {
-            let e = outside.entry(*sector).or_default();
-            e.0 = e.0.saturating_add(*amount);
-            e.1 += 1;
-        }
+    for (sector, amount) in outside_purchases {
+        let e = outside.entry(*sector).or_default();
+        e.0 = e.0.saturating_add(*amount);
+        e.1 += 1;
     }
     let mut out: Vec<Opportunity> = outside
         .into_iter()
@@ -156,23 +155,13 @@ pub fn economy(report: &Report, facts: &Facts) -> Economy {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::impact::report::Survey;
 
     #[test]
     fn ranks_by_value_then_count() {
-        let facts = Facts {
-            surveys: vec![Survey {
-                organization: 0,
-                year: 2026,
-                outside_total_minor: 10_000,
-                outside_local_minor: 0,
-                outside_by_sector_minor: vec![(Sector::Energy, 6_000), (Sector::Retail, 0)],
-            }],
-            ..Facts::default()
-        };
+        let outside = [(Sector::Energy, 6_000), (Sector::Retail, 0)];
         let orders = vec![(Sector::Agriculture, 9_000, 12)];
         let needs = vec![("repairs".to_owned(), 4), ("none".to_owned(), 0)];
-        let ranked = opportunities(&facts, &orders, &needs);
+        let ranked = opportunities(&outside, &orders, &needs);
         assert_eq!(ranked.len(), 3);
         assert_eq!(
             ranked[0].gap,

@@ -450,7 +450,7 @@ pub fn build(period: Period, trade: &Trade, facts: &Facts, selection: &Selection
     let surveys = surveys_for(&period, facts);
     let lm3_parties = lm3_parties(&parties, &member_party, &surveys);
     let lm3_total = lm3::district(&lm3_parties, &flows, is_selected_org);
-    let lm3_by_sector = lm3_by_sector(&lm3_parties, &flows, facts, &parties, &selected);
+    let lm3_by_sector = lm3_by_sector(&lm3_parties, &flows, facts, &selected);
     let local_share = local_share(&flows, facts, &parties, &member_party, &surveys, &selected);
     let shape = shape_of(&flows, &parties, &member_party, &is_selected_org);
     Report {
@@ -754,7 +754,6 @@ fn lm3_by_sector(
     lm3_parties: &[lm3::Party],
     flows: &[Flow],
     facts: &Facts,
-    parties: &Parties,
     selected: &[bool],
 ) -> BTreeMap<Sector, Lm3> {
     let per_party = lm3::per_party(lm3_parties, flows);
@@ -768,7 +767,6 @@ fn lm3_by_sector(
             *e = *e + *l;
         }
     }
-    let _ = parties;
     out
 }
 

@@ -151,8 +151,7 @@ async fn answerable(state: &AppState, actor: &Actor) -> Result<Vec<(Uuid, String
     )
 }
 
-fn euro_input(state: &AppState, lang: crate::i18n::Lang, minor: i64) -> String {
-    let _ = state;
+fn euro_input(lang: crate::i18n::Lang, minor: i64) -> String {
     crate::ledger::pages::input_amount(lang, &distretto_domain::ledger::Currency::euro(), minor)
 }
 
@@ -195,18 +194,18 @@ async fn survey_page(
                     lang.t(&format!("sector_{}", s.code())),
                     amounts
                         .get(s)
-                        .map(|v| euro_input(&state, lang, *v))
+                        .map(|v| euro_input(lang, *v))
                         .unwrap_or_default(),
                 )
             })
             .collect(),
         outside_total: existing
             .as_ref()
-            .map(|r| euro_input(&state, lang, r.outside_total_minor))
+            .map(|r| euro_input(lang, r.outside_total_minor))
             .unwrap_or_default(),
         outside_local: existing
             .as_ref()
-            .map(|r| euro_input(&state, lang, r.outside_local_minor))
+            .map(|r| euro_input(lang, r.outside_local_minor))
             .unwrap_or_default(),
         year: year.to_string(),
         organizations,
@@ -322,11 +321,9 @@ pub(crate) async fn opportunities(
     state: &AppState,
     period: &Period,
 ) -> Result<Vec<Opportunity>, AppError> {
-    let query = ReportQuery {
-        period: *period,
-        selection: Selection::default(),
-    };
-    let computed = service::compute(state, &query, Source::Maintained).await?;
+    let surveys =
+        saved::surveys_between(&state.db, period.first().year, period.last().year).await?;
+    let outside: Vec<(Sector, i64)> = surveys.iter().flat_map(SurveyRow::by_sector).collect();
     let orders = distretto_store::impact::facts::unmet_orders(&state.db, period).await?;
     let today = time::OffsetDateTime::now_utc().date();
     let needs: Vec<(String, u64)> =
@@ -335,25 +332,7 @@ pub(crate) async fn opportunities(
             .into_iter()
             .map(|(c, n)| (c, u64::try_from(n).unwrap_or(0)))
             .collect();
-    let surveys = surveys_in(&computed.loaded.facts, period);
-    let facts = distretto_domain::impact::report::Facts {
-        surveys,
-        ..Default::default()
-    };
-    Ok(plan::opportunities(&facts, &orders, &needs))
-}
-
-/// The surveys of the years a period touches (already loaded with the facts).
-fn surveys_in(
-    facts: &distretto_domain::impact::report::Facts,
-    period: &Period,
-) -> Vec<distretto_domain::impact::report::Survey> {
-    facts
-        .surveys
-        .iter()
-        .filter(|s| period.first().year <= s.year && s.year <= period.last().year)
-        .cloned()
-        .collect()
+    Ok(plan::opportunities(&outside, &orders, &needs))
 }
 
 /// The projection as saved and shown: totals, and per-sector changes by sector code.
@@ -389,9 +368,8 @@ async fn run(
         selection: Selection::default(),
     };
     let computed = service::compute(state, &query, Source::Maintained).await?;
-    let mut facts = computed.loaded.facts.clone();
-    facts.surveys = surveys_in(&facts, period);
-    let economy = plan::economy(&computed.report, &facts);
+    // The facts hold the surveys of the years the period touches.
+    let economy = plan::economy(&computed.report, &computed.loaded.facts);
     let scenario = Scenario {
         sector: Sector::ALL.iter().position(|s| *s == sector).unwrap_or(0),
         shift_percent: percent,
