@@ -1,6 +1,7 @@
 //! `distretto`: parses the command line and configuration, then calls the library crates.
 
 mod admin;
+mod audit;
 mod backup;
 mod bench;
 mod bench_federation;
@@ -57,6 +58,9 @@ enum Command {
     /// The mutual-credit ledger.
     #[command(subcommand)]
     Ledger(ledger::LedgerCommand),
+    /// The audit log of security-relevant events.
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
     /// Democratic governance.
     #[command(subcommand)]
     Governance(governance::GovernanceCommand),
@@ -132,6 +136,7 @@ fn main() -> ExitCode {
             Command::Clear(args) => clear::run(args),
             Command::Admin(cmd) => admin::run(&settings, cmd).await,
             Command::Ledger(cmd) => ledger::run(&settings, cmd).await,
+            Command::Audit(cmd) => audit::run(&settings, cmd).await,
             Command::Governance(cmd) => governance::run(&settings, cmd).await,
             Command::Bench(cmd) => bench::run(&settings, cmd).await,
             Command::BenchHello { bind } => serve::hello(&bind).await,

@@ -119,7 +119,7 @@ fn export_import_export_gives_the_same_document() {
     let doc: serde_json::Value = serde_json::from_slice(&one).unwrap();
     assert_eq!(
         (doc["format"].as_str(), doc["version"].as_u64()),
-        (Some("distretto-district"), Some(11))
+        (Some("distretto-district"), Some(12))
     );
     assert!(
         doc["market_listings"]["listings"].as_array().unwrap().len() >= 100
@@ -480,4 +480,87 @@ fn ledger_verify_refuses_a_bad_database_url_and_writes_nothing() {
         "verify creates no database"
     );
     assert!(!dir.join("no").exists());
+}
+
+/// Appends three audit events through the store, then edits the second behind its back (the
+/// append-only trigger dropped first, as an attacker with the file would).
+async fn audit_then_tamper(db_path: &Path) -> i64 {
+    let url = format!("sqlite:{}", db_path.display());
+    let db = distretto_store::Db::connect(&distretto_store::ConnectOptions {
+        url: url.clone(),
+        max_connections: 1,
+    })
+    .await
+    .unwrap();
+    for i in 0..3 {
+        distretto_store::audit::append(
+            &db,
+            distretto_domain::audit::AuditEvent::new(
+                distretto_domain::audit::AuditKind::SignInFailed,
+                None,
+                format!("email:someone{i}@example.org"),
+                "",
+                distretto_store::now(),
+            ),
+        )
+        .await
+        .unwrap();
+    }
+    db.close().await;
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    let last: i64 = sqlx::query_scalar("SELECT MAX(seq) FROM audit_log")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let seq = last - 1;
+    sqlx::query("DROP TRIGGER audit_log_no_update")
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE audit_log SET subject = 'email:nobody@example.org' WHERE seq = $1")
+        .bind(seq)
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    seq
+}
+
+#[test]
+fn audit_verify_passes_on_the_demo_and_names_an_altered_entry() {
+    let dir = temp_dir("cli-audit");
+    let o = run(
+        &[
+            "demo",
+            "--database",
+            "sqlite:./a.db",
+            "--demo-password",
+            "demo password 1",
+        ],
+        &dir,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(&["audit", "verify", "--database", "sqlite:./a.db"], &dir);
+    let stdout = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert_eq!(o.status.code(), Some(0), "{stdout}\n{}", stderr(&o));
+    assert!(stdout.contains("audit log ok"), "{stdout}");
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let seq = rt.block_on(audit_then_tamper(&dir.join("a.db")));
+    let o = run(&["audit", "verify", "--database", "sqlite:./a.db"], &dir);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(&format!("audit entry {seq} was altered")),
+        "names the entry: {}",
+        stderr(&o)
+    );
+    let o = run(
+        &["audit", "verify", "--database", "sqlite:./nowhere.db"],
+        &dir,
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "a missing database is a usage error"
+    );
 }

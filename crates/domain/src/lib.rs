@@ -2,6 +2,7 @@
 //!
 //! One module per capability, named as in the glossary of DESIGN.md.
 
+pub mod audit;
 pub mod clearing;
 pub mod demo;
 pub mod directory;

@@ -2,6 +2,7 @@
 //! is written once in the dialect both accept (`$1` placeholders, `RETURNING`, `ON CONFLICT`).
 
 pub mod accounts;
+pub mod audit;
 pub mod auth;
 pub mod backup;
 pub mod clearing;

@@ -42,6 +42,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::market::resources::api_router())
         .merge(crate::federation::api::router())
         .merge(crate::impact::api::router())
+        .merge(crate::audit::api::router())
 }
 
 /// A list answer, as CONTRACT.md promises: `{"items":[…],"total":N}`.

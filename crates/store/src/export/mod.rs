@@ -13,7 +13,7 @@ use crate::{Db, Result, StoreError, with_pool};
 /// The document's format name.
 pub const FORMAT: &str = "distretto-district";
 /// The document's version; each capability that adds data bumps it and keeps reading older ones.
-pub const VERSION: u32 = 11;
+pub const VERSION: u32 = 12;
 
 /// Rows read per query while exporting, so memory per query stays bounded.
 const PAGE_ROWS: i64 = 5_000;
@@ -82,6 +82,9 @@ pub struct DistrictDocument {
     /// Impact surveys and saved relocalisation scenarios (version 11).
     #[serde(default)]
     pub impact: crate::impact::saved::ImpactData,
+    /// The audit log (version 12), with its hash chain, so a moved district keeps its history.
+    #[serde(default)]
+    pub audit: Vec<crate::audit::AuditRow>,
 }
 
 /// Reads a whole table in pages ordered by `order`, keyed by offset (the table does not change
@@ -134,6 +137,7 @@ pub async fn export(db: &Db) -> Result<DistrictDocument> {
         market_resources: crate::market::resources::export(db).await?,
         federation: crate::federation::export(db).await?,
         impact: crate::impact::saved::export(db).await?,
+        audit: crate::audit::export(db).await?,
         format: FORMAT.into(),
         version: VERSION,
         organizations: read_all(db, "SELECT id, name, kind, legal_form, sector, description, website, contact_email, phone, address, postcode, locality, lat, lon, founded_year, workers_fte_hundredths, volunteers, status, charter_version, charter_signed_at, created_at, updated_at FROM organizations ORDER BY id").await?,
@@ -215,7 +219,7 @@ pub async fn import(db: &Db, doc: &DistrictDocument) -> Result<(), ImportError> 
     if doc.format != FORMAT || doc.version == 0 || doc.version > VERSION {
         return Err(ImportError::Format);
     }
-    if !db.is_empty().await? {
+    if !db.is_empty().await? || !crate::audit::is_empty(db).await? {
         return Err(ImportError::NotEmpty);
     }
     crate::directory::insert_organizations(db, &doc.organizations).await?;
@@ -250,5 +254,6 @@ pub async fn import(db: &Db, doc: &DistrictDocument) -> Result<(), ImportError> 
     crate::market::resources::import(db, &doc.market_resources).await?;
     crate::federation::import(db, &doc.federation).await?;
     crate::impact::saved::import(db, &doc.impact).await?;
+    crate::audit::import(db, &doc.audit).await?;
     Ok(())
 }

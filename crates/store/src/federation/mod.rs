@@ -295,6 +295,7 @@ pub async fn create_link(
         crate::insert_rows!(tx, sqlite, std::slice::from_ref(link), 7, links_sql, |q, r| bind_link!(q, r));
         crate::insert_rows!(tx, sqlite, std::slice::from_ref(key), 4, peer_keys_sql, |q, r| bind_peer_key!(q, r));
         crate::insert_rows!(tx, sqlite, std::slice::from_ref(event), 7, events_sql, |q, r| bind_event!(q, r));
+        crate::audit::append_in(&mut tx, !sqlite, vec![crate::audit::link_event(event, &link.peer_url)]).await?;
         tx.commit().await?;
         Ok::<_, StoreError>(())
     })
@@ -325,6 +326,9 @@ pub async fn change_status(db: &Db, from: &[&str], event: &LinkEventRow) -> Resu
             return Err(StoreError::Conflict);
         }
         crate::insert_rows!(tx, sqlite, std::slice::from_ref(event), 7, events_sql, |q, r| bind_event!(q, r));
+        let peer_url: String = sqlx::query_scalar("SELECT peer_url FROM federation_links WHERE id = $1")
+            .bind(event.link_id).fetch_one(&mut *tx).await?;
+        crate::audit::append_in(&mut tx, !sqlite, vec![crate::audit::link_event(event, &peer_url)]).await?;
         tx.commit().await?;
         Ok::<_, StoreError>(())
     })

@@ -386,6 +386,7 @@ pub async fn change_limits(
             .bind(change.credit_limit_minor).bind(change.upper_limit_minor).bind(&change.reason).bind(change.changed_by)
             .bind(&change.decision_ref).bind(change.created_at)
             .execute(&mut *tx).await?;
+        crate::audit::append_in(&mut tx, pg, vec![crate::audit::limits_changed(&change)]).await?;
         tx.commit().await?;
         Ok::<_, StoreError>(Ok(change))
     })

@@ -340,6 +340,7 @@ pub struct DecisionEffect {
 /// the second gets [`StoreError::Conflict`] and nothing changes.
 pub async fn apply_decision(db: &Db, effect: &DecisionEffect) -> Result<()> {
     let log = &effect.log;
+    let pg = db.backend() == "postgres";
     with_pool!(db.write(), pool => {
         let mut tx = pool.begin().await?;
         if let (Some(app_id), Some(status)) = (log.application_id, &effect.application_status) {
@@ -376,6 +377,7 @@ pub async fn apply_decision(db: &Db, effect: &DecisionEffect) -> Result<()> {
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
             .bind(log.id).bind(&log.subject_kind).bind(log.subject_id).bind(log.application_id).bind(&log.decision)
             .bind(&log.reason).bind(log.decided_by).bind(log.decided_at).execute(&mut *tx).await?;
+        crate::audit::append_in(&mut tx, pg, vec![crate::audit::membership_decided(effect)]).await?;
         tx.commit().await?;
         Ok::<_, StoreError>(())
     })

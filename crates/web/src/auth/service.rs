@@ -3,6 +3,7 @@
 use super::crypto::{DUMMY_HASH, hash_password, new_token, token_hash, verify_password};
 use crate::{AppError, AppState};
 use axum::http::StatusCode;
+use distretto_domain::audit::{AuditEvent, AuditKind};
 use distretto_domain::membership::{Email, check_new_password, parse_person_name};
 use distretto_store::membership::PersonRow;
 use time::Duration;
@@ -79,6 +80,9 @@ pub async fn check_credentials(
         || distretto_store::auth::failures_since(db, &client_key, since).await?
             >= MAX_FAILURES_PER_ADDRESS
     {
+        // Not in the audit log: refusals past the throttle are unbounded, the failures that
+        // led to them are there.
+        tracing::warn!(target: "distretto::denied", client, "sign-in throttled");
         return Err(AppError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "too_many_attempts",
@@ -95,9 +99,18 @@ pub async fn check_credentials(
     match person {
         Some(p) if ok => {
             if p.membership_status == "suspended" {
+                sign_in_event(
+                    state,
+                    AuditKind::SignInSuspended,
+                    Some(p.id),
+                    &email_key,
+                    client,
+                )
+                .await;
                 return Err(AppError::forbidden_code("account_suspended"));
             }
             distretto_store::auth::clear_failures(db, &email_key).await?;
+            sign_in_event(state, AuditKind::SignIn, Some(p.id), &email_key, client).await;
             Ok(p)
         }
         _ => {
@@ -107,12 +120,26 @@ pub async fn check_credentials(
                 distretto_store::now(),
             )
             .await?;
+            sign_in_event(state, AuditKind::SignInFailed, None, &email_key, client).await;
             Err(AppError::new(
                 StatusCode::UNAUTHORIZED,
                 "invalid_credentials",
             ))
         }
     }
+}
+
+/// Records a sign-in event about `email_key` (`email:…`, as typed, lowercased) from `client`.
+async fn sign_in_event(
+    state: &AppState,
+    kind: AuditKind,
+    person: Option<Uuid>,
+    email_key: &str,
+    client: &str,
+) {
+    let event = AuditEvent::new(kind, person, email_key, "", distretto_store::now())
+        .from_client(Some(client));
+    crate::audit::record(state, event).await;
 }
 
 /// Opens a session (`browser`) or API token (`api`) for a person; returns the secret to hand out.

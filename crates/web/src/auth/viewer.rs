@@ -46,6 +46,11 @@ impl Actor {
     pub fn coordinates(&self) -> bool {
         self.role.coordinates()
     }
+
+    /// Whether this person administers the deployment.
+    pub fn administers(&self) -> bool {
+        self.role == Role::Administrator
+    }
 }
 
 /// The browser visitor of a page.

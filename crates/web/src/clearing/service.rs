@@ -381,7 +381,20 @@ async fn apply(state: &AppState, round_id: Uuid, by: Option<Uuid>) -> Result<(),
         created_by: by,
     };
     match state.ledger.submit(command).await {
-        Ok(_) => Ok(()),
+        Ok(_) => {
+            crate::audit::record_now(
+                state,
+                distretto_domain::audit::AuditKind::ClearingApplied,
+                by,
+                format!("clearing_round:{}", r.id),
+                format!(
+                    "#{} {} set_off_minor={} credit_settled_minor={} parties={}",
+                    r.number, r.currency, r.set_off_minor, r.credit_settled_minor, r.parties
+                ),
+            )
+            .await;
+            Ok(())
+        }
         Err(CommandError::Clearing("clearing_round_stale")) => {
             compute(state, r.id).await?;
             Err(AppError::conflict("clearing_round_stale"))

@@ -314,6 +314,16 @@ async fn settle(
         ClearingStep::Abort
     };
     match state.ledger.submit(command(state, row, step).await?).await {
+        Ok(_) if commit => {
+            crate::audit::record_now(
+                state,
+                distretto_domain::audit::AuditKind::FederationClearingApplied,
+                row.created_by,
+                format!("federation_clearing:{}", row.id),
+                String::new(),
+            )
+            .await;
+        }
         Ok(_) | Err(CommandError::ClearingState) => {}
         Err(e) => return Err(crate::ledger::service::command_error(e)),
     }

@@ -1162,18 +1162,31 @@ pub async fn apply_effect(state: &AppState, id: Uuid) -> Result<(), AppError> {
             holder,
             credit_limit_minor,
             upper_limit_minor,
-        }) => distretto_store::ledger::set_default_limits(
-            &state.db,
-            &distretto_store::ledger::DefaultLimitRow {
+        }) => {
+            let row = distretto_store::ledger::DefaultLimitRow {
                 holder,
                 credit_limit_minor,
                 upper_limit_minor,
                 decision_ref: format!("proposal:{}", p.id),
                 changed_at: distretto_store::now(),
-            },
-        )
-        .await
-        .map_err(AppError::from),
+            };
+            distretto_store::ledger::set_default_limits(&state.db, &row).await?;
+            crate::audit::record_now(
+                state,
+                distretto_domain::audit::AuditKind::DefaultLimitsChanged,
+                Some(p.author_id),
+                format!("holder:{}", row.holder),
+                format!(
+                    "credit_limit_minor={} upper_limit_minor={} decision={}",
+                    row.credit_limit_minor,
+                    row.upper_limit_minor
+                        .map_or_else(|| "none".to_owned(), |u| u.to_string()),
+                    row.decision_ref
+                ),
+            )
+            .await;
+            Ok(())
+        }
         _ => Err(AppError::conflict("governance_effect_unreadable")),
     };
     let (status, note) = match &result {

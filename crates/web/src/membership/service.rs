@@ -450,6 +450,14 @@ pub async fn accept_invitation(
     {
         Ok(org) => {
             state.directory_cache.invalidate();
+            crate::audit::record_now(
+                state,
+                distretto_domain::audit::AuditKind::MembershipJoined,
+                Some(actor.id),
+                format!("organization:{org}"),
+                "member by invitation".into(),
+            )
+            .await;
             Ok(org)
         }
         Err(distretto_store::StoreError::Conflict) => {
@@ -508,5 +516,16 @@ pub async fn create_member(
         decided_at: now,
     };
     distretto_store::membership::insert_decisions(db, &[log]).await?;
+    distretto_store::audit::append(
+        db,
+        distretto_domain::audit::AuditEvent::new(
+            distretto_domain::audit::AuditKind::PersonCreated,
+            None,
+            format!("person:{id}"),
+            format!("role={} from the command line", role.code()),
+            now,
+        ),
+    )
+    .await?;
     Ok(id)
 }

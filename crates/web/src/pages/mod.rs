@@ -33,6 +33,7 @@ pub(crate) fn router() -> axum::Router<AppState> {
         .merge(crate::market::resources::router())
         .merge(crate::federation::router())
         .merge(crate::impact::router())
+        .merge(crate::audit::router())
 }
 
 /// What the layout of every page needs: language, district, who is signed in, CSRF token.
@@ -64,6 +65,11 @@ impl Chrome {
     /// Whether the viewer coordinates.
     pub fn coordinates(&self) -> bool {
         self.actor.as_ref().is_some_and(Actor::coordinates)
+    }
+
+    /// Whether the viewer administers the deployment (reads the audit log).
+    pub fn administers(&self) -> bool {
+        self.actor.as_ref().is_some_and(Actor::administers)
     }
 
     /// The languages of the switcher: (code, endonym, is current, link).

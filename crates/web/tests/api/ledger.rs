@@ -733,7 +733,7 @@ async fn the_ledger_round_trips_through_export(app: TestApp) {
         .await;
     assert_eq!(s, 200);
     let first = distretto_store::export::export(&app.db).await.unwrap();
-    assert_eq!(first.version, 11);
+    assert_eq!(first.version, 12);
     assert_eq!(first.transfers.len(), 5);
     let other = crate::harness::spawn(crate::harness::Backend::Sqlite).await;
     distretto_store::export::import(&other.db, &first)

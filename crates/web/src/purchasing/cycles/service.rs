@@ -795,6 +795,27 @@ pub async fn settle(
     cycle_id: Uuid,
     paid_in_euro: &HashSet<Uuid>,
 ) -> Result<Option<Shortfalls>, AppError> {
+    let before = run_cycle(state, actor, cycle_id).await?;
+    let out = settle_cycle(state, actor, cycle_id, paid_in_euro).await?;
+    if out.is_none() && before.status != "settled" {
+        crate::audit::record_now(
+            state,
+            distretto_domain::audit::AuditKind::Settlement,
+            Some(actor.id),
+            format!("cycle:{cycle_id}"),
+            format!("{} #{} in {}", before.name, before.number, before.currency),
+        )
+        .await;
+    }
+    Ok(out)
+}
+
+async fn settle_cycle(
+    state: &AppState,
+    actor: &Actor,
+    cycle_id: Uuid,
+    paid_in_euro: &HashSet<Uuid>,
+) -> Result<Option<Shortfalls>, AppError> {
     let c = run_cycle(state, actor, cycle_id).await?;
     if c.status == "settled" {
         return Ok(None);
