@@ -47,6 +47,10 @@ pub struct Settings {
     /// Days between the clearing rounds this district starts with its linked districts (0:
     /// only when a coordinator starts one; at most 366).
     pub federation_clearing_every_days: i64,
+    /// Comma-separated addresses of the reverse proxies in front (e.g. `127.0.0.1,::1`): the
+    /// client address of a request from one of them is taken from `X-Forwarded-For`. Empty:
+    /// the socket's peer is the client.
+    pub trusted_proxies: String,
 }
 
 /// The default SQLite file, under `./data/`.
@@ -74,7 +78,8 @@ impl Settings {
             .set_default("mail_transport", "none")?
             .set_default("mail_from", "distretto@localhost")?
             .set_default("federation_payment_timeout_secs", 30)?
-            .set_default("federation_clearing_every_days", 0)?;
+            .set_default("federation_clearing_every_days", 0)?
+            .set_default("trusted_proxies", "")?;
         match file {
             Some(path) => b = b.add_source(config::File::from(path.as_path()).required(true)),
             None => b = b.add_source(config::File::with_name("distretto.toml").required(false)),
@@ -107,9 +112,25 @@ impl Settings {
         })
     }
 
-    /// Refuses settings that would corrupt data (a bad currency).
+    /// The addresses of `trusted_proxies`.
+    pub fn trusted_proxies(&self) -> Result<Vec<std::net::IpAddr>, String> {
+        self.trusted_proxies
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .take(64)
+            .map(|s| {
+                s.parse()
+                    .map_err(|_| format!("trusted_proxies: {s:?} is not an IP address"))
+            })
+            .collect()
+    }
+
+    /// Refuses settings that would corrupt data (a bad currency) or weaken the throttle (a
+    /// proxy address that does not parse).
     pub fn check(&self) -> Result<(), String> {
         distretto_web::notifications::mail::MailTransport::parse(&self.mail_transport)?;
+        self.trusted_proxies()?;
         distretto_domain::ledger::Currency::new(
             &self.currency_code,
             &self.currency_name,
@@ -146,6 +167,7 @@ impl Settings {
             mail_from: self.mail_from.clone(),
             federation_payment_timeout_secs: self.federation_payment_timeout_secs.clamp(5, 3600),
             federation_clearing_every_days: self.federation_clearing_every_days.clamp(0, 366),
+            trusted_proxies: self.trusted_proxies().unwrap_or_default(),
         }
     }
 }

@@ -60,6 +60,8 @@ pub struct WebConfig {
     /// How often this district starts a clearing round with its linked districts, in days
     /// (0: only when a coordinator starts one).
     pub federation_clearing_every_days: i64,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (throttling, audit log).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for WebConfig {
@@ -84,6 +86,7 @@ impl Default for WebConfig {
             mail_from: "distretto@localhost".into(),
             federation_payment_timeout_secs: 30,
             federation_clearing_every_days: 0,
+            trusted_proxies: Vec::new(),
         }
     }
 }

@@ -36,22 +36,103 @@ pub struct TokenResponse {
     pub token: String,
 }
 
-/// The client's address for throttling: the socket's peer (a proxy in front would need to be
-/// trusted explicitly, which this version does not do).
+/// The client's address for throttling and the audit log: the socket's peer, or, when the peer
+/// is one of the configured `trusted_proxies`, the address its `X-Forwarded-For` names.
 pub struct ClientAddr(pub String);
 
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientAddr {
+impl axum::extract::FromRequestParts<AppState> for ClientAddr {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(
         parts: &mut axum::http::request::Parts,
-        _: &S,
+        state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let addr = parts
+        let Some(peer) = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
-            .map(|a| a.0.ip().to_string());
-        Ok(Self(addr.unwrap_or_else(|| "unknown".into())))
+            .map(|a| a.0.ip())
+        else {
+            return Ok(Self("unknown".into()));
+        };
+        let forwarded = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect::<Vec<_>>()
+            .join(",");
+        let trusted = &state.config.trusted_proxies;
+        Ok(Self(client_behind(peer, &forwarded, trusted).to_string()))
+    }
+}
+
+/// The client of a request from `peer` carrying `forwarded` (`X-Forwarded-For`, every header
+/// joined): walking from the right, the first address that is not a trusted proxy. An untrusted
+/// peer's header is ignored (anyone can send one), and so is an unreadable entry, which stops
+/// the walk at the last address a trusted proxy vouched for. Bounded at 32 hops.
+pub fn client_behind(
+    peer: std::net::IpAddr,
+    forwarded: &str,
+    trusted: &[std::net::IpAddr],
+) -> std::net::IpAddr {
+    let mut client = peer;
+    if !trusted.contains(&peer) {
+        return client;
+    }
+    for hop in forwarded.rsplit(',').take(32) {
+        match hop.trim().parse::<std::net::IpAddr>() {
+            Ok(addr) => {
+                client = addr;
+                if !trusted.contains(&addr) {
+                    break;
+                }
+            }
+            Err(_) => break,
+        }
+    }
+    client
+}
+
+#[cfg(test)]
+mod tests {
+    use super::client_behind;
+    use std::net::IpAddr;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn the_client_is_the_first_untrusted_hop_from_the_right() {
+        let proxy = [ip("127.0.0.1"), ip("10.0.0.2")];
+        let peer = ip("127.0.0.1");
+        assert_eq!(client_behind(peer, "", &proxy), peer);
+        assert_eq!(
+            client_behind(peer, "203.0.113.7", &proxy),
+            ip("203.0.113.7")
+        );
+        // A client's own forged entries sit to the left of what the proxy appended.
+        assert_eq!(
+            client_behind(peer, "1.2.3.4, 203.0.113.7", &proxy),
+            ip("203.0.113.7")
+        );
+        assert_eq!(
+            client_behind(peer, "203.0.113.7, 10.0.0.2", &proxy),
+            ip("203.0.113.7")
+        );
+        assert_eq!(
+            client_behind(peer, " 2001:db8::1 ", &proxy),
+            ip("2001:db8::1")
+        );
+        // Garbage stops the walk at the last vouched-for address.
+        assert_eq!(client_behind(peer, "203.0.113.7, nonsense", &proxy), peer);
+    }
+
+    #[test]
+    fn an_untrusted_peer_cannot_choose_its_address() {
+        let peer = ip("198.51.100.9");
+        assert_eq!(client_behind(peer, "127.0.0.1", &[ip("127.0.0.1")]), peer);
+        assert_eq!(client_behind(peer, "203.0.113.7", &[]), peer);
     }
 }
 
