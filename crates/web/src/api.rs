@@ -45,6 +45,109 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(crate::audit::api::router())
 }
 
+/// The OpenAPI document of every `/api/v1` operation, with the errors that the shared
+/// extractors answer documented on each operation that uses them, so that the document lists
+/// every status an operation can give without each handler repeating them:
+/// - a bearer token (`security`): 401 `unauthenticated` or `invalid_token` ([`ApiCaller`]);
+/// - a JSON body: 400 `invalid_json` (malformed), 413 `payload_too_large`,
+///   415 `unsupported_media_type` and 422 `invalid_json` (well-formed, wrong shape) ([`ApiJson`]);
+/// - query parameters: 400 `invalid_query` ([`ApiQuery`]); with `limit` or `offset`, 422
+///   `invalid_limit` or `invalid_offset` (`membership::api::page`);
+/// - path parameters: 404 `not_found` for an unknown or malformed id ([`ApiId`]).
+///
+/// An operation's own annotation wins where it already documents a status.
+///
+/// [`ApiCaller`]: crate::auth::ApiCaller
+pub fn document(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    use utoipa::openapi::path::ParameterIn;
+    for item in doc.paths.paths.values_mut() {
+        for op in [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let params = op.parameters.as_deref().unwrap_or_default();
+            let has_in = |place: ParameterIn| {
+                params.iter().any(|p| match p {
+                    utoipa::openapi::RefOr::T(p) => p.parameter_in == place,
+                    utoipa::openapi::RefOr::Ref(_) => false,
+                })
+            };
+            let (query, path) = (has_in(ParameterIn::Query), has_in(ParameterIn::Path));
+            let paged = params.iter().any(|p| match p {
+                utoipa::openapi::RefOr::T(p) => {
+                    p.parameter_in == ParameterIn::Query
+                        && (p.name == "limit" || p.name == "offset")
+                }
+                utoipa::openapi::RefOr::Ref(_) => false,
+            });
+            let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+            let json_body = match &op.request_body {
+                Some(utoipa::openapi::RefOr::T(b)) => b.content.contains_key("application/json"),
+                Some(utoipa::openapi::RefOr::Ref(_)) => true,
+                None => false,
+            };
+            let mut add = |status: &str, description: &str| {
+                op.responses
+                    .responses
+                    .entry(status.to_owned())
+                    .or_insert_with(|| error_response(description));
+            };
+            if secured {
+                add(
+                    "401",
+                    "No valid bearer token (`unauthenticated`, `invalid_token`).",
+                );
+            }
+            if json_body {
+                add("400", "The body is not JSON (`invalid_json`).");
+                add("413", "The body is too large (`payload_too_large`).");
+                add(
+                    "415",
+                    "The body is not `application/json` (`unsupported_media_type`).",
+                );
+                add(
+                    "422",
+                    "The JSON does not have the expected shape (`invalid_json`) or a field is invalid.",
+                );
+            }
+            if query {
+                add("400", "A query parameter cannot be read (`invalid_query`).");
+            }
+            if paged {
+                add(
+                    "422",
+                    "`limit` outside 1–500 (`invalid_limit`) or `offset` too large (`invalid_offset`).",
+                );
+            }
+            if path {
+                add("404", "No such object, or a malformed id (`not_found`).");
+            }
+        }
+    }
+    doc
+}
+
+/// A documented error answer: the CONTRACT error object.
+fn error_response(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Response> {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("ErrorBody")))
+                .build(),
+        )
+        .build()
+        .into()
+}
+
 /// A list answer, as CONTRACT.md promises: `{"items":[…],"total":N}`.
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct List<T: utoipa::ToSchema> {
@@ -91,6 +194,22 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Api
             .await
             .map(|q| Self(q.0))
             .map_err(|_: QueryRejection| AppError::bad_request("invalid_query"))
+    }
+}
+
+/// Path parameters of any shape whose rejections (a malformed id, a number out of range, bad
+/// percent-encoding) answer 404 `not_found` as a CONTRACT error object, as an unknown object
+/// would, rather than axum's plain-text 400.
+pub struct ApiPath<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| Self(p.0))
+            .map_err(|_| AppError::not_found())
     }
 }
 

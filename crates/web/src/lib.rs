@@ -162,7 +162,7 @@ impl AppState {
 pub fn router(state: AppState) -> axum::Router {
     use axum::middleware::from_fn_with_state;
     let (api_router, openapi) = api::router().split_for_parts();
-    let openapi = Arc::new(openapi);
+    let openapi = Arc::new(api::document(openapi));
     axum::Router::new()
         .merge(api_router)
         .route(

@@ -4,11 +4,11 @@
 use super::indicators::{self, Indicator};
 use super::planning;
 use super::service::{self, QueryParams, Source};
-use crate::api::{ApiId, ApiJson, ApiQuery, List};
+use crate::api::{ApiId, ApiJson, ApiPath, ApiQuery, List};
 use crate::auth::ApiCaller;
 use crate::{AppError, AppState};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use distretto_domain::impact::planning::Opportunity;
@@ -187,7 +187,7 @@ pub struct SurveyBody {
 async fn get_survey(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path((organization, year)): Path<(Uuid, i32)>,
+    ApiPath((organization, year)): ApiPath<(Uuid, i32)>,
 ) -> Result<Json<SurveyBody>, AppError> {
     let actor = caller.actor()?;
     if !service::may_answer_survey(&state, actor, organization).await? {
@@ -207,7 +207,7 @@ async fn get_survey(
 async fn put_survey(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path((organization, year)): Path<(Uuid, i32)>,
+    ApiPath((organization, year)): ApiPath<(Uuid, i32)>,
     ApiJson(body): ApiJson<SurveyBody>,
 ) -> Result<Json<SurveyBody>, AppError> {
     let actor = caller.actor()?;

@@ -619,7 +619,7 @@ pub struct RequestParams {
 
 /// Payment requests asked of your accounts, or made by them (newest 200).
 #[utoipa::path(get, path = "/api/v1/payment-requests", tag = "ledger", params(RequestParams), security(("bearer" = [])),
-    responses((status = 200, body = List<PaymentRequest>), (status = 401, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = List<PaymentRequest>), (status = 401, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 async fn list_requests(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -862,7 +862,7 @@ pub struct InvoiceParams {
 
 /// Invoices of your accounts (coordinators: `all=true` for the district's).
 #[utoipa::path(get, path = "/api/v1/invoices", tag = "ledger", params(InvoiceParams), security(("bearer" = [])),
-    responses((status = 200, body = List<Invoice>), (status = 401, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = List<Invoice>), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 async fn list_invoices(
     State(state): State<AppState>,
     caller: ApiCaller,

@@ -1,11 +1,11 @@
 //! `/api/v1/applications`, member status decisions, the decision log and invitations.
 
 use super::service::{self, ApplyInput};
-use crate::api::{ApiId, ApiJson, ApiQuery, List};
+use crate::api::{ApiId, ApiJson, ApiPath, ApiQuery, List};
 use crate::auth::ApiCaller;
 use crate::{AppError, AppState};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use distretto_store::membership::{ApplicationRow, ApplicationView, DecisionView};
 use utoipa_axum::router::OpenApiRouter;
@@ -313,7 +313,7 @@ pub struct Joined {
 async fn accept_invitation(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path(token): Path<String>,
+    ApiPath(token): ApiPath<String>,
 ) -> Result<Json<Joined>, AppError> {
     let actor = caller.actor()?;
     if token.len() != 64 {

@@ -291,6 +291,25 @@ async fn refusals(app: TestApp) {
         )
         .await;
     assert_eq!(s, 422);
+    // A year that is no number or overflows an i32 is no survey: the CONTRACT's 404 in JSON,
+    // not a plain-text 400 (found by scripts/schemathesis).
+    for year in ["2147483648", "-2147483649", "soon"] {
+        let url = format!("/api/v1/impact/surveys/{}/{year}", f.a);
+        let (s, e) = app.get(&url, Some(&f.a_admin)).await;
+        assert_eq!(
+            (s, e["error"]["code"].as_str()),
+            (404, Some("not_found")),
+            "{year}"
+        );
+        let (s, e) = app
+            .send(reqwest::Method::PUT, &url, Some(&f.a_admin), &ok)
+            .await;
+        assert_eq!(
+            (s, e["error"]["code"].as_str()),
+            (404, Some("not_found")),
+            "{year}"
+        );
+    }
     assert_eq!(app.count("impact_surveys").await, 0);
 
     for (body, code) in [

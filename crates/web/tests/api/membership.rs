@@ -408,6 +408,16 @@ async fn invitations_and_joining_existing_organisations(app: TestApp) {
         )
         .await;
     assert_eq!(s, 404);
+    // A token that is not even UTF-8 once decoded: the CONTRACT's 404 in JSON, not axum's
+    // plain-text 400 (found by scripts/schemathesis).
+    let (s, v) = app
+        .post(
+            "/api/v1/invitations/%FF%FE/accept",
+            Some(&stranger),
+            &json!({}),
+        )
+        .await;
+    assert_eq!((s, v["error"]["code"].as_str()), (404, Some("not_found")));
 
     let (s, v) = app
         .post(

@@ -204,7 +204,68 @@ async fn export_import_round_trips(app: TestApp) {
     ));
 }
 
+/// The OpenAPI document lists every status an operation answers, so that clients (and
+/// scripts/schemathesis, which found these gaps) can rely on it: the errors of the shared
+/// extractors on every operation that uses them, each with the CONTRACT error body.
+async fn openapi_documents_every_error(app: TestApp) {
+    let (s, doc) = app.get("/api/openapi.json", None).await;
+    assert_eq!(s, 200);
+    let mut operations = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            operations += 1;
+            let name = format!("{} {path}", method.to_uppercase());
+            let responses = op["responses"].as_object().unwrap();
+            let has = |status: &str| responses.contains_key(status);
+            let params = op["parameters"].as_array().cloned().unwrap_or_default();
+            let param_in = |place: &str| params.iter().any(|p| p["in"] == place);
+            if op["security"].as_array().is_some_and(|s| !s.is_empty()) {
+                assert!(has("401"), "{name} misses 401");
+            }
+            if op["requestBody"]["content"]["application/json"].is_object() {
+                for status in ["400", "413", "415", "422"] {
+                    assert!(has(status), "{name} misses {status}");
+                }
+            }
+            if param_in("query") {
+                assert!(has("400"), "{name} misses 400");
+            }
+            if params
+                .iter()
+                .any(|p| p["in"] == "query" && (p["name"] == "limit" || p["name"] == "offset"))
+            {
+                assert!(has("422"), "{name} misses 422");
+            }
+            if param_in("path") {
+                assert!(has("404"), "{name} misses 404");
+            }
+            for (status, response) in responses {
+                if status.starts_with('4') {
+                    assert_eq!(
+                        response["content"]["application/json"]["schema"]["$ref"],
+                        "#/components/schemas/ErrorBody",
+                        "{name} {status}"
+                    );
+                }
+            }
+        }
+    }
+    assert!(operations > 90, "{operations} operations");
+    // Statuses that handlers answer beyond the shared extractors.
+    for (path, method, status) in [
+        ("/api/v1/invoices", "get", "403"),
+        ("/api/v1/payment-requests", "get", "422"),
+        ("/api/v1/market/listings/{id}/takeup", "post", "403"),
+    ] {
+        assert!(
+            doc["paths"][path][method]["responses"][status].is_object(),
+            "{method} {path} misses {status}"
+        );
+    }
+}
+
 on_both!(
+    openapi_documents_every_error,
     ops_endpoints_answer,
     security_headers_are_set,
     bad_bodies_get_clear_errors_and_change_nothing,

@@ -327,7 +327,7 @@ fn takeup_json(t: TakeupRow) -> Takeup {
 /// Takes up an open listing of someone else: a credit price becomes a payment request from
 /// the provider to the receiver, a euro price an invoice; a gift is recorded only.
 #[utoipa::path(post, path = "/api/v1/market/listings/{id}/takeup", tag = "market", params(("id" = Uuid, Path)), request_body = TakeUpInput, security(("bearer" = [])),
-    responses((status = 201, body = Takeup), (status = 401, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 201, body = Takeup), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 async fn take_up(
     State(state): State<AppState>,
     caller: ApiCaller,
