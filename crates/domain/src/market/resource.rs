@@ -155,7 +155,8 @@ pub fn hhmm(minutes: u16) -> String {
 fn parse_hhmm(text: &str) -> Option<u16> {
     let (h, m) = text.trim().split_once(':')?;
     let (h, m): (u16, u16) = (h.parse().ok()?, m.parse().ok()?);
-    (h <= 24 && m < 60 && (h < 24 || m == 0)).then_some(h * 60 + m)
+    // Lazily: `h * 60` overflows a `u16` for the large hours a text may hold.
+    (h <= 24 && m < 60 && (h < 24 || m == 0)).then(|| h * 60 + m)
 }
 
 /// Parses opening windows, one per line or separated by `;`: `mon 08:00-18:00`. Days are

@@ -82,13 +82,55 @@ pub(crate) mod hex_bytes {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
         let text = String::deserialize(d)?;
+        decode(&text).map_err(serde::de::Error::custom)
+    }
+
+    /// Two hex digits a byte, read from the text's bytes: a multi-byte character is a bad
+    /// digit, never a place to slice the text at (which panicked).
+    fn decode(text: &str) -> Result<Vec<u8>, &'static str> {
         if text.len() % 2 != 0 || text.len() > 128 {
-            return Err(serde::de::Error::custom("bad hex length"));
+            return Err("bad hex length");
         }
-        (0..text.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&text[i..i + 2], 16).map_err(serde::de::Error::custom))
+        let digit = |b: u8| char::from(b).to_digit(16).ok_or("bad hex digit");
+        text.as_bytes()
+            .chunks_exact(2)
+            .map(|pair| match *pair {
+                [high, low] => {
+                    u8::try_from(digit(high)? * 16 + digit(low)?).map_err(|_| "bad hex digit")
+                }
+                _ => Err("bad hex length"),
+            })
             .collect()
+    }
+
+    #[cfg(test)]
+    mod tests {
+        #[derive(Debug, serde::Deserialize)]
+        struct Hex(#[serde(deserialize_with = "super::deserialize")] Vec<u8>);
+
+        fn read(json: &str) -> Result<Vec<u8>, serde_json::Error> {
+            serde_json::from_str::<Hex>(json).map(|h| h.0)
+        }
+
+        #[test]
+        fn reads_hex_and_refuses_anything_else() {
+            assert_eq!(read(r#""00ff10AB""#).unwrap(), [0x00, 0xff, 0x10, 0xab]);
+            assert_eq!(read(r#""""#).unwrap(), Vec::<u8>::new());
+            // Found by fuzzing (fuzz/fuzz_targets/export_document.rs): an even-length text
+            // with a multi-byte character was sliced inside it, and `distretto import`
+            // panicked. `+f` was read as 0x0f by `from_str_radix`.
+            for bad in [
+                r#""aéb""#,
+                r#""éé""#,
+                r#""+f""#,
+                r#""0""#,
+                r#""0g""#,
+                r#""  ""#,
+            ] {
+                assert!(read(bad).is_err(), "{bad}");
+            }
+            assert!(read(&format!("\"{}\"", "00".repeat(65))).is_err());
+        }
     }
 }
 

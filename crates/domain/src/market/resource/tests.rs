@@ -47,6 +47,10 @@ fn windows_parse_ranges_and_read_back() {
         "fri-mon 08:00-10:00",
         "mon 08:00-12:00; mon 11:00-13:00",
         "mon 08:61-09:00",
+        // Found by fuzzing (fuzz/fuzz_targets/query_strings.rs): an hour over 1092 made
+        // `h * 60` overflow before the range check refused it.
+        "mon-fri 02128:00-18:00",
+        "mon 08:00-65535:00",
     ] {
         assert_eq!(
             parse_windows(bad).unwrap_err().code,
