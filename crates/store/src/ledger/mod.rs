@@ -88,7 +88,7 @@ pub(crate) mod hex_bytes {
     /// Two hex digits a byte, read from the text's bytes: a multi-byte character is a bad
     /// digit, never a place to slice the text at (which panicked).
     fn decode(text: &str) -> Result<Vec<u8>, &'static str> {
-        if text.len() % 2 != 0 || text.len() > 128 {
+        if !text.len().is_multiple_of(2) || text.len() > 128 {
             return Err("bad hex length");
         }
         let digit = |b: u8| char::from(b).to_digit(16).ok_or("bad hex digit");
