@@ -244,7 +244,7 @@ fn serve_starts_answers_health_and_stops_on_sigterm() {
         .local_addr()
         .unwrap()
         .port();
-    let mut child = bin()
+    let child = bin()
         .args([
             "serve",
             "--bind",
@@ -254,6 +254,7 @@ fn serve_starts_answers_health_and_stops_on_sigterm() {
         ])
         .current_dir(&dir)
         .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
     let mut healthy = false;
@@ -272,6 +273,16 @@ fn serve_starts_answers_health_and_stops_on_sigterm() {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     assert!(healthy, "the server answered /healthz");
+    // A denial: answered 401, and logged (issue 10) with its route and status.
+    {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        s.write_all(b"GET /api/v1/ledger/summary HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .unwrap();
+        let mut answer = String::new();
+        let _ = s.read_to_string(&mut answer);
+        assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+    }
     assert!(
         dir.join("data/s.db").exists(),
         "the SQLite file is created under ./data/"
@@ -281,8 +292,20 @@ fn serve_starts_answers_health_and_stops_on_sigterm() {
         .status()
         .unwrap();
     assert!(kill.success());
-    let status = child.wait().unwrap();
-    assert!(status.success(), "graceful shutdown exits 0: {status:?}");
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "graceful shutdown exits 0: {:?}",
+        out.status
+    );
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        log.lines().any(|l| l.contains("access denied")
+            && l.contains("distretto::denied")
+            && l.contains("/api/v1/ledger/summary")
+            && l.contains("401")),
+        "the denial is logged: {log}"
+    );
 }
 
 /// Posts `n` small transfers between two personal accounts through the real ledger writer.

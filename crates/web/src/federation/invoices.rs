@@ -100,10 +100,11 @@ pub async fn issue(
     actor: &Actor,
     input: &IssueInput<'_>,
 ) -> Result<FederationInvoiceRow, AppError> {
-    let link = active_link(state, input.link).await?;
+    // Whose account first: someone else's is refused without telling the link's state.
     if !distretto_store::ledger::may_spend(&state.db, input.creditor, actor.id).await? {
         return Err(AppError::new(StatusCode::FORBIDDEN, "not_your_account"));
     }
+    let link = active_link(state, input.link).await?;
     let account = distretto_store::accounts::get(&state.db, input.creditor).await?;
     if account.currency != state.config.currency.code {
         return Err(unprocessable("currency_mismatch"));

@@ -236,12 +236,13 @@ pub async fn pay(
         }
         return replay(state, existing).await;
     }
+    // Whose account first: someone else's is refused without telling the link's state.
+    if !distretto_store::ledger::may_spend(&state.db, input.payer, actor.id).await? {
+        return Err(AppError::new(StatusCode::FORBIDDEN, "not_your_account"));
+    }
     let link = links::link(&state.db, input.link).await?;
     if link.status != "active" {
         return Err(AppError::conflict("federation_link_status"));
-    }
-    if !distretto_store::ledger::may_spend(&state.db, input.payer, actor.id).await? {
-        return Err(AppError::new(StatusCode::FORBIDDEN, "not_your_account"));
     }
     if input.amount_minor <= 0 || input.amount_minor > MAX_AMOUNT_MINOR {
         return Err(AppError::new(

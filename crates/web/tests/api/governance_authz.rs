@@ -124,13 +124,19 @@ struct Who {
     actor: Option<Actor>,
 }
 
-async fn hash() -> String {
+pub(crate) async fn hash() -> String {
     distretto_web::auth::crypto::hash_password(PASSWORD.into())
         .await
         .unwrap()
 }
 
-async fn created(app: &TestApp, hash: &str, email: &str, name: &str, role: Role) -> Actor {
+pub(crate) async fn created(
+    app: &TestApp,
+    hash: &str,
+    email: &str,
+    name: &str,
+    role: Role,
+) -> Actor {
     let id = distretto_web::membership::service::create_member(
         &app.db,
         email,
@@ -144,7 +150,7 @@ async fn created(app: &TestApp, hash: &str, email: &str, name: &str, role: Role)
     actor_of(app, id).await
 }
 
-async fn actor_of(app: &TestApp, id: Uuid) -> Actor {
+pub(crate) async fn actor_of(app: &TestApp, id: Uuid) -> Actor {
     let p = distretto_store::membership::person(&app.db, id)
         .await
         .unwrap();
@@ -171,7 +177,7 @@ async fn who(app: &TestApp, actor: Option<Actor>) -> Who {
     }
 }
 
-fn majority(title: &str, secret: bool) -> ProposalInput {
+pub(crate) fn majority(title: &str, secret: bool) -> ProposalInput {
     ProposalInput {
         title: title.into(),
         text: "We propose it.".into(),
@@ -188,7 +194,7 @@ fn majority(title: &str, secret: bool) -> ProposalInput {
     }
 }
 
-async fn body(app: &TestApp, coord: &Actor, name: &str, electorate: &str) -> Uuid {
+pub(crate) async fn body(app: &TestApp, coord: &Actor, name: &str, electorate: &str) -> Uuid {
     let colleges = if electorate == "colleges" {
         vec![("Workers".to_owned(), 40)]
     } else {
@@ -210,12 +216,18 @@ async fn body(app: &TestApp, coord: &Actor, name: &str, electorate: &str) -> Uui
     .id
 }
 
-fn closes() -> time::OffsetDateTime {
+pub(crate) fn closes() -> time::OffsetDateTime {
     distretto_store::now() + time::Duration::days(2)
 }
 
 /// A proposal of `author` in `body`, opened for voting.
-async fn voting(app: &TestApp, author: &Actor, body: Uuid, title: &str, secret: bool) -> Uuid {
+pub(crate) async fn voting(
+    app: &TestApp,
+    author: &Actor,
+    body: Uuid,
+    title: &str,
+    secret: bool,
+) -> Uuid {
     let p = service::create_proposal(&app.state, author, body, &majority(title, secret))
         .await
         .unwrap();

@@ -1,6 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 //! API and page tests over HTTP, each on SQLite and PostgreSQL.
 
+mod api_authz;
 mod audit;
 mod clearing;
 mod directory;
