@@ -30,7 +30,7 @@ use uuid::Uuid;
 
 const TABLE: &str = include_str!("api_authz.table");
 
-const ROLES: [&str; 7] = [
+pub(crate) const ROLES: [&str; 7] = [
     "anonymous",
     "person",
     "other_person",
@@ -45,19 +45,20 @@ const SENSITIVE: [&str; 3] = ["email", "balance", "voter"];
 
 /// One line of the table.
 #[derive(Debug)]
-struct Line {
-    number: usize,
-    method: String,
-    path: String,
+pub(crate) struct Line {
+    pub(crate) number: usize,
+    pub(crate) method: String,
+    pub(crate) path: String,
     /// Expected status per role, in the order of [`ROLES`].
-    statuses: [u16; 7],
-    body: Option<String>,
+    pub(crate) statuses: [u16; 7],
+    /// The JSON body (API) or the form, `k=v&k=v` (pages).
+    pub(crate) body: Option<String>,
     /// Key → the roles allowed to read it (`others_email` included).
-    fields: HashMap<String, BTreeSet<String>>,
+    pub(crate) fields: HashMap<String, BTreeSet<String>>,
 }
 
 impl Line {
-    fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         format!("{} {}", self.path, self.body.as_deref().unwrap_or_default())
     }
 }
@@ -89,8 +90,13 @@ fn parse_fields(number: usize, spec: &str) -> HashMap<String, BTreeSet<String>> 
 }
 
 fn lines() -> Vec<Line> {
+    parse_table(TABLE)
+}
+
+/// The lines of a matrix table (this one, or the pages' one).
+pub(crate) fn parse_table(table: &str) -> Vec<Line> {
     let mut out = Vec::new();
-    for (i, raw) in TABLE.lines().enumerate() {
+    for (i, raw) in table.lines().enumerate() {
         let number = i + 1;
         let l = raw.trim();
         if l.is_empty() || l.starts_with('#') {
@@ -120,7 +126,10 @@ fn lines() -> Vec<Line> {
         }
         let (mut body, mut fields) = (None, HashMap::new());
         for part in parts {
-            if let Some(b) = part.strip_prefix("body ") {
+            if let Some(b) = part
+                .strip_prefix("body ")
+                .or_else(|| part.strip_prefix("form "))
+            {
                 body = Some(b.trim().to_owned());
             } else if let Some(f) = part.strip_prefix("fields ") {
                 fields = parse_fields(number, f);
@@ -141,7 +150,7 @@ fn lines() -> Vec<Line> {
 }
 
 /// An OpenAPI path template with every parameter written `{}`.
-fn template(path: &str) -> String {
+pub(crate) fn template(path: &str) -> String {
     let mut out = String::new();
     let mut inside = false;
     for c in path.chars() {
@@ -159,27 +168,27 @@ fn template(path: &str) -> String {
 }
 
 /// The people of the matrix: their ids, e-mail addresses and tokens, and what they own.
-struct Cast {
-    tokens: HashMap<&'static str, String>,
-    emails: HashMap<&'static str, String>,
-    person: distretto_web::auth::viewer::Actor,
-    coordinator: distretto_web::auth::viewer::Actor,
+pub(crate) struct Cast {
+    pub(crate) tokens: HashMap<&'static str, String>,
+    pub(crate) emails: HashMap<&'static str, String>,
+    pub(crate) person: distretto_web::auth::viewer::Actor,
+    pub(crate) coordinator: distretto_web::auth::viewer::Actor,
 }
 
-struct World {
-    app: TestApp,
-    cast: Cast,
-    shared: HashMap<String, String>,
+pub(crate) struct World {
+    pub(crate) app: TestApp,
+    pub(crate) cast: Cast,
+    pub(crate) shared: HashMap<String, String>,
     /// Makes every fresh object distinct (e-mail addresses, booking slots, link addresses).
-    serial: std::sync::atomic::AtomicU64,
+    pub(crate) serial: std::sync::atomic::AtomicU64,
 }
 
-fn day_in(days: i64) -> String {
+pub(crate) fn day_in(days: i64) -> String {
     (distretto_store::now().date() + time::Duration::days(days)).to_string()
 }
 
 /// A whole hour `hours` from now, as RFC 3339.
-fn hour_in(hours: i64) -> String {
+pub(crate) fn hour_in(hours: i64) -> String {
     let t = distretto_store::now() + time::Duration::hours(hours + 1);
     t.replace_minute(0)
         .and_then(|t| t.replace_second(0))
@@ -190,22 +199,22 @@ fn hour_in(hours: i64) -> String {
 }
 
 impl World {
-    fn next(&self) -> u64 {
+    pub(crate) fn next(&self) -> u64 {
         self.serial
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
     }
 
-    fn token(&self, role: &str) -> Option<&str> {
+    pub(crate) fn token(&self, role: &str) -> Option<&str> {
         self.cast.tokens.get(role).map(String::as_str)
     }
 
-    async fn created(&self, role: &str, path: &str, body: &Value) -> Value {
+    pub(crate) async fn created(&self, role: &str, path: &str, body: &Value) -> Value {
         let (s, v) = self.app.post(path, self.token(role), body).await;
         assert!(s == 201 || s == 200, "setup {path} as {role}: {s} {v}");
         v
     }
 
-    fn id_of(v: &Value, key: &str) -> String {
+    pub(crate) fn id_of(v: &Value, key: &str) -> String {
         v[key]
             .as_str()
             .unwrap_or_else(|| panic!("{key} in {v}"))
@@ -214,7 +223,7 @@ impl World {
 
     /// The placeholder values a line needs: the shared ones, and fresh objects for those it
     /// names.
-    async fn values(&self, text: &str) -> HashMap<String, String> {
+    pub(crate) async fn values(&self, text: &str) -> HashMap<String, String> {
         let wants = |k: &str| text.contains(&format!("{{{k}}}"));
         let mut out = self.shared.clone();
         let s = &self.shared;
@@ -386,6 +395,17 @@ impl World {
                 .await;
             out.insert("link".into(), Self::id_of(&v, "id"));
         }
+        if wants("serial") {
+            out.insert("serial".into(), self.next().to_string());
+        }
+        if wants("key") {
+            out.insert("key".into(), Uuid::now_v7().to_string());
+        }
+        if wants("book_day") {
+            // A day of its own for each booking form, so none overlaps another.
+            let n = i64::try_from(self.next()).unwrap();
+            out.insert("book_day".into(), day_in(100 + n));
+        }
         if wants("until") {
             out.insert("until".into(), day_in(30));
         }
@@ -399,7 +419,7 @@ impl World {
     }
 }
 
-fn fill(text: &str, values: &HashMap<String, String>) -> String {
+pub(crate) fn fill(text: &str, values: &HashMap<String, String>) -> String {
     let mut out = text.to_owned();
     for (k, v) in values {
         out = out.replace(&format!("{{{k}}}"), v);
@@ -472,7 +492,8 @@ fn field_faults(w: &World, line: &Line, role: &str, text: &str) -> Vec<String> {
     out
 }
 
-async fn cast(app: &TestApp) -> (Cast, HashMap<String, String>) {
+/// The cast and the shared placeholder values; `{other_org}` is of `other_org_kind`.
+pub(crate) async fn cast(app: &TestApp, other_org_kind: &str) -> (Cast, HashMap<String, String>) {
     let h = hash().await;
     let (coord_id, coord_token) = app.coordinator().await;
     let coordinator = actor_of(app, Uuid::parse_str(&coord_id).unwrap()).await;
@@ -491,7 +512,13 @@ async fn cast(app: &TestApp) -> (Cast, HashMap<String, String>) {
         .admitted_org(&coord_token, "orga@matrix.example", "Orto Comune")
         .await;
     let (other_org, other_org_token) = app
-        .admitted_org(&coord_token, "orgb@matrix.example", "Forno Sociale")
+        .admitted_org_of(
+            &coord_token,
+            "orgb@matrix.example",
+            "Forno Sociale",
+            other_org_kind,
+            ("Aosta", "45.73", "7.32"),
+        )
         .await;
     let account_of_org = |org: &str| {
         let org = Uuid::parse_str(org).unwrap();
@@ -562,7 +589,11 @@ async fn cast(app: &TestApp) -> (Cast, HashMap<String, String>) {
 
 /// The shared governance and market objects: an open vote, a closed secret and a closed open
 /// one, and a van lent by `{org}`.
-async fn shared_objects(app: &TestApp, cast: &Cast, shared: &mut HashMap<String, String>) {
+pub(crate) async fn shared_objects(
+    app: &TestApp,
+    cast: &Cast,
+    shared: &mut HashMap<String, String>,
+) {
     let coordinator = &cast.coordinator;
     let assembly = body(app, coordinator, "Assembly", "people").await;
     let open_vote = voting(app, &cast.person, assembly, "Open vote", false).await;
@@ -629,7 +660,7 @@ async fn shared_objects(app: &TestApp, cast: &Cast, shared: &mut HashMap<String,
 }
 
 async fn matrix(app: TestApp) {
-    let (cast, mut shared) = cast(&app).await;
+    let (cast, mut shared) = cast(&app, "farm").await;
     shared_objects(&app, &cast, &mut shared).await;
     let (s, doc) = app.get("/api/openapi.json", None).await;
     assert_eq!(s, 200);

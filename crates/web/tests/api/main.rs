@@ -25,6 +25,7 @@ mod market_resources;
 mod membership;
 mod notifications;
 mod pages;
+mod pages_authz;
 mod purchasing_catalogue;
 mod purchasing_csa;
 mod purchasing_cycles;
