@@ -197,6 +197,17 @@ pub async fn backup(settings: &Settings, args: BackupArgs) -> Result<(), Failure
 }
 
 async fn backup_sqlite(settings: &Settings, url: &str, temp: &Path) -> Result<String, Failure> {
+    // Opening would create a missing file: a backup run from the wrong directory (the default
+    // URL is relative) would then "succeed" with an empty district.
+    let file = sqlite_path(url);
+    if !file.is_file() {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        return Err(Failure::Usage(format!(
+            "no district database at {} (relative paths are read from {})",
+            file.display(),
+            cwd.display()
+        )));
+    }
     let db = open_db(settings, Some(url)).await?;
     distretto_store::backup::sqlite_into(&db, temp).await?;
     db.close().await;

@@ -587,3 +587,26 @@ fn audit_verify_passes_on_the_demo_and_names_an_altered_entry() {
         "a missing database is a usage error"
     );
 }
+
+#[test]
+fn a_backup_of_a_missing_sqlite_file_is_refused_and_creates_nothing() {
+    let dir = temp_dir("cli-backup-missing");
+    let o = run(
+        &[
+            "backup",
+            "--out",
+            "b.sqlite",
+            "--database",
+            "sqlite:./data/nowhere.db",
+        ],
+        &dir,
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("no district database at ./data/nowhere.db"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!dir.join("data/nowhere.db").exists(), "no empty district made");
+    assert!(!dir.join("b.sqlite").exists(), "no backup written");
+}
