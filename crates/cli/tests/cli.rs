@@ -607,6 +607,9 @@ fn a_backup_of_a_missing_sqlite_file_is_refused_and_creates_nothing() {
         "{}",
         stderr(&o)
     );
-    assert!(!dir.join("data/nowhere.db").exists(), "no empty district made");
+    assert!(
+        !dir.join("data/nowhere.db").exists(),
+        "no empty district made"
+    );
     assert!(!dir.join("b.sqlite").exists(), "no backup written");
 }
