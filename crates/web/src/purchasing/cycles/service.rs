@@ -796,7 +796,7 @@ pub async fn settle(
     paid_in_euro: &HashSet<Uuid>,
 ) -> Result<Option<Shortfalls>, AppError> {
     let before = run_cycle(state, actor, cycle_id).await?;
-    let out = settle_cycle(state, actor, cycle_id, paid_in_euro).await?;
+    let out = settle_cycle(state, actor, &before, paid_in_euro).await?;
     if out.is_none() && before.status != "settled" {
         crate::audit::record_now(
             state,
@@ -810,20 +810,21 @@ pub async fn settle(
     Ok(out)
 }
 
+/// Settles cycle `c`, as read (and its running checked) by [`settle`].
 async fn settle_cycle(
     state: &AppState,
     actor: &Actor,
-    cycle_id: Uuid,
+    c: &CycleRow,
     paid_in_euro: &HashSet<Uuid>,
 ) -> Result<Option<Shortfalls>, AppError> {
-    let c = run_cycle(state, actor, cycle_id).await?;
+    let cycle_id = c.id;
     if c.status == "settled" {
         return Ok(None);
     }
     if c.status != "delivered" {
         return Err(AppError::conflict("cycle_not_delivered"));
     }
-    let s = compute_settlement(state, &c).await?;
+    let s = compute_settlement(state, c).await?;
     let in_credit = c.currency == state.config.currency.code;
     let group_account = org_account(state, c.group_id, &state.config.currency.code)
         .await?
@@ -893,7 +894,7 @@ async fn settle_cycle(
     post_settlement(
         state,
         actor,
-        &c,
+        c,
         group_account,
         &household_legs,
         &producer_legs,
