@@ -58,8 +58,44 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite:./data/distretto.db";
 
 impl Settings {
     /// Loads the settings from `file` (if given or if `./distretto.toml` exists) and the environment.
+    /// A key the file does not know is refused, naming it: a misspelt setting would otherwise
+    /// be ignored without a word (the environment is not checked: other `DISTRETTO_*`
+    /// variables, such as `DISTRETTO_LOG`, are not settings).
     pub fn load(file: Option<&PathBuf>) -> Result<Self, config::ConfigError> {
-        let mut b = config::Config::builder()
+        type Table = std::collections::HashMap<String, config::Value>;
+        let known: Table = Self::defaults()?.build()?.try_deserialize()?;
+        let file_only = config::Config::builder()
+            .add_source(Self::file_source(file))
+            .build()?
+            .try_deserialize::<Table>()?;
+        if let Some(unknown) = file_only.keys().find(|k| !known.contains_key(*k)) {
+            let name = file.map_or_else(|| "distretto.toml".into(), |p| p.display().to_string());
+            return Err(config::ConfigError::Message(format!(
+                "unknown setting {unknown:?} in {name} (see the README's table of every setting)"
+            )));
+        }
+        Self::defaults()?
+            .add_source(Self::file_source(file))
+            .add_source(config::Environment::with_prefix("DISTRETTO").try_parsing(true))
+            .build()?
+            .try_deserialize()
+    }
+
+    /// The file to read: the one given, or `./distretto.toml` when it exists.
+    fn file_source(
+        file: Option<&PathBuf>,
+    ) -> config::File<config::FileSourceFile, config::FileFormat> {
+        match file {
+            Some(path) => config::File::from(path.as_path()).required(true),
+            None => config::File::with_name("distretto.toml").required(false),
+        }
+    }
+
+    /// Every setting with its default (and so the names a file may use).
+    fn defaults()
+    -> Result<config::builder::ConfigBuilder<config::builder::DefaultState>, config::ConfigError>
+    {
+        config::Config::builder()
             .set_default("bind", "127.0.0.1:8080")?
             .set_default("database_url", DEFAULT_DATABASE_URL)?
             .set_default("max_connections", 16)?
@@ -79,14 +115,7 @@ impl Settings {
             .set_default("mail_from", "distretto@localhost")?
             .set_default("federation_payment_timeout_secs", 30)?
             .set_default("federation_clearing_every_days", 0)?
-            .set_default("trusted_proxies", "")?;
-        match file {
-            Some(path) => b = b.add_source(config::File::from(path.as_path()).required(true)),
-            None => b = b.add_source(config::File::with_name("distretto.toml").required(false)),
-        }
-        b.add_source(config::Environment::with_prefix("DISTRETTO").try_parsing(true))
-            .build()?
-            .try_deserialize()
+            .set_default("trusted_proxies", "")
     }
 
     /// The database URL (a secret: may hold a password).
@@ -131,6 +160,7 @@ impl Settings {
     pub fn check(&self) -> Result<(), String> {
         distretto_web::notifications::mail::MailTransport::parse(&self.mail_transport)?;
         self.trusted_proxies()?;
+        self.check_choices()?;
         distretto_domain::ledger::Currency::new(
             &self.currency_code,
             &self.currency_name,
@@ -139,6 +169,45 @@ impl Settings {
         )
         .map(|_| ())
         .map_err(|e| format!("bad currency setting ({})", e.code))
+    }
+
+    /// Refuses a language or log format we do not have, and numbers out of their range,
+    /// instead of quietly using another value.
+    fn check_choices(&self) -> Result<(), String> {
+        if distretto_web::i18n::Lang::parse(&self.default_language).is_none() {
+            return Err(format!(
+                "default_language: {:?} is not one of fr, it, en",
+                self.default_language
+            ));
+        }
+        if !matches!(self.log_format.as_str(), "text" | "json") {
+            return Err(format!(
+                "log_format: {:?} is not text or json",
+                self.log_format
+            ));
+        }
+        let ranges: [(&str, i64, i64, i64); 4] = [
+            ("max_connections", i64::from(self.max_connections), 1, 1_000),
+            ("session_ttl_hours", self.session_ttl_hours, 1, 24 * 90),
+            (
+                "federation_payment_timeout_secs",
+                self.federation_payment_timeout_secs,
+                5,
+                3_600,
+            ),
+            (
+                "federation_clearing_every_days",
+                self.federation_clearing_every_days,
+                0,
+                366,
+            ),
+        ];
+        for (name, value, low, high) in ranges {
+            if !(low..=high).contains(&value) {
+                return Err(format!("{name}: {value} is not between {low} and {high}"));
+            }
+        }
+        Ok(())
     }
 
     /// The web layer's part of the settings.

@@ -613,3 +613,55 @@ fn a_backup_of_a_missing_sqlite_file_is_refused_and_creates_nothing() {
     );
     assert!(!dir.join("b.sqlite").exists(), "no backup written");
 }
+
+#[test]
+fn a_misspelt_or_out_of_range_setting_is_refused_naming_it() {
+    let dir = temp_dir("cli-config");
+    let cases = [
+        (
+            "trusted_proxy = \"127.0.0.1\"\n",
+            "unknown setting \"trusted_proxy\"",
+        ),
+        (
+            "[server]\nbind = \"127.0.0.1:1\"\n",
+            "unknown setting \"server\"",
+        ),
+        ("default_language = \"de\"\n", "default_language: \"de\""),
+        ("log_format = \"xml\"\n", "log_format: \"xml\""),
+        ("session_ttl_hours = 0\n", "session_ttl_hours: 0"),
+        (
+            "federation_payment_timeout_secs = 99999\n",
+            "federation_payment_timeout_secs: 99999",
+        ),
+    ];
+    for (text, problem) in cases {
+        std::fs::write(dir.join("distretto.toml"), text).unwrap();
+        let o = run(&["ledger", "verify", "--database", "sqlite:./d.db"], &dir);
+        assert_eq!(o.status.code(), Some(2), "{text}: {}", stderr(&o));
+        assert!(stderr(&o).contains(problem), "{text}: {}", stderr(&o));
+        assert!(!dir.join("d.db").exists(), "{text}: nothing opened");
+    }
+    // The README's example file is accepted as it stands, with the one setting it leaves out.
+    let readme = include_str!("../../../README.md");
+    let example = readme
+        .split("## Configuration")
+        .nth(1)
+        .and_then(|rest| rest.split("```toml\n").nth(1))
+        .and_then(|rest| rest.split("```").next())
+        .expect("the README's example distretto.toml");
+    assert!(
+        example.contains("federation_clearing_every_days"),
+        "{example}"
+    );
+    std::fs::write(
+        dir.join("distretto.toml"),
+        format!("{example}trusted_proxies = \"127.0.0.1,::1\"\n"),
+    )
+    .unwrap();
+    let o = run(&["ledger", "verify", "--database", "sqlite:./d.db"], &dir);
+    assert!(
+        !stderr(&o).contains("bad configuration") && stderr(&o).contains("no SQLite database"),
+        "the settings pass, and the command goes on to its own refusal: {}",
+        stderr(&o)
+    );
+}
