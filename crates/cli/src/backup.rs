@@ -110,9 +110,41 @@ fn pg_tool(name: &str) -> PathBuf {
     debian.pop().unwrap_or_else(|| PathBuf::from(name))
 }
 
-fn run_tool(name: &str, args: &[&std::ffi::OsStr]) -> Result<(), Failure> {
+/// A PostgreSQL URL without its password, and the password (percent-decoded): the tools get
+/// the password in `PGPASSWORD`, so it never shows in the process list (`ps` shows arguments).
+fn without_password(url: &str) -> (String, Option<String>) {
+    let Ok(mut parsed) = url::Url::parse(url) else {
+        return (url.to_owned(), None);
+    };
+    let Some(password) = parsed.password().map(str::to_owned) else {
+        return (url.to_owned(), None);
+    };
+    let decoded = url::form_urlencoded::parse(format!("p={password}").as_bytes())
+        .next()
+        .map_or(password.clone(), |(_, v)| v.into_owned());
+    if parsed.set_password(None).is_err() {
+        return (url.to_owned(), None);
+    }
+    (parsed.to_string(), Some(decoded))
+}
+
+/// Runs `pg_dump` or `pg_restore` with `args`, where `{url}` stands for the database URL.
+fn run_tool(name: &str, url: &str, args: &[&std::ffi::OsStr]) -> Result<(), Failure> {
     let tool = pg_tool(name);
-    let out = Command::new(&tool).args(args).output().map_err(|e| {
+    let (url, password) = without_password(url);
+    let args = args.iter().map(|a| {
+        if *a == std::ffi::OsStr::new("{url}") {
+            std::ffi::OsStr::new(url.as_str())
+        } else {
+            a
+        }
+    });
+    let mut command = Command::new(&tool);
+    command.args(args);
+    if let Some(password) = password {
+        command.env("PGPASSWORD", password);
+    }
+    let out = command.output().map_err(|e| {
         Failure::Runtime(anyhow::anyhow!(
             "cannot run {}: {e} (install PostgreSQL's client tools, or set DISTRETTO_PG_BIN)",
             tool.display()
@@ -168,12 +200,13 @@ pub async fn backup(settings: &Settings, args: BackupArgs) -> Result<(), Failure
         Ok("sqlite") => backup_sqlite(settings, &url, &temp).await,
         Ok(_) => run_tool(
             "pg_dump",
+            &url,
             &[
                 "--format=custom".as_ref(),
                 "--no-owner".as_ref(),
                 "--file".as_ref(),
                 temp.as_os_str(),
-                url.as_ref(),
+                "{url}".as_ref(),
             ],
         )
         .map(|()| "PostgreSQL archive".to_owned()),
@@ -255,11 +288,12 @@ pub async fn restore(settings: &Settings, args: RestoreArgs) -> Result<(), Failu
             }
             run_tool(
                 "pg_restore",
+                &url,
                 &[
                     "--no-owner".as_ref(),
                     "--exit-on-error".as_ref(),
                     "--dbname".as_ref(),
-                    url.as_ref(),
+                    "{url}".as_ref(),
                     args.file.as_os_str(),
                 ],
             )?;
@@ -285,4 +319,31 @@ pub async fn restore(settings: &Settings, args: RestoreArgs) -> Result<(), Failu
         transfers?
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_password;
+
+    #[test]
+    fn the_password_leaves_the_url_for_pgpassword() {
+        assert_eq!(
+            without_password("postgres://ada:s%40cr%2Ft@db.example:5433/district?sslmode=require"),
+            (
+                "postgres://ada@db.example:5433/district?sslmode=require".to_owned(),
+                Some("s@cr/t".to_owned())
+            )
+        );
+        assert_eq!(
+            without_password("postgres://ada@localhost/district"),
+            ("postgres://ada@localhost/district".to_owned(), None)
+        );
+        assert_eq!(
+            without_password("postgresql:///district?host=/run/postgresql"),
+            (
+                "postgresql:///district?host=/run/postgresql".to_owned(),
+                None
+            )
+        );
+    }
 }
