@@ -15,21 +15,20 @@
 
 mod common;
 
+use common::server::Server;
 use common::{postgres_wanted, temp_dir};
 use distretto_store::{ConnectOptions, Db};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::io::BufRead;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 
-const PASSWORD: &str = "storm demo passphrase";
+const PASSWORD: &str = common::server::DEMO_PASSWORD;
 /// Accounts the storm moves credit between.
 const PEOPLE: usize = 20;
 /// The tight limits set on them (minor units), widened only where the balance already lies outside.
@@ -77,94 +76,6 @@ async fn open(url: &str) -> Db {
     })
     .await
     .unwrap()
-}
-
-/// `distretto serve` on a port of its own choosing (port 0: the address it announces is read
-/// from its first line, so no other process can take the port in between).
-struct Server {
-    child: Child,
-    base: String,
-    addr: String,
-}
-
-impl Server {
-    fn start(url: &str, demo: bool, dir: &Path) -> Self {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_distretto"));
-        cmd.env("DISTRETTO_LOG", "warn")
-            .env_remove("DISTRETTO_DATABASE_URL")
-            .env_remove("DISTRETTO_CONFIG")
-            .args(["serve", "--bind", "127.0.0.1:0", "--database", url])
-            .current_dir(dir)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
-        if demo {
-            cmd.args(["--demo", "--demo-password", PASSWORD]);
-        }
-        let mut child = cmd.spawn().unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            // Keeps draining stdout after the announcement so the server never blocks on it.
-            for line in std::io::BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if let Some(rest) = line.split("listens on http://").nth(1) {
-                    let addr = rest.split_whitespace().next().unwrap_or("").to_owned();
-                    let _ = tx.send(addr);
-                }
-            }
-        });
-        let addr = match rx.recv_timeout(Duration::from_secs(240)) {
-            Ok(addr) => addr,
-            Err(e) => {
-                let _ = child.kill();
-                panic!(
-                    "distretto serve did not announce its address ({e}); exit: {:?}",
-                    child.wait()
-                );
-            }
-        };
-        Self {
-            child,
-            base: format!("http://{addr}"),
-            addr,
-        }
-    }
-
-    /// `SIGKILL`: no graceful anything.
-    fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-
-    /// `SIGTERM`, and the exit status must be success.
-    fn stop(mut self) {
-        let kill = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(kill.success());
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                assert!(status.success(), "graceful shutdown exits 0: {status:?}");
-                return;
-            }
-            if Instant::now() > deadline {
-                self.kill();
-                panic!("the server did not stop within 30 s of SIGTERM");
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -292,8 +292,12 @@ pub async fn book(
             }));
         }
     }
-    if fee > 0 {
-        pay(state, actor, &resource, &row).await?;
+    if fee > 0
+        && let Err(e) = pay(state, actor, &resource, &row).await
+        && store::booking(&state.db, row.id).await?.status != "confirmed"
+    {
+        // (Confirmed all the same: a retry with the same key paid it first, see `replay`.)
+        return Err(e);
     }
     Ok(Booked {
         booking: store::booking(&state.db, row.id).await?,
@@ -353,6 +357,23 @@ async fn replay(
     };
     if b.request_hash.as_deref() != Some(key.hash.as_slice()) {
         return Ok(Some(Err(AppError::conflict("idempotency_key_reused"))));
+    }
+    let mut b = b;
+    if b.status == "held" {
+        // The request that held the slot may have died between the hold and its fee (a
+        // crash): the retry pays it, as that request would have, instead of answering a
+        // booking that is not paid and that the hold's expiry would release later. The writer
+        // pays a held booking once, so the first request (if still alive) and this retry never
+        // both charge; whichever loses finds the booking confirmed, or released on a refusal.
+        let resource = store::resource(&state.db, b.resource_id).await?;
+        let paid = pay(state, actor, &resource, &b).await;
+        b = store::booking(&state.db, b.id).await?;
+        if let Err(e) = paid
+            && b.status == "held"
+        {
+            // The fee's fate is unknown (the writer did not answer): so is the booking's.
+            return Ok(Some(Err(e)));
+        }
     }
     if b.status == "released" {
         let code = b.release_reason.as_deref().unwrap_or("booking_released");
