@@ -397,7 +397,7 @@ fn cancelled_by_the_server(e: &StoreError) -> bool {
 /// [`post_batch`], posted again (a bounded number of times) when PostgreSQL cancelled it. A
 /// booking's fee confirms the booking in the batch, and that update can deadlock with a
 /// concurrent insert of an overlapping booking under the exclusion constraint: the server
-/// cancels one of the two, and when it is the batch, every command in it would otherwise fail.
+/// cancels one of them, and when it is the batch, every command in it would otherwise fail.
 async fn post_batch_retrying(
     db: &Db,
     commands: &[Command],
