@@ -17,7 +17,8 @@ use super::trade::{Trade, is_undo};
 use crate::directory::{OrganizationKind, Sector};
 use crate::governance::participation::Turnout;
 use crate::ledger::TransferKind;
-use std::collections::{BTreeMap, HashMap};
+use rustc_hash::FxHashMap;
+use std::collections::BTreeMap;
 
 /// Who owns an account, as the indicators see it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -428,51 +429,63 @@ pub fn build(period: Period, trade: &Trade, facts: &Facts, selection: &Selection
     };
     let (mut trade_figures, flows) =
         trade_figures(&period, trade, &parties, n_buckets, &at, &in_scope);
-    trade_figures.sector_flows = sector_flows(&flows, facts, &parties, &member_party, &in_scope);
-    trade_figures.circulation_minor = circulation(
-        &period,
-        trade,
-        facts,
-        &parties,
-        &member_party,
-        &bucket,
-        n_buckets,
-    );
-    trade_figures.velocity_milli = velocity(&trade_figures);
-    invoice_and_settlement_series(
-        &mut trade_figures,
-        facts,
-        n_buckets,
-        &at,
-        &parties,
-        &in_scope,
-    );
-    let surveys = surveys_for(&period, facts);
-    let lm3_parties = lm3_parties(&parties, &member_party, &surveys);
-    let lm3_total = lm3::district(&lm3_parties, &flows, is_selected_org);
-    let lm3_by_sector = lm3_by_sector(&lm3_parties, &flows, facts, &selected);
-    let local_share = local_share(&flows, facts, &parties, &member_party, &surveys, &selected);
-    let shape = shape_of(&flows, &parties, &member_party, &is_selected_org);
-    Report {
-        period,
-        buckets: labels,
-        members,
-        trade: trade_figures,
-        local_share,
-        lm3: lm3_total,
-        lm3_by_sector,
-        clearing: clearing(facts, &period),
-        food: food::food_miles(
+    // The share of trade in cycles runs the clearing engine over every pair of members that
+    // traded, the longest part of a large district's report: it runs on a second thread while
+    // this one computes the rest.
+    std::thread::scope(|scope| {
+        let shape = scope.spawn(|| shape_of(&flows, &parties, &member_party, &is_selected_org));
+        trade_figures.sector_flows =
+            sector_flows(&flows, facts, &parties, &member_party, &in_scope);
+        trade_figures.circulation_minor = circulation(
+            &period,
+            trade,
+            facts,
+            &parties,
+            &member_party,
+            &bucket,
+            n_buckets,
+        );
+        trade_figures.velocity_milli = velocity(&trade_figures);
+        invoice_and_settlement_series(
+            &mut trade_figures,
+            facts,
+            n_buckets,
+            &at,
+            &parties,
+            &in_scope,
+        );
+        let surveys = surveys_for(&period, facts);
+        let lm3_parties = lm3_parties(&parties, &member_party, &surveys);
+        let lm3_total = lm3::district(&lm3_parties, &flows, is_selected_org);
+        let lm3_by_sector = lm3_by_sector(&lm3_parties, &flows, facts, &selected);
+        let local_share = local_share(&flows, facts, &parties, &member_party, &surveys, &selected);
+        let food = food::food_miles(
             &facts
                 .deliveries
                 .iter()
                 .filter(|(m, _)| period.contains(*m))
                 .map(|(_, d)| *d)
                 .collect::<Vec<Delivery>>(),
-        ),
-        participation: participation(facts, n_buckets, &at),
-        shape,
-    }
+        );
+        let participation = participation(facts, n_buckets, &at);
+        // A panic there is the same bug as it would be here: passed on.
+        let shape = shape
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        Report {
+            period,
+            buckets: labels,
+            members,
+            trade: trade_figures,
+            local_share,
+            lm3: lm3_total,
+            lm3_by_sector,
+            clearing: clearing(facts, &period),
+            food,
+            participation,
+            shape,
+        }
+    })
 }
 
 fn members(
@@ -559,7 +572,8 @@ fn trade_figures(
     };
     // Every pair's flow, whatever the selection: the local shares of LM3 and the shape of
     // trade depend on everyone's spending, not only on the selected members'.
-    let mut pairs: HashMap<(u32, u32), i128> = HashMap::new();
+    // FxHash: party numbers, not user text (SipHash was seconds of a national year).
+    let mut pairs: FxHashMap<(u32, u32), i128> = FxHashMap::default();
     for (k, v) in trade.flows_in(period) {
         let (payer, payee) = (parties.party(k.payer), parties.party(k.payee));
         if is_undo(k.kind) {

@@ -8,7 +8,7 @@
 
 use super::period::{Month, Period};
 use crate::ledger::TransferKind;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// One journal entry, as the aggregates read it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,17 +63,26 @@ pub struct Closing {
 }
 
 /// The monthly aggregates.
+///
+/// The maps hash with FxHash: their keys are account numbers the store gives and months, not
+/// text anyone chooses, and SipHash was a third of the time of folding a national year.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Trade {
     /// Credit moved, per month, pair of accounts and kind.
-    pub flows: HashMap<FlowKey, FlowSum>,
+    pub flows: FxHashMap<FlowKey, FlowSum>,
     /// Balances at the last posting of each month an account moved in.
-    pub closing: HashMap<(u32, Month), Closing>,
+    pub closing: FxHashMap<(u32, Month), Closing>,
 }
 
 impl Trade {
     /// Adds one posting.
     pub fn fold(&mut self, p: &Posting) {
+        self.add_flow(p);
+        self.close(p.payer, p.month, p.seq, p.payer_balance_minor);
+        self.close(p.payee, p.month, p.seq, p.payee_balance_minor);
+    }
+
+    fn add_flow(&mut self, p: &Posting) {
         let key = FlowKey {
             month: p.month,
             payer: p.payer,
@@ -83,8 +92,6 @@ impl Trade {
         let sum = self.flows.entry(key).or_default();
         sum.amount_minor = sum.amount_minor.saturating_add(i128::from(p.amount_minor));
         sum.transfers = sum.transfers.saturating_add(1);
-        self.close(p.payer, p.month, p.seq, p.payer_balance_minor);
-        self.close(p.payee, p.month, p.seq, p.payee_balance_minor);
     }
 
     /// Records only the balances after a posting (one made before the period of interest,
@@ -140,6 +147,80 @@ impl Trade {
                 carry_forward(&list, period, months)
             })
             .collect()
+    }
+}
+
+/// The most accounts a [`Folder`] keeps an open month for (beyond, it writes to the map at
+/// once): 64 million slots of 24 bytes.
+const MAX_OPEN_ACCOUNTS: usize = 1 << 26;
+
+/// Folds a whole journal, read in order, into a [`Trade`] for `period` (flows of its months,
+/// closings of every month), with the same result as [`Trade::fold`] and
+/// [`Trade::fold_closings_only`] but about a third of the map updates: the closing of the month
+/// each account is moving in stays in a vector by account, and goes into the map only when
+/// that account moves in another month, or at the end. Postings out of month order stay
+/// right: the map keeps the latest of each (account, month) as [`Trade::merge`] does.
+#[derive(Debug, Clone)]
+pub struct Folder {
+    period: Period,
+    trade: Trade,
+    open: Vec<Option<(Month, Closing)>>,
+}
+
+impl Folder {
+    /// An empty fold for `period`, for about `accounts` accounts.
+    pub fn new(period: Period, accounts: usize) -> Self {
+        Self {
+            period,
+            trade: Trade::default(),
+            open: Vec::with_capacity(accounts.min(MAX_OPEN_ACCOUNTS)),
+        }
+    }
+
+    /// Adds one posting: its flow if its month is in the period, its balances in any case.
+    pub fn push(&mut self, p: &Posting) {
+        if self.period.contains(p.month) {
+            self.trade.add_flow(p);
+        }
+        self.touch(p.payer, p.month, p.seq, p.payer_balance_minor);
+        self.touch(p.payee, p.month, p.seq, p.payee_balance_minor);
+    }
+
+    fn touch(&mut self, account: u32, month: Month, seq: i64, balance_minor: i64) {
+        let i = account as usize;
+        if i >= MAX_OPEN_ACCOUNTS {
+            self.trade.close(account, month, seq, balance_minor);
+            return;
+        }
+        if i >= self.open.len() {
+            self.open.resize(i + 1, None);
+        }
+        let now = Closing { seq, balance_minor };
+        match &mut self.open[i] {
+            Some((m, c)) if *m == month => {
+                if seq >= c.seq {
+                    *c = now;
+                }
+            }
+            Some((m, c)) => {
+                let (earlier, closing) = (*m, *c);
+                (*m, *c) = (month, now);
+                self.trade
+                    .close(account, earlier, closing.seq, closing.balance_minor);
+            }
+            slot @ None => *slot = Some((month, now)),
+        }
+    }
+
+    /// The aggregates of everything pushed.
+    pub fn finish(mut self) -> Trade {
+        for (account, slot) in self.open.iter().enumerate() {
+            if let Some((month, c)) = slot {
+                let account = u32::try_from(account).unwrap_or(u32::MAX);
+                self.trade.close(account, *month, c.seq, c.balance_minor);
+            }
+        }
+        self.trade
     }
 }
 
@@ -230,6 +311,39 @@ mod tests {
             postings[cut..].iter().for_each(|p| second.fold(p));
             first.merge(&second);
             prop_assert_eq!(first, whole);
+        }
+
+        #[test]
+        fn the_folder_equals_folding_one_by_one(
+            moves in proptest::collection::vec((0u32..8, 0u32..8, 1i64..1_000, 1u8..=12), 0..200),
+            shuffle in proptest::collection::vec(0usize..200, 0..20),
+            first in 1u8..=12,
+            len in 1u8..=6,
+        ) {
+            let mut postings: Vec<Posting> = moves
+                .iter()
+                .enumerate()
+                .map(|(i, (a, b, amount, month))| posting(i as i64 + 1, m(2026, *month), *a, *b, *amount))
+                .collect();
+            // Months are random already; a few swaps also put seqs out of order.
+            for (i, j) in shuffle.iter().zip(shuffle.iter().skip(1)) {
+                if *i < postings.len() && *j < postings.len() {
+                    postings.swap(*i, *j);
+                }
+            }
+            let last = (first + len - 1).min(12);
+            let period = Period::new(m(2026, first), m(2026, last)).unwrap();
+            let mut one_by_one = Trade::default();
+            let mut folder = Folder::new(period, 4);
+            for p in &postings {
+                if period.contains(p.month) {
+                    one_by_one.fold(p);
+                } else {
+                    one_by_one.fold_closings_only(p);
+                }
+                folder.push(p);
+            }
+            prop_assert_eq!(folder.finish(), one_by_one);
         }
     }
 }

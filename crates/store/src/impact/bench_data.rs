@@ -1164,6 +1164,27 @@ mod tests {
         db.close().await;
     }
 
+    /// The facts' fast path (plain SQLite) reads the same rows, in the same order, as sqlx.
+    /// It lives here for the demo helpers above.
+    #[tokio::test]
+    async fn plain_sqlite_reads_the_same_members_as_sqlx() {
+        let files = TempFiles::new(&["members"]);
+        let path = &files.0[0];
+        demo(path).await;
+        let db = connect(path).await;
+        let through_sqlx = crate::impact::facts::member_rows(&db).await.unwrap();
+        db.close().await;
+        let plain = crate::impact::scratch_sqlite::member_rows(path).unwrap();
+        assert!(
+            through_sqlx.people.len() > 1_000,
+            "{}",
+            through_sqlx.people.len()
+        );
+        assert!(through_sqlx.decisions.len() > 100);
+        assert!(through_sqlx.accounts.iter().any(|a| a.2.is_none()));
+        assert_eq!(plain, through_sqlx);
+    }
+
     fn head(path: &Path) -> (i64, Hash) {
         read_head(&Connection::open(path).unwrap()).unwrap()
     }
