@@ -17,6 +17,7 @@ pub mod market;
 pub mod membership;
 pub mod notifications;
 pub mod purchasing;
+mod retry;
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{

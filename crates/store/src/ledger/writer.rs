@@ -381,19 +381,6 @@ async fn run(db: Db, mut rx: mpsc::Receiver<(Command, Reply)>, max_batch: usize)
 /// Tries of a batch that PostgreSQL cancelled to break a deadlock or a serialization conflict.
 const BATCH_TRIES: u32 = 5;
 
-/// Whether PostgreSQL cancelled the transaction to break a deadlock (`40P01`) or a
-/// serialization conflict (`40001`), or no connection was free to begin it: nothing of it was
-/// committed, and it may be tried again.
-fn cancelled_by_the_server(e: &StoreError) -> bool {
-    match e {
-        StoreError::Sqlx(sqlx::Error::Database(d)) => {
-            matches!(d.code().as_deref(), Some("40P01" | "40001"))
-        }
-        StoreError::Sqlx(sqlx::Error::PoolTimedOut) => true,
-        _ => false,
-    }
-}
-
 /// [`post_batch`], posted again (a bounded number of times) when PostgreSQL cancelled it. A
 /// booking's fee confirms the booking in the batch, and that update can deadlock with a
 /// concurrent insert of an overlapping booking under the exclusion constraint: the server
@@ -402,17 +389,7 @@ async fn post_batch_retrying(
     db: &Db,
     commands: &[Command],
 ) -> Result<Vec<Result<Outcome, CommandError>>, StoreError> {
-    let mut tries = 0;
-    loop {
-        tries += 1;
-        match post_batch(db, commands).await {
-            Err(e) if tries < BATCH_TRIES && cancelled_by_the_server(&e) => {
-                tracing::warn!(error = %e, tries, "ledger batch cancelled by the server; posting it again");
-                tokio::time::sleep(std::time::Duration::from_millis(5 * u64::from(tries))).await;
-            }
-            other => return other,
-        }
-    }
+    crate::retry::when_cancelled(BATCH_TRIES, "ledger batch", || post_batch(db, commands)).await
 }
 
 /// An invoice as a payment sees it.

@@ -271,7 +271,8 @@ pub async fn places(db: &Db) -> Result<Vec<String>> {
         .fetch_all(pool).await)?)
 }
 
-/// Tries of [`hold`] when PostgreSQL breaks a deadlock between concurrent inserts.
+/// Tries of [`hold`] when PostgreSQL breaks a deadlock between concurrent inserts (or no
+/// connection is free).
 const HOLD_TRIES: u32 = 5;
 
 /// Inserts a booking unless an active one of its resource overlaps it (or its idempotency key
@@ -283,27 +284,18 @@ const HOLD_TRIES: u32 = 5;
 /// one wrote nothing and is tried again, a bounded number of times.
 pub async fn hold(db: &Db, b: &BookingRow) -> Result<Hold> {
     let sql = bookings_sql(1);
-    let mut tries = 0;
-    loop {
-        tries += 1;
-        let res = with_pool!(db.write(), pool => bind_booking!(sqlx::query(&sql), b).execute(pool).await.map(|_| ()));
-        return match res {
-            Ok(_) => Ok(Hold::Held),
-            Err(sqlx::Error::Database(d)) if d.code().as_deref() == Some("23P01") => {
-                Ok(Hold::SlotTaken)
-            }
-            Err(sqlx::Error::Database(d)) if d.message().contains("slot_taken") => {
-                Ok(Hold::SlotTaken)
-            }
-            Err(sqlx::Error::Database(d)) if d.is_unique_violation() => Ok(Hold::KeyUsed),
-            Err(sqlx::Error::Database(d))
-                if tries < HOLD_TRIES && matches!(d.code().as_deref(), Some("40P01" | "40001")) =>
-            {
-                tokio::time::sleep(std::time::Duration::from_millis(5 * u64::from(tries))).await;
-                continue;
-            }
-            Err(e) => Err(StoreError::Sqlx(e)),
-        };
+    let res = crate::retry::when_cancelled(HOLD_TRIES, "booking hold", || async {
+        with_pool!(db.write(), pool => bind_booking!(sqlx::query(&sql), b).execute(pool).await.map(|_| ()))
+    })
+    .await;
+    match res {
+        Ok(()) => Ok(Hold::Held),
+        Err(sqlx::Error::Database(d)) if d.code().as_deref() == Some("23P01") => {
+            Ok(Hold::SlotTaken)
+        }
+        Err(sqlx::Error::Database(d)) if d.message().contains("slot_taken") => Ok(Hold::SlotTaken),
+        Err(sqlx::Error::Database(d)) if d.is_unique_violation() => Ok(Hold::KeyUsed),
+        Err(e) => Err(StoreError::Sqlx(e)),
     }
 }
 
