@@ -39,9 +39,13 @@
 
 mod common;
 
+use common::load::{
+    Backend, Person, fresh_database, get_json, http_client, open, pick_people, runtime, seed,
+    serial, token,
+};
 use common::server::{DEMO_PASSWORD as PASSWORD, Server};
 use common::{postgres_wanted, temp_dir};
-use distretto_store::{ConnectOptions, Db};
+use distretto_store::Db;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
@@ -73,43 +77,6 @@ const MAX_AMOUNT: i64 = 2_000;
 // Databases, the server, the binary
 // ---------------------------------------------------------------------------------------------
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-/// The soaks are heavy: one at a time, so each meets its time budget.
-static SERIAL: Mutex<()> = Mutex::new(());
-
-fn serial() -> MutexGuard<'static, ()> {
-    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-async fn fresh_database(backend: Backend, dir: &Path) -> String {
-    match backend {
-        Backend::Sqlite => format!("sqlite:{}", dir.join("soak.db").display()),
-        Backend::Postgres => common::fresh_postgres("soak").await,
-    }
-}
-
-async fn open(url: &str) -> Db {
-    Db::connect(&ConnectOptions {
-        url: url.to_owned(),
-        max_connections: 2,
-    })
-    .await
-    .unwrap()
-}
-
 /// `distretto ARGS --database URL` must succeed and print `ok_line`; returns its time.
 fn cli_ok(args: &[&str], url: &str, dir: &Path, ok_line: &str) -> Duration {
     let started = Instant::now();
@@ -130,98 +97,6 @@ fn cli_ok(args: &[&str], url: &str, dir: &Path, ok_line: &str) -> Duration {
 // ---------------------------------------------------------------------------------------------
 // The district side: people, tokens, sessions
 // ---------------------------------------------------------------------------------------------
-
-fn http_client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(60))
-        .pool_max_idle_per_host(64)
-        .build()
-        .unwrap()
-}
-
-#[derive(Clone, Debug)]
-struct Person {
-    email: String,
-    id: Uuid,
-    token: String,
-    account: Uuid,
-}
-
-async fn token(
-    client: &reqwest::Client,
-    base: &str,
-    email: &str,
-) -> Result<Option<String>, String> {
-    let res = client
-        .post(format!("{base}/api/v1/tokens"))
-        .json(&json!({"email": email, "password": PASSWORD}))
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
-    let status = res.status().as_u16();
-    let v: Value = res.json().await.map_err(|e| e.to_string())?;
-    match status {
-        201 => Ok(v["token"].as_str().map(str::to_owned)),
-        s if s >= 500 => Err(format!("{s} {v}")),
-        _ => Ok(None),
-    }
-}
-
-async fn get_json(client: &reqwest::Client, url: String, token: &str) -> (u16, Value) {
-    let res = client.get(url).bearer_auth(token).send().await.unwrap();
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
-
-/// The first `n` demo people who are members with a personal account, with tokens; the
-/// coordinator's token; the district currency.
-async fn pick_people(
-    client: &reqwest::Client,
-    base: &str,
-    n: usize,
-) -> (String, Vec<Person>, String) {
-    let coordinator = token(client, base, "coordinator@distretto.example")
-        .await
-        .unwrap()
-        .expect("the coordinator signs in with the demo password");
-    let mut people = Vec::new();
-    let mut currency = String::new();
-    for k in 1..=400 {
-        if people.len() == n {
-            break;
-        }
-        let email = format!("person-{k}@distretto.example");
-        let Some(token) = token(client, base, &email).await.unwrap() else {
-            continue;
-        };
-        let (s, me) = get_json(client, format!("{base}/api/v1/me"), &token).await;
-        assert_eq!(s, 200, "{me}");
-        let own = me["accounts"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|a| a["owner_kind"] == "person");
-        let (Some(account), Some(id)) = (
-            own.and_then(|a| a["id"].as_str()?.parse().ok()),
-            me["id"].as_str().and_then(|i| i.parse().ok()),
-        ) else {
-            continue;
-        };
-        if me["membership_status"] != "member" {
-            continue;
-        }
-        currency = own.unwrap()["currency"].as_str().unwrap().to_owned();
-        people.push(Person {
-            email,
-            id,
-            token,
-            account,
-        });
-    }
-    assert_eq!(people.len(), n, "enough active demo people");
-    (coordinator, people, currency)
-}
 
 /// Limits wide enough that payments and fees flow, still binding for the biggest spenders.
 async fn widen_limits(client: &reqwest::Client, base: &str, coordinator: &str, people: &[Person]) {
@@ -2060,13 +1935,6 @@ async fn staged_hold_without_fee(round: &Round, url: &str) -> (Book, Uuid) {
 // The soak
 // ---------------------------------------------------------------------------------------------
 
-fn seed() -> u64 {
-    std::env::var("STORM_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(rand::random)
-}
-
 /// "1.5" → 1500 (thousandths), "12.34" at `scale` 2 → 1234.
 fn parse_fixed(text: &str, scale: u32) -> i64 {
     let (whole, frac) = text.split_once('.').unwrap_or((text, ""));
@@ -2317,7 +2185,7 @@ async fn soak(backend: Backend) {
     let mut rng = StdRng::seed_from_u64(seed);
     let test_started = Instant::now();
     let dir = temp_dir(&format!("soak-{backend:?}").to_lowercase());
-    let url = fresh_database(backend, &dir).await;
+    let url = fresh_database(backend, &dir, "soak").await;
     let mut server = Server::start(&url, true, &dir);
     let world = Arc::new(setup(&server, &url).await);
     println!(

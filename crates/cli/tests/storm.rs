@@ -15,20 +15,22 @@
 
 mod common;
 
+use common::load::{
+    Backend, Person, fresh_database, get_json, http_client, open, pick_people, runtime, seed,
+    serial,
+};
 use common::server::Server;
 use common::{postgres_wanted, temp_dir};
-use distretto_store::{ConnectOptions, Db};
+use distretto_store::Db;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 
-const PASSWORD: &str = common::server::DEMO_PASSWORD;
 /// Accounts the storm moves credit between.
 const PEOPLE: usize = 20;
 /// The tight limits set on them (minor units), widened only where the balance already lies outside.
@@ -40,119 +42,9 @@ const MAX_AMOUNT: i64 = 2_500;
 // Databases and the server process
 // ---------------------------------------------------------------------------------------------
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-/// The storm tests are heavy: run them one at a time so each meets its time budget.
-static SERIAL: Mutex<()> = Mutex::new(());
-
-fn serial() -> MutexGuard<'static, ()> {
-    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-/// A fresh, empty database: a new SQLite file in `dir`, or a new PostgreSQL database.
-async fn fresh_database(backend: Backend, dir: &Path) -> String {
-    match backend {
-        Backend::Sqlite => format!("sqlite:{}", dir.join("storm.db").display()),
-        Backend::Postgres => common::fresh_postgres("storm").await,
-    }
-}
-
-async fn open(url: &str) -> Db {
-    Db::connect(&ConnectOptions {
-        url: url.to_owned(),
-        max_connections: 2,
-    })
-    .await
-    .unwrap()
-}
-
 // ---------------------------------------------------------------------------------------------
 // The district side: tokens, accounts, limits
 // ---------------------------------------------------------------------------------------------
-
-fn http_client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(60))
-        .pool_max_idle_per_host(64)
-        .build()
-        .unwrap()
-}
-
-#[derive(Clone, Debug)]
-struct Person {
-    email: String,
-    token: String,
-    account: Uuid,
-}
-
-async fn token(client: &reqwest::Client, base: &str, email: &str) -> Option<String> {
-    let res = client
-        .post(format!("{base}/api/v1/tokens"))
-        .json(&json!({"email": email, "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    if res.status().as_u16() != 201 {
-        return None;
-    }
-    let v: Value = res.json().await.unwrap();
-    v["token"].as_str().map(str::to_owned)
-}
-
-async fn get_json(client: &reqwest::Client, url: String, token: &str) -> (u16, Value) {
-    let res = client.get(url).bearer_auth(token).send().await.unwrap();
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
-
-/// The first `PEOPLE` demo people who are members with a personal account (pending and
-/// suspended people are skipped), with tokens; and the coordinator's token.
-async fn pick_people(client: &reqwest::Client, base: &str) -> (String, Vec<Person>) {
-    let coordinator = token(client, base, "coordinator@distretto.example")
-        .await
-        .expect("the coordinator signs in with the demo password");
-    let mut people = Vec::new();
-    let mut skipped = Vec::new();
-    for n in 1..=200 {
-        if people.len() == PEOPLE {
-            break;
-        }
-        let email = format!("person-{n}@distretto.example");
-        let Some(token) = token(client, base, &email).await else {
-            skipped.push(n);
-            continue;
-        };
-        let (s, me) = get_json(client, format!("{base}/api/v1/me"), &token).await;
-        assert_eq!(s, 200, "{me}");
-        let account = me["accounts"][0]["id"]
-            .as_str()
-            .and_then(|id| id.parse().ok());
-        match account {
-            Some(account) if me["membership_status"] == "member" => people.push(Person {
-                email,
-                token,
-                account,
-            }),
-            _ => skipped.push(n),
-        }
-    }
-    assert_eq!(people.len(), PEOPLE, "enough active demo people");
-    println!("picked {PEOPLE} people (skipped person numbers {skipped:?})");
-    (coordinator, people)
-}
 
 /// Sets tight limits on every account, as the coordinator, widened where the balance already
 /// lies outside them (the PUT is refused otherwise). Returns the limits (credit, upper).
@@ -691,13 +583,6 @@ fn summary(name: &str, log: &Log, seed: u64, elapsed: Duration) {
     );
 }
 
-fn seed() -> u64 {
-    std::env::var("STORM_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(rand::random)
-}
-
 // ---------------------------------------------------------------------------------------------
 // The storm test
 // ---------------------------------------------------------------------------------------------
@@ -709,14 +594,14 @@ async fn storm(backend: Backend) {
     let seed = seed();
     let test_started = Instant::now();
     let dir = temp_dir(&format!("storm-{backend:?}").to_lowercase());
-    let url = fresh_database(backend, &dir).await;
+    let url = fresh_database(backend, &dir, "storm").await;
     let server = Server::start(&url, true, &dir);
     println!(
         "storm on {backend:?}: server with the demo district ready after {:.1} s",
         test_started.elapsed().as_secs_f64()
     );
     let client = http_client();
-    let (coordinator, people) = pick_people(&client, &server.base).await;
+    let (coordinator, people, _) = pick_people(&client, &server.base, PEOPLE).await;
     tighten_limits(&client, &server.base, &coordinator, &people).await;
     let db = open(&url).await;
     let start_seq = last_seq(&db).await;
@@ -861,10 +746,10 @@ async fn crash(backend: Backend) {
     let mut rng = StdRng::seed_from_u64(seed);
     let test_started = Instant::now();
     let dir = temp_dir(&format!("storm-crash-{backend:?}").to_lowercase());
-    let url = fresh_database(backend, &dir).await;
+    let url = fresh_database(backend, &dir, "storm").await;
     let mut server = Server::start(&url, true, &dir);
     let client = http_client();
-    let (coordinator, people) = pick_people(&client, &server.base).await;
+    let (coordinator, people, _) = pick_people(&client, &server.base, PEOPLE).await;
     tighten_limits(&client, &server.base, &coordinator, &people).await;
     let db = open(&url).await;
     let start_seq = last_seq(&db).await;

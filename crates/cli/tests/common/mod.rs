@@ -2,6 +2,7 @@
 #![allow(dead_code)] // each test binary uses its own subset
 
 pub mod federation;
+pub mod load;
 pub mod server;
 
 use std::path::{Path, PathBuf};

@@ -444,3 +444,48 @@ pub async fn password_hash() -> String {
         .await
         .unwrap()
 }
+
+/// `YYYY-MM-DDTHH:MM` (UTC), as a `datetime-local` input sends it.
+pub fn local(t: time::OffsetDateTime) -> String {
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute()
+    )
+}
+
+/// The fields of the form that opens an order cycle in `currency`: open from two minutes ago
+/// to tomorrow, fee 2, one producer `farm` (minimum `minimum`, transport 3) and one pickup
+/// point two days on, for two hours.
+pub fn cycle_form(
+    currency: &str,
+    farm: uuid::Uuid,
+    minimum: &str,
+    pickup: uuid::Uuid,
+) -> Vec<(String, String)> {
+    let now = time::OffsetDateTime::now_utc();
+    let two_days = now + time::Duration::days(2);
+    [
+        ("name".to_owned(), "Weekly order".to_owned()),
+        ("currency".to_owned(), currency.to_owned()),
+        (
+            "opens_at".to_owned(),
+            local(now - time::Duration::minutes(2)),
+        ),
+        ("closes_at".to_owned(), local(now + time::Duration::days(1))),
+        ("fee".to_owned(), "2".to_owned()),
+        (format!("producer_{farm}"), "1".to_owned()),
+        (format!("minimum_{farm}"), minimum.to_owned()),
+        (format!("transport_{farm}"), "3".to_owned()),
+        (format!("pickup_{pickup}"), "1".to_owned()),
+        ("pickup_starts_at".to_owned(), local(two_days)),
+        (
+            "pickup_ends_at".to_owned(),
+            local(two_days + time::Duration::hours(2)),
+        ),
+    ]
+    .into()
+}

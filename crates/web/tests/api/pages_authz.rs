@@ -194,37 +194,8 @@ async fn purchasing(w: &World, group_admin: &Browser, shared: &mut HashMap<Strin
     catalogue_store::insert_pickup(&w.app.db, &pickup)
         .await
         .unwrap();
-    let local = |t: time::OffsetDateTime| {
-        format!(
-            "{:04}-{:02}-{:02}T{:02}:{:02}",
-            t.year(),
-            u8::from(t.month()),
-            t.day(),
-            t.hour(),
-            t.minute()
-        )
-    };
-    let utc = time::OffsetDateTime::now_utc();
-    let form: Vec<(String, String)> = vec![
-        ("csrf".into(), group_admin.csrf.clone()),
-        ("name".into(), "Weekly order".into()),
-        ("currency".into(), "CRD".into()),
-        ("opens_at".into(), local(utc - time::Duration::minutes(2))),
-        ("closes_at".into(), local(utc + time::Duration::days(1))),
-        ("fee".into(), "2".into()),
-        (format!("producer_{farm}"), "1".into()),
-        (format!("minimum_{farm}"), String::new()),
-        (format!("transport_{farm}"), "3".into()),
-        (format!("pickup_{}", pickup.id), "1".into()),
-        (
-            "pickup_starts_at".into(),
-            local(utc + time::Duration::days(2)),
-        ),
-        (
-            "pickup_ends_at".into(),
-            local(utc + time::Duration::days(2) + time::Duration::hours(2)),
-        ),
-    ];
+    let mut form = vec![("csrf".to_owned(), group_admin.csrf.clone())];
+    form.extend(crate::harness::cycle_form("CRD", farm, "", pickup.id));
     let res = group_admin
         .client
         .post(w.app.url(&format!("/purchasing/groups/{group}/cycles")))

@@ -3,7 +3,7 @@
 //! delivery with real weights and substitutes, settlement on the ledger (once, to the cent),
 //! a storm of households ordering the last units, and refusals that change nothing.
 
-use crate::harness::{PASSWORD, TestApp, csrf_of, page, signed_in};
+use crate::harness::{PASSWORD, TestApp, csrf_of, local, page, signed_in};
 use crate::on_both;
 use distretto_store::purchasing::catalogue::{self as catalogue_store, PickupRow, ProductRow};
 use distretto_store::purchasing::cycles as store;
@@ -143,17 +143,6 @@ async fn setup(app: &TestApp) -> (Setup, String) {
     )
 }
 
-fn local(t: OffsetDateTime) -> String {
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute()
-    )
-}
-
 /// Posts a form taken from `path` (for its CSRF token) to `action`, in English.
 async fn submit(
     b: &reqwest::Client,
@@ -174,24 +163,8 @@ fn f(k: &str, v: impl ToString) -> (String, String) {
 }
 
 async fn open_cycle(app: &TestApp, s: &Setup, currency: &str, minimum: &str) -> Uuid {
-    let now = OffsetDateTime::now_utc();
-    let fields = vec![
-        f("name", "Weekly order"),
-        f("currency", currency),
-        f("opens_at", local(now - time::Duration::minutes(2))),
-        f("closes_at", local(now + time::Duration::days(1))),
-        f("fee", "2"),
-        f(&format!("producer_{}", s.farm), "1"),
-        f(&format!("minimum_{}", s.farm), minimum),
-        f(&format!("transport_{}", s.farm), "3"),
-        f(&format!("pickup_{}", s.pickup), "1"),
-        f("pickup_starts_at", local(now + time::Duration::days(2))),
-        f(
-            "pickup_ends_at",
-            local(now + time::Duration::days(2) + time::Duration::hours(2)),
-        ),
-        f("note", "Bring your bags"),
-    ];
+    let mut fields = crate::harness::cycle_form(currency, s.farm, minimum, s.pickup);
+    fields.push(f("note", "Bring your bags"));
     let path = format!("/purchasing/groups/{}/cycles", s.group);
     let (status, location, body) = submit(&s.admin, app, &path, &path, &fields).await;
     assert_eq!(status, 303, "{body}");
