@@ -131,16 +131,21 @@ async fn once(
 ) -> Result<([f64; 4], usize, String), Failure> {
     let t = Instant::now();
     let mut index = AccountIndex::default();
-    let trade = if scratch {
-        aggregates::from_scratch(db, period, &mut index).await
-    } else {
-        aggregates::load(db, period, &mut index).await
-    }
-    .map_err(anyhow::Error::from)?;
-    let t_trade = t.elapsed();
-    let loaded = facts::load(db, period, &mut index, currency)
-        .await
-        .map_err(anyhow::Error::from)?;
+    // As the pages do: the facts load with their own numbering while the trade is read.
+    let trade = async {
+        let trade = if scratch {
+            aggregates::from_scratch(db, period, &mut index).await
+        } else {
+            aggregates::load(db, period, &mut index).await
+        };
+        (trade, t.elapsed())
+    };
+    let mut own = AccountIndex::default();
+    let facts = facts::load(db, period, &mut own, currency);
+    let ((trade, t_trade), loaded) = tokio::join!(trade, facts);
+    let trade = trade.map_err(anyhow::Error::from)?;
+    let mut loaded = loaded.map_err(anyhow::Error::from)?;
+    loaded.renumber(&own, &mut index);
     let t_facts = t.elapsed();
     let r = report::build(
         *period,
@@ -167,7 +172,7 @@ async fn once(
 
 fn print_run(label: &str, run: u32, ms: &[f64; 4]) {
     println!(
-        "   {label} run {run}: total {:.0} ms (trade aggregates {:.0} ms, other facts {:.0} ms, report {:.0} ms)",
+        "   {label} run {run}: total {:.0} ms (trade aggregates {:.0} ms, then the other facts (read meanwhile) {:.0} ms more, report {:.0} ms)",
         ms[3], ms[0], ms[1], ms[2]
     );
 }

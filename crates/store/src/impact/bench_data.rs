@@ -1100,6 +1100,7 @@ mod tests {
     use super::*;
     use crate::{ConnectOptions, Db};
     use distretto_domain::demo::{BASE_DATE, DemoSpec, Scale};
+    use distretto_domain::impact::period::Period;
     use distretto_domain::ledger::Currency;
     use std::path::PathBuf;
 
@@ -1183,6 +1184,40 @@ mod tests {
         assert!(through_sqlx.decisions.len() > 100);
         assert!(through_sqlx.accounts.iter().any(|a| a.2.is_none()));
         assert_eq!(plain, through_sqlx);
+    }
+
+    /// Facts loaded with their own numbering and moved onto the trade's equal facts loaded
+    /// after the fold with the trade's numbering (what the pages did before reading both at
+    /// once).
+    #[tokio::test]
+    async fn renumbered_facts_equal_facts_loaded_after_the_fold() {
+        let files = TempFiles::new(&["renumber"]);
+        let path = &files.0[0];
+        demo(path).await;
+        let db = connect(path).await;
+        let period = Period::parse("2025-11..2026-10").unwrap();
+        let folded = |db: Db| async move {
+            let mut index = crate::impact::AccountIndex::default();
+            crate::impact::aggregates::from_scratch(&db, &period, &mut index)
+                .await
+                .unwrap();
+            index
+        };
+        let mut after = folded(db.clone()).await;
+        let sequential = crate::impact::facts::load(&db, &period, &mut after, "AOC")
+            .await
+            .unwrap();
+        let mut index = folded(db.clone()).await;
+        let mut own = crate::impact::AccountIndex::default();
+        let mut moved = crate::impact::facts::load(&db, &period, &mut own, "AOC")
+            .await
+            .unwrap();
+        db.close().await;
+        assert_ne!(own.ids(), after.ids(), "the two numberings differ before");
+        moved.renumber(&own, &mut index);
+        assert_eq!(index.ids(), after.ids());
+        assert_eq!(moved.facts.accounts, sequential.facts.accounts);
+        assert!(moved.facts.accounts.len() > 1_000);
     }
 
     fn head(path: &Path) -> (i64, Hash) {

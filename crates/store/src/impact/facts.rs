@@ -39,6 +39,27 @@ pub struct Loaded {
 }
 
 impl Loaded {
+    /// Moves these facts, loaded with an index of their own (`own`), onto `index` (the trade
+    /// aggregates' numbering): accounts `index` does not know yet are numbered after its own in
+    /// `own`'s order, so the result equals loading the facts with `index` itself. This lets the
+    /// facts load while the journal is folded.
+    pub fn renumber(&mut self, own: &AccountIndex, index: &mut AccountIndex) {
+        for id in own.ids() {
+            index.intern(*id);
+        }
+        let accounts = &self.facts.accounts;
+        self.facts.accounts = index
+            .ids()
+            .iter()
+            .map(|id| {
+                own.get(id)
+                    .and_then(|i| accounts.get(i as usize))
+                    .copied()
+                    .unwrap_or(Owner::Outside)
+            })
+            .collect();
+    }
+
     /// The index of organisation `id`.
     pub fn organization_index(&self, id: Uuid) -> Option<u32> {
         self.organizations

@@ -5,6 +5,8 @@ use crate::{AppError, AppState};
 use distretto_domain::directory::{OrganizationKind, Sector};
 use distretto_domain::impact::period::Period;
 use distretto_domain::impact::report::{self, Report, Selection};
+use distretto_domain::impact::trade::Trade;
+use distretto_store::StoreError;
 use distretto_store::impact::facts::{self, Loaded};
 use distretto_store::impact::{AccountIndex, aggregates};
 use uuid::Uuid;
@@ -95,16 +97,35 @@ pub async fn compute(
 ) -> Result<Computed, AppError> {
     let db = &state.db;
     let mut index = AccountIndex::default();
-    let trade = match source {
-        Source::Maintained => {
-            aggregates::refresh(db, REFRESH_BATCHES_PER_VIEW).await?;
-            aggregates::load(db, &query.period, &mut index).await?
+    let trade = async {
+        match source {
+            Source::Maintained => {
+                aggregates::refresh(db, REFRESH_BATCHES_PER_VIEW).await?;
+                aggregates::load(db, &query.period, &mut index).await
+            }
+            Source::Scratch => aggregates::from_scratch(db, &query.period, &mut index).await,
         }
-        Source::Scratch => aggregates::from_scratch(db, &query.period, &mut index).await?,
     };
-    let loaded = facts::load(db, &query.period, &mut index, &state.config.currency.code).await?;
+    let (trade, (own, mut loaded)) = trade_and_facts(state, &query.period, trade).await?;
+    loaded.renumber(&own, &mut index);
     let report = report::build(query.period, &trade, &loaded.facts, &query.selection);
     Ok(Computed { report, loaded })
+}
+
+/// The trade aggregates (from `trade`) and the facts of `period`, read at the same time; the
+/// facts come with their own account numbering, for [`Loaded::renumber`].
+async fn trade_and_facts(
+    state: &AppState,
+    period: &Period,
+    trade: impl std::future::Future<Output = Result<Trade, StoreError>>,
+) -> Result<(Trade, (AccountIndex, Loaded)), AppError> {
+    let facts = async {
+        let mut own = AccountIndex::default();
+        let loaded = facts::load(&state.db, period, &mut own, &state.config.currency.code).await?;
+        Ok::<_, StoreError>((own, loaded))
+    };
+    let (trade, facts) = tokio::join!(trade, facts);
+    Ok((trade?, facts?))
 }
 
 /// One member organisation's own report.
@@ -115,9 +136,12 @@ pub async fn compute_for(
 ) -> Result<Computed, AppError> {
     let db = &state.db;
     let mut index = AccountIndex::default();
-    aggregates::refresh(db, REFRESH_BATCHES_PER_VIEW).await?;
-    let trade = aggregates::load(db, &period, &mut index).await?;
-    let loaded = facts::load(db, &period, &mut index, &state.config.currency.code).await?;
+    let trade = async {
+        aggregates::refresh(db, REFRESH_BATCHES_PER_VIEW).await?;
+        aggregates::load(db, &period, &mut index).await
+    };
+    let (trade, (own, mut loaded)) = trade_and_facts(state, &period, trade).await?;
+    loaded.renumber(&own, &mut index);
     let i = loaded
         .organization_index(organization)
         .ok_or_else(AppError::not_found)?;
