@@ -151,7 +151,7 @@ impl Trade {
 }
 
 /// The most accounts a [`Folder`] keeps an open month for (beyond, it writes to the map at
-/// once): 64 million slots of 24 bytes.
+/// once): 64 million slots of 32 bytes, 2 GiB.
 const MAX_OPEN_ACCOUNTS: usize = 1 << 26;
 
 /// Folds a whole journal, read in order, into a [`Trade`] for `period` (flows of its months,
