@@ -378,10 +378,12 @@ async fn run(db: Db, mut rx: mpsc::Receiver<(Command, Reply)>, max_batch: usize)
     }
 }
 
-/// Tries of a batch that PostgreSQL cancelled to break a deadlock or a serialization conflict.
+/// Tries of a batch that the database cancelled before it wrote anything: a deadlock or a
+/// serialization conflict PostgreSQL broke, or no free connection in the pool (see
+/// [`crate::retry`]).
 const BATCH_TRIES: u32 = 5;
 
-/// [`post_batch`], posted again (a bounded number of times) when PostgreSQL cancelled it. A
+/// [`post_batch`], posted again (a bounded number of times) when the database cancelled it. A
 /// booking's fee confirms the booking in the batch, and that update can deadlock with a
 /// concurrent insert of an overlapping booking under the exclusion constraint: the server
 /// cancels one of them, and when it is the batch, every command in it would otherwise fail.

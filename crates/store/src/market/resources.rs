@@ -281,7 +281,8 @@ const HOLD_TRIES: u32 = 5;
 /// On PostgreSQL, concurrent inserts that conflict under the exclusion constraint wait for
 /// each other, and three or more can deadlock: the server then cancels one with `40P01`
 /// (seen as a rare 500 in the booking storm test). The insert is one statement, so a cancelled
-/// one wrote nothing and is tried again, a bounded number of times.
+/// one wrote nothing and is tried again, a bounded number of times. A pool with no free
+/// connection is tried again the same way: nothing had begun (see [`crate::retry`]).
 pub async fn hold(db: &Db, b: &BookingRow) -> Result<Hold> {
     let sql = bookings_sql(1);
     let res = crate::retry::when_cancelled(HOLD_TRIES, "booking hold", || async {

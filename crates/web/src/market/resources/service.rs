@@ -352,13 +352,12 @@ async fn replay(
     actor: &Actor,
     key: &Key,
 ) -> Result<Option<Result<Booked, AppError>>, AppError> {
-    let Some(b) = store::booking_by_key(&state.db, actor.id, &key.key).await? else {
+    let Some(mut b) = store::booking_by_key(&state.db, actor.id, &key.key).await? else {
         return Ok(None);
     };
     if b.request_hash.as_deref() != Some(key.hash.as_slice()) {
         return Ok(Some(Err(AppError::conflict("idempotency_key_reused"))));
     }
-    let mut b = b;
     if b.status == "held" {
         // The request that held the slot may have died between the hold and its fee (a
         // crash): the retry pays it, as that request would have, instead of answering a
