@@ -192,14 +192,20 @@ pub async fn from_scratch(db: &Db, period: &Period, index: &mut AccountIndex) ->
         .ok_or(StoreError::Corrupt("impact period"))?;
     let end = end.midnight().assume_utc();
     if let Some(path) = db.sqlite_file() {
-        // The same instant as sqlx stores it, so the text comparison orders it right.
-        let end_text = end
-            .format(&time::format_description::well_known::Rfc3339)
-            .map_err(|_| StoreError::Corrupt("impact period"))?;
+        // The same instants as sqlx stores them, so the text comparison orders them right.
+        let text = |at: OffsetDateTime| {
+            at.format(&time::format_description::well_known::Rfc3339)
+                .map_err(|_| StoreError::Corrupt("impact period"))
+        };
+        let start = first_day(period.first())
+            .ok_or(StoreError::Corrupt("impact period"))?
+            .midnight()
+            .assume_utc();
+        let span = (text(start)?, text(end)?);
         let period = *period;
         let mut owned = std::mem::take(index);
         let (trade, owned) = tokio::task::spawn_blocking(move || {
-            super::scratch_sqlite::fold_file(&path, &end_text, &period, &mut owned)
+            super::scratch_sqlite::fold_file(&path, (&span.0, &span.1), &period, &mut owned)
                 .map(|t| (t, owned))
         })
         .await

@@ -1220,6 +1220,32 @@ mod tests {
         assert!(moved.facts.accounts.len() > 1_000);
     }
 
+    /// The folder's map is sized from the seqs of a year's first and last entries: on the
+    /// demo's journal, written in order, that is the year's count.
+    #[tokio::test]
+    async fn the_entries_of_a_year_are_sized_from_two_seqs() {
+        let files = TempFiles::new(&["entries"]);
+        let path = &files.0[0];
+        demo(path).await;
+        let span = ("2025-11-01T00:00:00Z", "2026-11-01T00:00:00Z");
+        let counted: i64 = Connection::open(path)
+            .unwrap()
+            .query_row(
+                "SELECT COUNT(*) FROM transfers WHERE created_at >= ?1 AND created_at < ?2",
+                [span.0, span.1],
+                |row| row.get(0),
+            )
+            .unwrap();
+        assert!(counted > 1_000, "{counted}");
+        let sized = crate::impact::scratch_sqlite::entries_between(path, span).unwrap();
+        assert_eq!(sized as i64, counted);
+        let empty = ("2031-01-01T00:00:00Z", "2032-01-01T00:00:00Z");
+        assert_eq!(
+            crate::impact::scratch_sqlite::entries_between(path, empty).unwrap(),
+            0
+        );
+    }
+
     fn head(path: &Path) -> (i64, Hash) {
         read_head(&Connection::open(path).unwrap()).unwrap()
     }

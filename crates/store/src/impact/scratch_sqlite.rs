@@ -16,7 +16,6 @@ use distretto_domain::impact::trade::{Folder, Posting, Trade};
 use distretto_domain::ledger::TransferKind;
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
-use rustc_hash::FxHashMap;
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::mpsc::{SyncSender, sync_channel};
@@ -29,17 +28,20 @@ const BLOCK: usize = 8_192;
 /// Blocks waiting between the two threads at most (about 3 MB).
 const BLOCKS_IN_FLIGHT: usize = 8;
 
-/// Folds every entry made before `end` (an RFC 3339 instant in UTC, as stored) of the SQLite
-/// file at `path`: flows of `period`'s months, closings of every month.
+/// Folds every entry made before `span.1` (an RFC 3339 instant in UTC, as stored) of the
+/// SQLite file at `path`: flows of `period`'s months, closings of every month. `span.0` is
+/// the start of `period`, the same way.
 pub fn fold_file(
     path: &Path,
-    end: &str,
+    span: (&str, &str),
     period: &Period,
     index: &mut AccountIndex,
 ) -> Result<Trade> {
+    let end = span.1;
+    let flows = entries_between(path, span)?;
     let (blocks, received) = sync_channel::<Vec<Posting>>(BLOCKS_IN_FLIGHT);
     let mut owned = std::mem::take(index);
-    let mut folder = Folder::new(*period, owned.len());
+    let mut folder = Folder::new(*period, owned.len(), flows);
     let numbering = &mut owned;
     let read = std::thread::scope(|scope| {
         // The sender moves into the reader, so the channel closes when the reader returns.
@@ -53,6 +55,29 @@ pub fn fold_file(
     *index = owned;
     read.map_err(|_| StoreError::Corrupt("impact fold thread"))??;
     Ok(folder.finish())
+}
+
+/// About how many journal entries were made in `span` (RFC 3339 instants as stored): the
+/// difference of the seqs of its first and last entries, two look-ups in the index on
+/// `created_at` where counting would read ten million of its rows. Entries are numbered in
+/// the order they are made, so this is the count give or take the entries of a few
+/// concurrent writers; it only sizes the folder's map.
+pub(super) fn entries_between(path: &Path, span: (&str, &str)) -> Result<usize> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(Duration::from_secs(10))?;
+    let (first, last): (Option<i64>, Option<i64>) = conn.query_row(
+        "SELECT (SELECT seq FROM transfers WHERE created_at >= ?1 ORDER BY created_at LIMIT 1), \
+                (SELECT seq FROM transfers WHERE created_at < ?2 ORDER BY created_at DESC LIMIT 1)",
+        [span.0, span.1],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )?;
+    Ok(match (first, last) {
+        (Some(first), Some(last)) => usize::try_from(last - first + 1).unwrap_or(0),
+        _ => 0,
+    })
 }
 
 /// Reads the journal in order and sends it to `blocks`, numbering accounts in `index`.
@@ -74,12 +99,10 @@ fn read_file(
          FROM transfers WHERE created_at < ?1 ORDER BY seq",
     )?;
     let mut rows = stmt.query([end])?;
-    // Account ids seen, by their 16 bytes (cheaper to hash than a parsed id).
-    let mut seen: FxHashMap<[u8; 16], u32> = FxHashMap::default();
     let mut months: HashMap<[u8; 7], Month> = HashMap::new();
     let kinds: Vec<(&'static str, TransferKind)> =
         TransferKind::ALL.iter().map(|k| (k.code(), *k)).collect();
-    let mut block = Vec::with_capacity(BLOCK);
+    let mut raw = Vec::with_capacity(BLOCK);
     while let Some(row) = rows.next()? {
         let kind = match row.get_ref(1)? {
             ValueRef::Text(t) => kinds
@@ -89,26 +112,25 @@ fn read_file(
                 .ok_or(StoreError::Corrupt("transfers.kind"))?,
             _ => return Err(StoreError::Corrupt("transfers.kind")),
         };
-        block.push(Posting {
+        raw.push(Raw {
             seq: row.get(0)?,
             month: month(row.get_ref(7)?, &mut months)?,
             kind,
-            payer: account(row.get_ref(2)?, &mut seen, index)?,
-            payee: account(row.get_ref(3)?, &mut seen, index)?,
+            payer: account_key(row.get_ref(2)?)?,
+            payee: account_key(row.get_ref(3)?)?,
             amount_minor: row.get(4)?,
             payer_balance_minor: row.get(5)?,
             payee_balance_minor: row.get(6)?,
         });
-        if block.len() == BLOCK {
-            let full = std::mem::replace(&mut block, Vec::with_capacity(BLOCK));
+        if raw.len() == BLOCK {
             // The folder only stops listening when its thread is gone: nothing left to do.
-            if blocks.send(full).is_err() {
+            if blocks.send(numbered(&mut raw, index)).is_err() {
                 break;
             }
         }
     }
-    if !block.is_empty() {
-        let _ = blocks.send(block);
+    if !raw.is_empty() {
+        let _ = blocks.send(numbered(&mut raw, index));
     }
     drop(rows);
     drop(stmt);
@@ -116,23 +138,45 @@ fn read_file(
     Ok(())
 }
 
-fn account(
-    v: ValueRef<'_>,
-    seen: &mut FxHashMap<[u8; 16], u32>,
-    index: &mut AccountIndex,
-) -> Result<u32> {
+/// A posting as read, its accounts still by id.
+struct Raw {
+    seq: i64,
+    month: Month,
+    kind: TransferKind,
+    payer: [u8; 16],
+    payee: [u8; 16],
+    amount_minor: i64,
+    payer_balance_minor: i64,
+    payee_balance_minor: i64,
+}
+
+/// The block's postings with their accounts numbered, `raw` emptied. Numbering a whole block
+/// in one short loop, rather than each row between two SQLite steps, lets the processor wait
+/// for several of the index's cache misses at once: the index of half a million accounts does
+/// not fit in its cache, and these look-ups were the largest part of reading.
+fn numbered(raw: &mut Vec<Raw>, index: &mut AccountIndex) -> Vec<Posting> {
+    raw.drain(..)
+        .map(|r| Posting {
+            seq: r.seq,
+            month: r.month,
+            kind: r.kind,
+            payer: index.intern(Uuid::from_bytes(r.payer)),
+            payee: index.intern(Uuid::from_bytes(r.payee)),
+            amount_minor: r.amount_minor,
+            payer_balance_minor: r.payer_balance_minor,
+            payee_balance_minor: r.payee_balance_minor,
+        })
+        .collect()
+}
+
+/// An account id as stored: 16 bytes.
+fn account_key(v: ValueRef<'_>) -> Result<[u8; 16]> {
     let ValueRef::Blob(bytes) = v else {
         return Err(StoreError::Corrupt("transfers.payer"));
     };
-    let key: [u8; 16] = bytes
+    bytes
         .try_into()
-        .map_err(|_| StoreError::Corrupt("transfers.payer"))?;
-    if let Some(i) = seen.get(&key) {
-        return Ok(*i);
-    }
-    let i = index.intern(Uuid::from_bytes(key));
-    seen.insert(key, i);
-    Ok(i)
+        .map_err(|_| StoreError::Corrupt("transfers.payer"))
 }
 
 /// The month of a stored instant: `YYYY-MM` of a UTC RFC 3339 text (ending `Z` or `+00:00`);
