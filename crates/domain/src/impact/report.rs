@@ -431,9 +431,10 @@ pub fn build(period: Period, trade: &Trade, facts: &Facts, selection: &Selection
         trade_figures(&period, trade, &parties, n_buckets, &at, &in_scope);
     // The share of trade in cycles runs the clearing engine over every pair of members that
     // traded, the longest part of a large district's report: it runs on a second thread while
-    // this one computes the rest.
+    // this one computes the rest, the rest of the shape of trade last.
+    let local = local_flows(&flows, &member_party);
     std::thread::scope(|scope| {
-        let shape = scope.spawn(|| shape_of(&flows, &parties, &member_party, &is_selected_org));
+        let in_cycles = scope.spawn(|| shape::in_cycles(parties.count(), &local));
         trade_figures.sector_flows =
             sector_flows(&flows, facts, &parties, &member_party, &in_scope);
         trade_figures.circulation_minor = circulation(
@@ -468,10 +469,12 @@ pub fn build(period: Period, trade: &Trade, facts: &Facts, selection: &Selection
                 .collect::<Vec<Delivery>>(),
         );
         let participation = participation(facts, n_buckets, &at);
+        let mut shape = shape_of(&local, &parties, &member_party, &is_selected_org);
         // A panic there is the same bug as it would be here: passed on.
-        let shape = shape
+        shape.in_cycles = in_cycles
             .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            .unwrap_or_default();
         Report {
             period,
             buckets: labels,
@@ -566,21 +569,39 @@ fn trade_figures(
     at: &dyn Fn(Month) -> Option<usize>,
     in_scope: &dyn Fn(u32, u32) -> bool,
 ) -> (TradeFigures, Vec<Flow>) {
-    let mut t = TradeFigures {
+    let t = TradeFigures {
         transfers: vec![Volume::default(); n],
         ..TradeFigures::default()
     };
     // Every pair's flow, whatever the selection: the local shares of LM3 and the shape of
-    // trade depend on everyone's spending, not only on the selected members'.
-    // FxHash: party numbers, not user text (SipHash was seconds of a national year).
-    let mut pairs: FxHashMap<(u32, u32), i128> = FxHashMap::default();
+    // trade depend on everyone's spending, not only on the selected members'. Half of the
+    // pairs are summed on a second thread while this one sums the other half and the figures.
+    std::thread::scope(|scope| {
+        let odd = scope.spawn(|| pair_flows(period, trade, parties, 1));
+        let even = pair_flows(period, trade, parties, 0);
+        // A panic there is the same bug as it would be here: passed on.
+        (
+            figures_of(t, period, trade, parties, at, in_scope),
+            merged(
+                even,
+                odd.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            ),
+        )
+    })
+}
+
+/// The figures of trade (by kind, per bucket, to other districts) of the flows in scope.
+fn figures_of(
+    mut t: TradeFigures,
+    period: &Period,
+    trade: &Trade,
+    parties: &Parties,
+    at: &dyn Fn(Month) -> Option<usize>,
+    in_scope: &dyn Fn(u32, u32) -> bool,
+) -> TradeFigures {
     for (k, v) in trade.flows_in(period) {
         let (payer, payee) = (parties.party(k.payer), parties.party(k.payee));
-        if is_undo(k.kind) {
-            *pairs.entry((payee, payer)).or_default() -= v.amount_minor;
-        } else {
-            *pairs.entry((payer, payee)).or_default() += v.amount_minor;
-        }
         if !in_scope(payer, payee) {
             continue;
         }
@@ -611,6 +632,26 @@ fn trade_figures(
     for v in &t.transfers {
         t.transfers_total.add(v.count, v.amount_minor);
     }
+    t
+}
+
+/// The net flow of every pair of parties whose payer's number has the parity `parity` (an
+/// undone transfer counts against the pair it was made in), self-pairs and pairs with
+/// nothing left out, sorted by payer then payee.
+fn pair_flows(period: &Period, trade: &Trade, parties: &Parties, parity: u32) -> Vec<Flow> {
+    // FxHash: party numbers, not user text (SipHash was seconds of a national year).
+    let mut pairs: FxHashMap<(u32, u32), i128> = FxHashMap::default();
+    for (k, v) in trade.flows_in(period) {
+        let (payer, payee) = (parties.party(k.payer), parties.party(k.payee));
+        let (from, to, amount) = if is_undo(k.kind) {
+            (payee, payer, -v.amount_minor)
+        } else {
+            (payer, payee, v.amount_minor)
+        };
+        if from % 2 == parity {
+            *pairs.entry((from, to)).or_default() += amount;
+        }
+    }
     let mut flows: Vec<Flow> = pairs
         .into_iter()
         .filter(|((a, b), amount)| a != b && *amount > 0)
@@ -621,7 +662,24 @@ fn trade_figures(
         })
         .collect();
     flows.sort_unstable_by_key(|f| (f.payer, f.payee));
-    (t, flows)
+    flows
+}
+
+/// Two lists of flows sorted by (payer, payee) as one sorted list.
+fn merged(a: Vec<Flow>, b: Vec<Flow>) -> Vec<Flow> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
+    // Each turn moves one flow out of `a` or `b`: at most their lengths together.
+    loop {
+        let take_a = match (a.peek(), b.peek()) {
+            (Some(x), Some(y)) => (x.payer, x.payee) <= (y.payer, y.payee),
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (None, None) => break,
+        };
+        out.extend(if take_a { a.next() } else { b.next() });
+    }
+    out
 }
 
 fn sector_flows(
@@ -828,19 +886,25 @@ fn local_share(
     s
 }
 
+/// The flows between two members.
+fn local_flows(flows: &[Flow], member: &[bool]) -> Vec<Flow> {
+    flows
+        .iter()
+        .filter(|f| member[f.payer as usize] && member[f.payee as usize])
+        .copied()
+        .collect()
+}
+
+/// The shape of the trade among members (`local`, from [`local_flows`]), all but the share in
+/// cycles.
 fn shape_of(
-    flows: &[Flow],
+    local: &[Flow],
     parties: &Parties,
     member: &[bool],
     is_selected_org: &dyn Fn(u32) -> bool,
 ) -> Shape {
-    let local: Vec<Flow> = flows
-        .iter()
-        .filter(|f| member[f.payer as usize] && member[f.payee as usize])
-        .copied()
-        .collect();
     let n = parties.count();
-    let counts = shape::suppliers_and_customers(n, &local, |p| member[p as usize]);
+    let counts = shape::suppliers_and_customers(n, local, |p| member[p as usize]);
     let mut s = Shape::default();
     for (party, (suppliers, customers)) in counts.iter().enumerate() {
         let party = u32::try_from(party).unwrap_or(u32::MAX);
@@ -854,8 +918,7 @@ fn shape_of(
             s.both_ways += 1;
         }
     }
-    s.reciprocity = shape::reciprocity(&local);
-    s.in_cycles = shape::in_cycles(n, &local).unwrap_or_default();
+    s.reciprocity = shape::reciprocity(local);
     s
 }
 
@@ -1160,5 +1223,17 @@ mod tests {
             (r.lm3.r1_minor, r.lm3.r2_minor, r.lm3.r3_minor),
             (500, 272, 103)
         );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn two_sorted_halves_merge_into_one_sorted_list(
+            pairs in proptest::collection::btree_set((0u32..40, 0u32..40), 0..80),
+        ) {
+            let flow = |&(payer, payee): &(u32, u32)| Flow { payer, payee, amount_minor: 1 };
+            let all: Vec<Flow> = pairs.iter().map(flow).collect();
+            let (odd, even): (Vec<Flow>, Vec<Flow>) = all.iter().partition(|f| f.payer % 2 == 1);
+            proptest::prop_assert_eq!(merged(even, odd), all);
+        }
     }
 }
