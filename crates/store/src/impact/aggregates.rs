@@ -142,7 +142,7 @@ async fn write_batch(
     })
 }
 
-fn parse_month(text: &str) -> Result<Month> {
+pub(super) fn parse_month(text: &str) -> Result<Month> {
     Period::parse(text)
         .ok()
         .filter(|p| p.len_months() == 1)
@@ -151,14 +151,36 @@ fn parse_month(text: &str) -> Result<Month> {
 }
 
 /// The maintained aggregates: the flows of `period`'s months and every month closing up to
-/// its last month, with accounts numbered by `index`.
+/// its last month, with accounts numbered by `index`. On SQLite they are read through plain
+/// SQLite, in one snapshot (a district's year is tens of thousands of rows, which sqlx took
+/// most of a dashboard request to decode).
 pub async fn load(db: &Db, period: &Period, index: &mut AccountIndex) -> Result<Trade> {
     let (first, last) = (period.first().to_string(), period.last().to_string());
+    let Some(path) = db.sqlite_file() else {
+        return load_sqlx(db, &first, &last, index).await;
+    };
+    let mut owned = std::mem::take(index);
+    let (trade, owned) = tokio::task::spawn_blocking(move || {
+        super::scratch_sqlite::maintained(&path, (&first, &last), &mut owned).map(|t| (t, owned))
+    })
+    .await
+    .map_err(|_| StoreError::Corrupt("impact load thread"))??;
+    *index = owned;
+    Ok(trade)
+}
+
+/// [`load`] through sqlx, from month `first` to month `last` (both `YYYY-MM`).
+pub(super) async fn load_sqlx(
+    db: &Db,
+    first: &str,
+    last: &str,
+    index: &mut AccountIndex,
+) -> Result<Trade> {
     let mut trade = Trade::default();
     let rows = with_pool!(db.read(), pool => sqlx::query_as::<_, (String, Uuid, Uuid, String, i64, i64)>(
         "SELECT month, payer, payee, kind, amount_minor, transfers FROM impact_flows \
          WHERE month >= $1 AND month <= $2")
-        .bind(&first).bind(&last).fetch_all(pool).await)?;
+        .bind(first).bind(last).fetch_all(pool).await)?;
     for (month, payer, payee, kind, amount, transfers) in rows {
         let key = FlowKey {
             month: parse_month(&month)?,
@@ -174,7 +196,7 @@ pub async fn load(db: &Db, period: &Period, index: &mut AccountIndex) -> Result<
     }
     let rows = with_pool!(db.read(), pool => sqlx::query_as::<_, (Uuid, String, i64, i64)>(
         "SELECT account_id, month, seq, balance_minor FROM impact_closings WHERE month <= $1")
-        .bind(&last).fetch_all(pool).await)?;
+        .bind(last).fetch_all(pool).await)?;
     for (account, month, seq, balance_minor) in rows {
         let account = index.intern(account);
         let month = parse_month(&month)?;

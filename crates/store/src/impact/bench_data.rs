@@ -1220,6 +1220,42 @@ mod tests {
         assert!(moved.facts.accounts.len() > 1_000);
     }
 
+    /// The dashboard reads the maintained aggregates through plain SQLite: the same rows,
+    /// numbered in the same order, as through sqlx.
+    #[tokio::test]
+    async fn plain_sqlite_loads_the_same_maintained_aggregates_as_sqlx() {
+        let files = TempFiles::new(&["maintained"]);
+        let path = &files.0[0];
+        demo(path).await;
+        let db = connect(path).await;
+        for _ in 0..10_000 {
+            if crate::impact::aggregates::refresh(&db, 500).await.unwrap() == 0 {
+                break;
+            }
+        }
+        let period = Period::parse("2025-11..2026-10").unwrap();
+        let (mut plain_index, mut sqlx_index) = Default::default();
+        let plain = crate::impact::aggregates::load(&db, &period, &mut plain_index)
+            .await
+            .unwrap();
+        let through_sqlx =
+            crate::impact::aggregates::load_sqlx(&db, "2025-11", "2026-10", &mut sqlx_index)
+                .await
+                .unwrap();
+        db.close().await;
+        assert!(
+            through_sqlx.flows.len() > 1_000,
+            "{}",
+            through_sqlx.flows.len()
+        );
+        assert!(through_sqlx.closing.len() > 1_000);
+        assert_eq!(
+            crate::impact::AccountIndex::ids(&plain_index),
+            crate::impact::AccountIndex::ids(&sqlx_index)
+        );
+        assert_eq!(plain, through_sqlx);
+    }
+
     /// The folder's map is sized from the seqs of a year's first and last entries: on the
     /// demo's journal, written in order, that is the year's count.
     #[tokio::test]

@@ -7,12 +7,16 @@
 //! Reading and folding take about the same time, so they run on two threads: a reader decodes
 //! blocks of postings and hands them over a bounded channel to the caller's thread, which folds
 //! them in journal order with a [`Folder`].
+//!
+//! The other large reads of the impact pages go the same way: who is who ([`member_rows`])
+//! and the maintained aggregates ([`maintained`]).
 
 use super::AccountIndex;
+use super::aggregates::parse_month;
 use super::facts::{MAX_FACTS, MemberRows, OrganizationRow};
 use crate::{Result, StoreError};
 use distretto_domain::impact::period::{Month, Period};
-use distretto_domain::impact::trade::{Folder, Posting, Trade};
+use distretto_domain::impact::trade::{Closing, FlowKey, FlowSum, Folder, Posting, Trade};
 use distretto_domain::ledger::TransferKind;
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
@@ -212,6 +216,65 @@ fn month(v: ValueRef<'_>, months: &mut HashMap<[u8; 7], Month>) -> Result<Month>
         year: at.year(),
         month: u8::from(at.month()),
     })
+}
+
+/// The maintained aggregates of months `months.0` to `months.1` (`YYYY-MM`), as
+/// [`super::aggregates::load_sqlx`] reads them (the same queries, so accounts are numbered in
+/// the same order), in one read transaction.
+pub(super) fn maintained(
+    path: &Path,
+    months: (&str, &str),
+    index: &mut AccountIndex,
+) -> Result<Trade> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(Duration::from_secs(10))?;
+    conn.execute_batch("BEGIN")?;
+    let mut trade = Trade::default();
+    {
+        let mut stmt = conn.prepare(
+            "SELECT month, payer, payee, kind, amount_minor, transfers FROM impact_flows \
+             WHERE month >= ?1 AND month <= ?2",
+        )?;
+        let mut rows = stmt.query([months.0, months.1])?;
+        while let Some(r) = rows.next()? {
+            let key = FlowKey {
+                month: parse_month(text(r.get_ref(0)?, "impact_flows.month")?)?,
+                payer: index.intern(uuid(r.get_ref(1)?, "impact_flows.payer")?),
+                payee: index.intern(uuid(r.get_ref(2)?, "impact_flows.payee")?),
+                kind: TransferKind::parse(text(r.get_ref(3)?, "impact_flows.kind")?)
+                    .ok_or(StoreError::Corrupt("impact_flows.kind"))?,
+            };
+            let sum = FlowSum {
+                amount_minor: i128::from(r.get::<_, i64>(4)?),
+                transfers: u64::try_from(r.get::<_, i64>(5)?).unwrap_or(0),
+            };
+            trade.flows.insert(key, sum);
+        }
+    }
+    {
+        let mut stmt = conn.prepare(
+            "SELECT account_id, month, seq, balance_minor FROM impact_closings WHERE month <= ?1",
+        )?;
+        let mut rows = stmt.query([months.1])?;
+        while let Some(r) = rows.next()? {
+            let account = index.intern(uuid(r.get_ref(0)?, "impact_closings.account_id")?);
+            let month = parse_month(text(r.get_ref(1)?, "impact_closings.month")?)?;
+            let closing = Closing {
+                seq: r.get(2)?,
+                balance_minor: r.get(3)?,
+            };
+            trade.closing.insert((account, month), closing);
+        }
+    }
+    conn.execute_batch("ROLLBACK")?;
+    Ok(trade)
+}
+
+fn text<'r>(v: ValueRef<'r>, column: &'static str) -> Result<&'r str> {
+    v.as_str().map_err(|_| StoreError::Corrupt(column))
 }
 
 /// Who is who ([`MemberRows`]) through plain SQLite, with the queries and order of the sqlx
