@@ -329,6 +329,7 @@ mod tests {
             shuffle in proptest::collection::vec(0usize..200, 0..20),
             first in 1u8..=12,
             len in 1u8..=6,
+            // Only shows that the room reserved at the start never changes the fold.
             room in 0usize..300,
         ) {
             let mut postings: Vec<Posting> = moves

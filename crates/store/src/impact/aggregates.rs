@@ -159,14 +159,26 @@ pub async fn load(db: &Db, period: &Period, index: &mut AccountIndex) -> Result<
     let Some(path) = db.sqlite_file() else {
         return load_sqlx(db, &first, &last, index).await;
     };
-    let mut owned = std::mem::take(index);
-    let (trade, owned) = tokio::task::spawn_blocking(move || {
-        super::scratch_sqlite::maintained(&path, (&first, &last), &mut owned).map(|t| (t, owned))
+    blocking_with_index(index, "impact load thread", move |index| {
+        super::plain_sqlite::maintained(&path, (&first, &last), index)
     })
     .await
-    .map_err(|_| StoreError::Corrupt("impact load thread"))??;
+}
+
+/// Runs `read` on a blocking thread with `index`, moved there and back: the index comes back
+/// whatever `read` answers, so an error leaves the caller's numbering as `read` left it (only
+/// a panicking thread loses it, answered as `thread` corrupt).
+async fn blocking_with_index(
+    index: &mut AccountIndex,
+    thread: &'static str,
+    read: impl FnOnce(&mut AccountIndex) -> Result<Trade> + Send + 'static,
+) -> Result<Trade> {
+    let mut owned = std::mem::take(index);
+    let (trade, owned) = tokio::task::spawn_blocking(move || (read(&mut owned), owned))
+        .await
+        .map_err(|_| StoreError::Corrupt(thread))?;
     *index = owned;
-    Ok(trade)
+    trade
 }
 
 /// [`load`] through sqlx, from month `first` to month `last` (both `YYYY-MM`).
@@ -225,15 +237,10 @@ pub async fn from_scratch(db: &Db, period: &Period, index: &mut AccountIndex) ->
             .assume_utc();
         let span = (text(start)?, text(end)?);
         let period = *period;
-        let mut owned = std::mem::take(index);
-        let (trade, owned) = tokio::task::spawn_blocking(move || {
-            super::scratch_sqlite::fold_file(&path, (&span.0, &span.1), &period, &mut owned)
-                .map(|t| (t, owned))
+        return blocking_with_index(index, "impact fold thread", move |index| {
+            super::plain_sqlite::fold_file(&path, (&span.0, &span.1), &period, index)
         })
-        .await
-        .map_err(|_| StoreError::Corrupt("impact fold thread"))??;
-        *index = owned;
-        return Ok(trade);
+        .await;
     }
     let mut trade = Trade::default();
     let mut after = 0i64;

@@ -1175,7 +1175,7 @@ mod tests {
         let db = connect(path).await;
         let through_sqlx = crate::impact::facts::member_rows(&db).await.unwrap();
         db.close().await;
-        let plain = crate::impact::scratch_sqlite::member_rows(path).unwrap();
+        let plain = crate::impact::plain_sqlite::member_rows(path).unwrap();
         assert!(
             through_sqlx.people.len() > 1_000,
             "{}",
@@ -1273,11 +1273,11 @@ mod tests {
             )
             .unwrap();
         assert!(counted > 1_000, "{counted}");
-        let sized = crate::impact::scratch_sqlite::entries_between(path, span).unwrap();
+        let sized = crate::impact::plain_sqlite::entries_between(path, span).unwrap();
         assert_eq!(sized as i64, counted);
         let empty = ("2031-01-01T00:00:00Z", "2032-01-01T00:00:00Z");
         assert_eq!(
-            crate::impact::scratch_sqlite::entries_between(path, empty).unwrap(),
+            crate::impact::plain_sqlite::entries_between(path, empty).unwrap(),
             0
         );
     }

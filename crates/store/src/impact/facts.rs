@@ -439,11 +439,9 @@ pub async fn load(
     let span = bounds(period)?;
     let rows = match db.sqlite_file() {
         // Plain SQLite reads these million rows in about a second; sqlx took about ten.
-        Some(path) => {
-            tokio::task::spawn_blocking(move || super::scratch_sqlite::member_rows(&path))
-                .await
-                .map_err(|_| StoreError::Corrupt("impact facts thread"))??
-        }
+        Some(path) => tokio::task::spawn_blocking(move || super::plain_sqlite::member_rows(&path))
+            .await
+            .map_err(|_| StoreError::Corrupt("impact facts thread"))??,
         None => member_rows(db).await?,
     };
     let (organizations, refs, org_index) = organizations(&rows)?;

@@ -4,8 +4,8 @@
 pub mod aggregates;
 pub mod bench_data;
 pub mod facts;
+mod plain_sqlite;
 pub mod saved;
-mod scratch_sqlite;
 
 use rustc_hash::FxHashMap;
 use uuid::Uuid;

@@ -67,11 +67,7 @@ pub fn fold_file(
 /// the order they are made, so this is the count give or take the entries of a few
 /// concurrent writers; it only sizes the folder's map.
 pub(super) fn entries_between(path: &Path, span: (&str, &str)) -> Result<usize> {
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
-    conn.busy_timeout(Duration::from_secs(10))?;
+    let conn = open_read_only(path)?;
     let (first, last): (Option<i64>, Option<i64>) = conn.query_row(
         "SELECT (SELECT seq FROM transfers WHERE created_at >= ?1 ORDER BY created_at LIMIT 1), \
                 (SELECT seq FROM transfers WHERE created_at < ?2 ORDER BY created_at DESC LIMIT 1)",
@@ -84,6 +80,17 @@ pub(super) fn entries_between(path: &Path, span: (&str, &str)) -> Result<usize> 
     })
 }
 
+/// A read-only connection to the SQLite file at `path`, waiting up to ten seconds for a
+/// writer's lock like the pool's connections do.
+fn open_read_only(path: &Path) -> Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(Duration::from_secs(10))?;
+    Ok(conn)
+}
+
 /// Reads the journal in order and sends it to `blocks`, numbering accounts in `index`.
 fn read_file(
     path: &Path,
@@ -91,11 +98,7 @@ fn read_file(
     index: &mut AccountIndex,
     blocks: SyncSender<Vec<Posting>>,
 ) -> Result<()> {
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
-    conn.busy_timeout(Duration::from_secs(10))?;
+    let conn = open_read_only(path)?;
     conn.pragma_update(None, "mmap_size", 1_i64 << 34)?;
     conn.execute_batch("BEGIN")?;
     let mut stmt = conn.prepare(
@@ -226,11 +229,7 @@ pub(super) fn maintained(
     months: (&str, &str),
     index: &mut AccountIndex,
 ) -> Result<Trade> {
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
-    conn.busy_timeout(Duration::from_secs(10))?;
+    let conn = open_read_only(path)?;
     conn.execute_batch("BEGIN")?;
     let mut trade = Trade::default();
     {
@@ -280,11 +279,7 @@ fn text<'r>(v: ValueRef<'r>, column: &'static str) -> Result<&'r str> {
 /// Who is who ([`MemberRows`]) through plain SQLite, with the queries and order of the sqlx
 /// path in `facts`: half a million people and accounts at national scale.
 pub(super) fn member_rows(path: &Path) -> Result<MemberRows> {
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
-    conn.busy_timeout(Duration::from_secs(10))?;
+    let conn = open_read_only(path)?;
     conn.execute_batch("BEGIN")?;
     let mut months: HashMap<[u8; 7], Month> = HashMap::new();
     let mut out = MemberRows::default();
