@@ -241,7 +241,9 @@ async fn backup_sqlite(settings: &Settings, url: &str, temp: &Path) -> Result<St
             cwd.display()
         )));
     }
-    let db = open_db(settings, Some(url)).await?;
+    // Opened as it is, never migrated: a new binary backing up before an upgrade must copy
+    // the district the old one runs, and leave it to the old one.
+    let db = crate::ledger::open_existing_db(settings, Some(url)).await?;
     distretto_store::backup::sqlite_into(&db, temp).await?;
     db.close().await;
     let copy = distretto_store::Db::connect(&distretto_store::ConnectOptions {

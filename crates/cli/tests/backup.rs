@@ -236,3 +236,42 @@ async fn a_postgres_backup_under_load_restores_a_verified_district() {
     backup_under_load(&live, target, &dir).await;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `backup` copies a SQLite district as it is and never migrates it: before an upgrade, the new
+/// binary's backup must leave the live database to the binary that still runs it. The live
+/// file is made to look one migration behind; afterwards it, and the backup, still are.
+#[tokio::test]
+async fn a_sqlite_backup_leaves_the_live_schema_as_it_is() {
+    let dir = temp_dir("backup-schema");
+    let url = format!("sqlite:{}", dir.join("live.db").display());
+    let o = distretto(&["migrate", "--database", &url], &dir);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    let applied = |url: String| async move {
+        let db = open(&url).await;
+        let n: i64 = distretto_store::with_pool!(db.read(), pool => sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations")
+            .fetch_one(pool).await)
+        .unwrap();
+        db.close().await;
+        n
+    };
+    let all = applied(url.clone()).await;
+    let db = open(&url).await;
+    distretto_store::with_pool!(db.write(), pool => sqlx::query("DELETE FROM _sqlx_migrations WHERE version = (SELECT MAX(version) FROM _sqlx_migrations)")
+        .execute(pool).await.map(|_| ()))
+    .unwrap();
+    db.close().await;
+    let out = dir.join("behind.backup");
+    let o = distretto(
+        &["backup", "--database", &url, "--out", out.to_str().unwrap()],
+        &dir,
+    );
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    assert_eq!(
+        applied(url).await,
+        all - 1,
+        "the live database was migrated"
+    );
+    let copy = format!("sqlite:{}", out.display());
+    assert_eq!(applied(copy).await, all - 1, "the backup was migrated");
+    let _ = std::fs::remove_dir_all(&dir);
+}
