@@ -56,36 +56,68 @@ pub async fn run(mut settings: Settings, args: ServeArgs) -> Result<(), Failure>
         db.backend(),
         started.elapsed().as_millis()
     );
-    tokio::spawn(purge_loop(db.clone()));
-    tokio::spawn(distretto_web::purchasing::csa::service::charge_loop(
-        state.clone(),
-    ));
-    tokio::spawn(distretto_web::clearing::service::settle_loop(state.clone()));
-    tokio::spawn(distretto_web::governance::service::close_loop(
-        state.clone(),
-    ));
-    tokio::spawn(distretto_web::federation::payments::resolve_loop(
-        state.clone(),
-    ));
-    tokio::spawn(distretto_web::purchasing::cycles::service::close_loop(
-        state.clone(),
-    ));
-    tokio::spawn(distretto_web::impact::service::refresh_loop(state));
+    let (switch, stop) = distretto_web::background::StopSwitch::new();
+    let jobs = background_jobs(&state, &stop);
+    drop(stop);
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown_signal())
     .await?;
+    tracing::info!("shutting down: finishing the background jobs' current steps");
+    switch.stop();
+    finish(jobs).await;
     tracing::info!("shutting down: closing the database");
     db.close().await;
     Ok(())
 }
 
-async fn purge_loop(db: distretto_store::Db) {
-    let mut tick = tokio::time::interval(PURGE_EVERY);
-    loop {
-        tick.tick().await;
+/// How long a stopping server waits for its background jobs to finish their current steps
+/// before cutting them (each step is one transaction or several, so a cut one is rolled back or
+/// taken up again at the next start, as after a crash).
+const JOBS_GRACE: Duration = Duration::from_secs(10);
+
+/// Starts the server's periodic jobs, each watching `stop`.
+fn background_jobs(
+    state: &distretto_web::AppState,
+    stop: &distretto_web::background::Stop,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    use distretto_web::{clearing, federation, governance, impact, purchasing};
+    vec![
+        tokio::spawn(purge_loop(state.db.clone(), stop.clone())),
+        tokio::spawn(purchasing::csa::service::charge_loop(
+            state.clone(),
+            stop.clone(),
+        )),
+        tokio::spawn(clearing::service::settle_loop(state.clone(), stop.clone())),
+        tokio::spawn(governance::service::close_loop(state.clone(), stop.clone())),
+        tokio::spawn(federation::payments::resolve_loop(
+            state.clone(),
+            stop.clone(),
+        )),
+        tokio::spawn(purchasing::cycles::service::close_loop(
+            state.clone(),
+            stop.clone(),
+        )),
+        tokio::spawn(impact::service::refresh_loop(state.clone(), stop.clone())),
+    ]
+}
+
+/// Waits for the stopped jobs, at most [`JOBS_GRACE`] in all, and cuts those still running.
+async fn finish(jobs: Vec<tokio::task::JoinHandle<()>>) {
+    let deadline = tokio::time::Instant::now() + JOBS_GRACE;
+    for mut job in jobs {
+        if tokio::time::timeout_at(deadline, &mut job).await.is_err() {
+            tracing::warn!("a background job did not finish its step in time; cut");
+            job.abort();
+        }
+    }
+}
+
+async fn purge_loop(db: distretto_store::Db, stop: distretto_web::background::Stop) {
+    let mut ticks = distretto_web::background::every(PURGE_EVERY, stop);
+    while ticks.next().await {
         let now = distretto_store::now();
         match distretto_store::auth::purge_expired(&db, now, now - time::Duration::days(1)).await {
             Ok(n) => tracing::debug!(sessions = n, "purged expired sessions"),

@@ -7,6 +7,7 @@ pub mod api;
 pub mod assets;
 pub mod audit;
 pub mod auth;
+pub mod background;
 pub mod clearing;
 pub mod directory;
 pub mod error;

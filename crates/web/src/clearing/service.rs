@@ -491,10 +491,9 @@ pub async fn settle_due(state: &AppState, now: OffsetDateTime) -> Result<u32, Ap
 pub const SETTLE_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Settles due rounds every [`SETTLE_EVERY`] for as long as the server runs.
-pub async fn settle_loop(state: AppState) {
-    let mut tick = tokio::time::interval(SETTLE_EVERY);
-    loop {
-        tick.tick().await;
+pub async fn settle_loop(state: AppState, stop: crate::background::Stop) {
+    let mut ticks = crate::background::every(SETTLE_EVERY, stop);
+    while ticks.next().await {
         match settle_due(&state, distretto_store::now()).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(rounds = n, "clearing rounds settled at their deadline"),

@@ -797,10 +797,9 @@ pub async fn resolve_before(state: &AppState, before: OffsetDateTime) -> Result<
 /// Finishes open payments, delivers invoices, and finishes open clearing rounds (starting
 /// scheduled ones), every
 /// [`RESOLVE_EVERY`], for as long as the server runs.
-pub async fn resolve_loop(state: AppState) {
-    let mut tick = tokio::time::interval(RESOLVE_EVERY);
-    loop {
-        tick.tick().await;
+pub async fn resolve_loop(state: AppState, stop: crate::background::Stop) {
+    let mut ticks = crate::background::every(RESOLVE_EVERY, stop);
+    while ticks.next().await {
         if let Err(e) = resolve(&state).await {
             tracing::warn!(code = e.code, "resolving payments between districts failed");
         }

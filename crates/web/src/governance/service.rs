@@ -1283,10 +1283,9 @@ pub async fn close_due(state: &AppState) -> Result<usize, AppError> {
 pub const CLOSE_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Closes due votes every half minute, for as long as the server runs.
-pub async fn close_loop(state: AppState) {
-    let mut tick = tokio::time::interval(CLOSE_EVERY);
-    loop {
-        tick.tick().await;
+pub async fn close_loop(state: AppState, stop: crate::background::Stop) {
+    let mut ticks = crate::background::every(CLOSE_EVERY, stop);
+    while ticks.next().await {
         if let Err(e) = close_due(&state).await {
             tracing::warn!(code = e.code, "closing due votes failed; retrying later");
         }

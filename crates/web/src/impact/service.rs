@@ -189,10 +189,9 @@ pub async fn may_answer_survey(
 
 /// Folds new journal entries into the aggregates every minute, so page views find little to
 /// fold.
-pub async fn refresh_loop(state: AppState) {
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
-    loop {
-        tick.tick().await;
+pub async fn refresh_loop(state: AppState, stop: crate::background::Stop) {
+    let mut ticks = crate::background::every(std::time::Duration::from_secs(60), stop);
+    while ticks.next().await {
         if let Err(e) = aggregates::refresh(&state.db, 200).await {
             tracing::warn!(error = %e, "impact refresh failed");
         }

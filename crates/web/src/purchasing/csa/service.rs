@@ -803,10 +803,9 @@ pub async fn charge_due_instalments(state: &AppState, today: Date) -> Result<usi
 pub const CHARGE_EVERY: std::time::Duration = std::time::Duration::from_secs(3_600);
 
 /// Charges due instalments every [`CHARGE_EVERY`] for as long as the server runs.
-pub async fn charge_loop(state: AppState) {
-    let mut tick = tokio::time::interval(CHARGE_EVERY);
-    loop {
-        tick.tick().await;
+pub async fn charge_loop(state: AppState, stop: crate::background::Stop) {
+    let mut ticks = crate::background::every(CHARGE_EVERY, stop);
+    while ticks.next().await {
         match charge_due_instalments(&state, distretto_store::now().date()).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(instalments = n, "subscription instalments charged"),

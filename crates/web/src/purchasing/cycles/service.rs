@@ -986,10 +986,9 @@ pub fn is_form_error(e: &AppError) -> bool {
 pub const CLOSE_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Closes due cycles every minute, for as long as the server runs.
-pub async fn close_loop(state: AppState) {
-    let mut tick = tokio::time::interval(CLOSE_EVERY);
-    loop {
-        tick.tick().await;
+pub async fn close_loop(state: AppState, stop: crate::background::Stop) {
+    let mut ticks = crate::background::every(CLOSE_EVERY, stop);
+    while ticks.next().await {
         match close_due(&state).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(cycles = n, "order cycles closed at their closing time"),
