@@ -64,10 +64,11 @@ impl Settings {
     pub fn load(file: Option<&PathBuf>) -> Result<Self, config::ConfigError> {
         type Table = std::collections::HashMap<String, config::Value>;
         let known: Table = Self::defaults()?.build()?.try_deserialize()?;
-        let file_only = config::Config::builder()
+        // Read once: the same contents are checked for unknown keys and then layered.
+        let from_file = config::Config::builder()
             .add_source(Self::file_source(file))
-            .build()?
-            .try_deserialize::<Table>()?;
+            .build()?;
+        let file_only = from_file.clone().try_deserialize::<Table>()?;
         if let Some(unknown) = file_only.keys().find(|k| !known.contains_key(*k)) {
             let name = file.map_or_else(|| "distretto.toml".into(), |p| p.display().to_string());
             return Err(config::ConfigError::Message(format!(
@@ -75,7 +76,7 @@ impl Settings {
             )));
         }
         Self::defaults()?
-            .add_source(Self::file_source(file))
+            .add_source(from_file)
             .add_source(config::Environment::with_prefix("DISTRETTO").try_parsing(true))
             .build()?
             .try_deserialize()
@@ -238,5 +239,24 @@ impl Settings {
             federation_clearing_every_days: self.federation_clearing_every_days.clamp(0, 366),
             trusted_proxies: self.trusted_proxies().unwrap_or_default(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// The file's values lie over the defaults, and a key the file leaves out keeps its default.
+    #[test]
+    fn a_file_setting_lies_over_its_default() {
+        let path =
+            std::env::temp_dir().join(format!("distretto-settings-{}.toml", std::process::id()));
+        std::fs::write(&path, "max_connections = 7\ndistrict_name = \"Valle\"\n").unwrap();
+        let settings = Settings::load(Some(&path)).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(settings.max_connections, 7);
+        assert_eq!(settings.district_name, "Valle");
+        assert_eq!(settings.session_ttl_hours, 168);
     }
 }
