@@ -751,12 +751,12 @@ pub async fn skip(
 /// Pays every unpaid instalment due on or before `today` of active credit subscriptions
 /// through the ledger writer; how many were paid. Idempotent: a paid instalment is never
 /// charged again (the writer refuses it). A refusal (a household over its credit limit) leaves
-/// the instalment unpaid, overdue on the household's page, and is logged; the next run tries
-/// again.
+/// the instalment unpaid, overdue on the household's page, and is counted in one log line;
+/// the next run tries again.
 pub async fn charge_due_instalments(state: &AppState, today: Date) -> Result<usize, AppError> {
     let due = store::due_instalments(&state.db, today, &state.config.currency.code).await?;
     let mut plans: HashMap<Uuid, Option<(PlanRow, Uuid)>> = HashMap::new();
-    let mut paid = 0;
+    let (mut paid, mut refused) = (0, 0u32);
     for (sub_id, number, amount_minor, payer, _farm) in due {
         let sub = store::subscription(&state.db, sub_id).await?;
         if let std::collections::hash_map::Entry::Vacant(slot) = plans.entry(sub.plan_id) {
@@ -791,10 +791,19 @@ pub async fn charge_due_instalments(state: &AppState, today: Date) -> Result<usi
             // Paid meanwhile (another run, another server).
             Err(CommandError::InstalmentNotDue) => {}
             Err(CommandError::Refused(r)) => {
-                tracing::warn!(subscription = %sub_id, number, refusal = r.code(), "instalment refused by the ledger; it stays due");
+                refused += 1;
+                tracing::debug!(subscription = %sub_id, number, refusal = r.code(), "instalment refused by the ledger; it stays due");
             }
             Err(e) => return Err(crate::ledger::service::command_error(e)),
         }
+    }
+    // A household at its credit limit is the district's ordinary life, shown on its page and
+    // the farm's, not a fault of the server: one line per run, not one per instalment per hour.
+    if refused > 0 {
+        tracing::info!(
+            instalments = refused,
+            "due instalments refused by the ledger (credit limits) stay due"
+        );
     }
     Ok(paid)
 }
