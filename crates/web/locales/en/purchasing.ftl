@@ -141,6 +141,7 @@ cycle_substitute_replaces = In place of
 cycle_substitute_product = Substitute product
 cycle_substitute_add = Add the substitute
 bad_substitute = A substitute must be another product of the same producer, for a line of this cycle.
+stored_product_invalid = A product in this producer's catalogue holds data that is no longer valid. The producer must correct it in the catalogue; nothing was changed.
 substitute_not_priced = This product has no price in the cycle's currency.
 producer_orders_title = Orders
 producer_orders_none = No group has ordered from you yet.

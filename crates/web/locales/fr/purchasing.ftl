@@ -141,6 +141,7 @@ cycle_substitute_replaces = À la place de
 cycle_substitute_product = Produit de remplacement
 cycle_substitute_add = Ajouter le remplacement
 bad_substitute = Un remplacement doit être un autre produit du même producteur, pour une ligne de ce cycle.
+stored_product_invalid = Un produit du catalogue de ce producteur contient des données qui ne sont plus valides. Le producteur doit le corriger dans le catalogue ; rien n'a été modifié.
 substitute_not_priced = Ce produit n'a pas de prix dans la monnaie du cycle.
 producer_orders_title = Commandes
 producer_orders_none = Aucun groupement ne vous a encore commandé.

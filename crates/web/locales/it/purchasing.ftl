@@ -141,6 +141,7 @@ cycle_substitute_replaces = Al posto di
 cycle_substitute_product = Prodotto sostitutivo
 cycle_substitute_add = Aggiungi il sostituto
 bad_substitute = Un sostituto deve essere un altro prodotto dello stesso produttore, per una riga di questo ordine.
+stored_product_invalid = Un prodotto del catalogo di questo produttore contiene dati non più validi. Il produttore deve correggerlo nel catalogo; non è stato modificato nulla.
 substitute_not_priced = Questo prodotto non ha un prezzo nella valuta dell'ordine.
 producer_orders_title = Ordini ricevuti
 producer_orders_none = Nessun gruppo ti ha ancora ordinato.

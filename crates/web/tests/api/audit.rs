@@ -33,16 +33,7 @@ fn of_kind<'a>(items: &'a [Value], kind: &str) -> Vec<&'a Value> {
 }
 
 async fn sql(app: &TestApp, statement: &str) -> Result<u64, sqlx::Error> {
-    match &app.db {
-        distretto_store::Db::Sqlite { write, .. } => sqlx::query(statement)
-            .execute(write)
-            .await
-            .map(|r| r.rows_affected()),
-        distretto_store::Db::Postgres(p) => sqlx::query(statement)
-            .execute(p)
-            .await
-            .map(|r| r.rows_affected()),
-    }
+    app.execute(statement).await
 }
 
 async fn records_security_events_for_administrators_only(app: TestApp) {

@@ -320,6 +320,21 @@ impl TestApp {
         }
     }
 
+    /// Runs one statement straight on the database (data written past the checks, a tampered
+    /// row): the rows it changed.
+    pub async fn execute(&self, statement: &str) -> Result<u64, sqlx::Error> {
+        match &self.db {
+            Db::Sqlite { write, .. } => sqlx::query(statement)
+                .execute(write)
+                .await
+                .map(|r| r.rows_affected()),
+            Db::Postgres(p) => sqlx::query(statement)
+                .execute(p)
+                .await
+                .map(|r| r.rows_affected()),
+        }
+    }
+
     pub async fn count(&self, table: &str) -> i64 {
         let sql = format!("SELECT COUNT(*) FROM {table}");
         match &self.db {

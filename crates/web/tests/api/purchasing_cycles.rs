@@ -562,6 +562,22 @@ async fn refusals_change_nothing(app: TestApp) {
     assert_eq!(res.status(), 422);
     assert!(res.text().await.unwrap().contains("deve chiudere dopo"));
     assert_eq!(app.count("order_cycles").await, 1);
+    // A product stored past the catalogue's checks (an import, a rule tightened since) makes
+    // opening a cycle with its producer say so, in the reader's language, and open nothing.
+    let changed = app
+        .execute("UPDATE products SET unit = 'parsec' WHERE sku = 'BTR'")
+        .await
+        .unwrap();
+    assert_eq!(changed, 1);
+    let fields = crate::harness::cycle_form("CRD", s.farm, "", s.pickup);
+    let (status, _, body) = submit(&s.admin, &app, &path, &path, &fields).await;
+    // The form comes back with the reason above it (the page answers 422 for every refusal).
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body.contains("The producer must correct it in the catalogue"),
+        "{body}"
+    );
+    assert_eq!(app.count("order_cycles").await, 1);
 }
 
 async fn minimum_and_shortfall(app: TestApp) {

@@ -80,7 +80,12 @@ pub fn product_of(row: &ProductRow) -> Result<Product, AppError> {
         stock_milli: row.stock_milli,
     }
     .check()
-    .map_err(|_| AppError::internal())
+    .map_err(|e| {
+        // Only data written past the catalogue's checks (an import, a rule tightened since):
+        // said to the coordinator as something the producer must correct, not as our failure.
+        tracing::warn!(product = %row.id, producer = %row.producer_id, code = e.code, "a stored product no longer passes the catalogue's checks");
+        AppError::conflict("stored_product_invalid")
+    })
 }
 
 /// The markup of a producer in a cycle.
