@@ -129,6 +129,19 @@ pub fn backend_of(url: &str) -> Result<&'static str> {
     }
 }
 
+/// One connection pool's state, as [`Db::pool_figures`] reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolFigures {
+    /// `write`, `read` or `main`.
+    pub name: &'static str,
+    /// Connections open (idle or in use).
+    pub open: u32,
+    /// Of those, idle.
+    pub idle: u32,
+    /// The most it opens.
+    pub max: u32,
+}
+
 impl Db {
     /// Connects, creating the SQLite file if missing; does not migrate.
     pub async fn connect(opts: &ConnectOptions) -> Result<Self> {
@@ -232,6 +245,23 @@ impl Db {
                 (!name.is_empty() && !name.contains(":memory:")).then(|| path.to_path_buf())
             }
             Self::Postgres(_) => None,
+        }
+    }
+
+    /// Each pool's open and idle connections and its ceiling, by name: `write` and `read` on
+    /// SQLite, `main` on PostgreSQL (for `/metrics`).
+    pub fn pool_figures(&self) -> Vec<PoolFigures> {
+        fn of<DB: sqlx::Database>(name: &'static str, pool: &sqlx::Pool<DB>) -> PoolFigures {
+            PoolFigures {
+                name,
+                open: pool.size(),
+                idle: u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
+                max: pool.options().get_max_connections(),
+            }
+        }
+        match self {
+            Self::Sqlite { read, write } => vec![of("write", write), of("read", read)],
+            Self::Postgres(p) => vec![of("main", p)],
         }
     }
 

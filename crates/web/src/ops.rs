@@ -111,6 +111,7 @@ async fn metrics(State(state): State<AppState>) -> Response {
         env!("CARGO_PKG_VERSION"),
         state.db.backend()
     ));
+    body.push_str(&pool_text(&state.db.pool_figures()));
     (
         [(
             header::CONTENT_TYPE,
@@ -119,6 +120,43 @@ async fn metrics(State(state): State<AppState>) -> Response {
         body,
     )
         .into_response()
+}
+
+/// The database pools in Prometheus text: connections in use and idle, and each pool's
+/// ceiling (a pool always at its ceiling is requests waiting for a connection).
+fn pool_text(pools: &[distretto_store::PoolFigures]) -> String {
+    use std::fmt::Write;
+    let mut out = String::from(
+        "# HELP distretto_db_connections Database connections open, by pool and state.
+# TYPE distretto_db_connections gauge
+",
+    );
+    for p in pools {
+        let in_use = p.open.saturating_sub(p.idle);
+        let _ = writeln!(
+            out,
+            "distretto_db_connections{{pool=\"{}\",state=\"in_use\"}} {in_use}",
+            p.name
+        );
+        let _ = writeln!(
+            out,
+            "distretto_db_connections{{pool=\"{}\",state=\"idle\"}} {}",
+            p.name, p.idle
+        );
+    }
+    out.push_str(
+        "# HELP distretto_db_connections_max The most connections each pool opens.
+# TYPE distretto_db_connections_max gauge
+",
+    );
+    for p in pools {
+        let _ = writeln!(
+            out,
+            "distretto_db_connections_max{{pool=\"{}\"}} {}",
+            p.name, p.max
+        );
+    }
+    out
 }
 
 /// Counts and times every request under its route template (not its raw path).

@@ -17,6 +17,48 @@ async fn ops_endpoints_answer(app: TestApp) {
         .unwrap();
     assert!(metrics.contains("distretto_http_requests_total{method=\"GET\",route=\"/api/v1/organizations\",status=\"200\"} 1"), "{metrics}");
     assert!(metrics.contains("# TYPE distretto_http_request_duration_seconds histogram"));
+    // The pools: a connection this test holds shows in use in the reading pool.
+    let (pools, reading): (&[&str], &str) = if app.db.backend() == "sqlite" {
+        (&["write", "read"], "read")
+    } else {
+        (&["main"], "main")
+    };
+    let held = match &app.db {
+        distretto_store::Db::Sqlite { read, .. } => (Some(read.acquire().await.unwrap()), None),
+        distretto_store::Db::Postgres(p) => (None, Some(p.acquire().await.unwrap())),
+    };
+    let metrics = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    drop(held);
+    let figure = |name: &str, labels: String| {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}{{{labels}}} ")))
+            .and_then(|n| n.parse::<u32>().ok())
+            .unwrap_or_else(|| panic!("no {name}{{{labels}}} in {metrics}"))
+    };
+    for pool in pools {
+        let in_use = figure(
+            "distretto_db_connections",
+            format!("pool=\"{pool}\",state=\"in_use\""),
+        );
+        let idle = figure(
+            "distretto_db_connections",
+            format!("pool=\"{pool}\",state=\"idle\""),
+        );
+        let max = figure("distretto_db_connections_max", format!("pool=\"{pool}\""));
+        assert!(max >= 1 && in_use + idle <= max, "{pool}: {metrics}");
+        if *pool == reading {
+            assert!(in_use >= 1, "the held connection is in use: {metrics}");
+        }
+    }
 
     let (s, doc) = app.get("/api/openapi.json", None).await;
     assert_eq!(s, 200);
