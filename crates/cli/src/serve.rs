@@ -85,7 +85,7 @@ fn background_jobs(
 ) -> Vec<tokio::task::JoinHandle<()>> {
     use distretto_web::{clearing, federation, governance, impact, purchasing};
     vec![
-        tokio::spawn(purge_loop(state.db.clone(), stop.clone())),
+        tokio::spawn(purge_loop(state.clone(), stop.clone())),
         tokio::spawn(purchasing::csa::service::charge_loop(
             state.clone(),
             stop.clone(),
@@ -115,11 +115,15 @@ async fn finish(jobs: Vec<tokio::task::JoinHandle<()>>) {
     }
 }
 
-async fn purge_loop(db: distretto_store::Db, stop: distretto_web::background::Stop) {
+async fn purge_loop(state: distretto_web::AppState, stop: distretto_web::background::Stop) {
     let mut ticks = distretto_web::background::every(PURGE_EVERY, stop);
     while ticks.next().await {
         let now = distretto_store::now();
-        match distretto_store::auth::purge_expired(&db, now, now - time::Duration::days(1)).await {
+        let purged =
+            distretto_store::auth::purge_expired(&state.db, now, now - time::Duration::days(1))
+                .await;
+        distretto_web::background::step_done(&state, "sessions_purge", purged.is_ok());
+        match purged {
             Ok(n) => tracing::debug!(sessions = n, "purged expired sessions"),
             Err(e) => tracing::warn!(error = %e, "session purge failed"),
         }

@@ -283,6 +283,44 @@ fn serve_starts_answers_health_and_stops_on_sigterm() {
         let _ = s.read_to_string(&mut answer);
         assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
     }
+    // Every background job ran its first step at start, and /metrics says it went through.
+    let jobs = [
+        "sessions_purge",
+        "instalments_charge",
+        "clearing_settle",
+        "votes_close",
+        "federation_resolve",
+        "cycles_close",
+        "impact_refresh",
+    ];
+    let mut metrics = String::new();
+    for _ in 0..200 {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        s.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .unwrap();
+        metrics.clear();
+        let _ = s.read_to_string(&mut metrics);
+        let done = |job: &str| {
+            metrics.lines().any(|l| {
+                l.starts_with(&format!(
+                    "distretto_job_last_success_timestamp_seconds{{job=\"{job}\"}} "
+                ))
+            })
+        };
+        if jobs.iter().all(|j| done(j)) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    for job in jobs {
+        assert!(
+            metrics.contains(&format!(
+                "distretto_job_steps_total{{job=\"{job}\",outcome=\"ok\"}} 1"
+            )),
+            "{job} went through once: {metrics}"
+        );
+    }
     assert!(
         dir.join("data/s.db").exists(),
         "the SQLite file is created under ./data/"

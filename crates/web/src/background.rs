@@ -54,6 +54,13 @@ pub struct Ticks {
     stop: Stop,
 }
 
+/// Counts a step of `job` that went through (`ok`) or failed, for `/metrics`.
+pub fn step_done(state: &crate::AppState, job: &'static str, ok: bool) {
+    state
+        .metrics
+        .job_step(job, ok, distretto_store::now().unix_timestamp());
+}
+
 impl Ticks {
     /// Waits for the next tick: `true` to run a step, `false` once the server stops.
     pub async fn next(&mut self) -> bool {

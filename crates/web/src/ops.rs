@@ -46,6 +46,16 @@ struct MetricsInner {
     buckets: [u64; BUCKETS_S.len()],
     count: u64,
     sum_s: f64,
+    jobs: BTreeMap<&'static str, JobFigures>,
+}
+
+/// One background job's steps (see [`crate::background`]).
+#[derive(Default, Clone, Copy)]
+struct JobFigures {
+    ok: u64,
+    failed: u64,
+    /// Unix time of the last step that went through.
+    last_ok_unix_s: Option<i64>,
 }
 
 impl Metrics {
@@ -62,6 +72,19 @@ impl Metrics {
         }
         m.count += 1;
         m.sum_s += elapsed_s;
+    }
+
+    /// Counts one step of the background job `job`, done at `at_unix_s`: `ok` when it went
+    /// through, `false` when it failed (logged by the job) and will be tried again.
+    pub fn job_step(&self, job: &'static str, ok: bool, at_unix_s: i64) {
+        let Ok(mut m) = self.inner.lock() else { return };
+        let figures = m.jobs.entry(job).or_default();
+        if ok {
+            figures.ok += 1;
+            figures.last_ok_unix_s = Some(at_unix_s);
+        } else {
+            figures.failed += 1;
+        }
     }
 
     /// The Prometheus text exposition.
@@ -99,7 +122,35 @@ impl Metrics {
             "distretto_http_request_duration_seconds_count {}",
             m.count
         );
+        render_jobs(&mut out, &m.jobs);
         out
+    }
+}
+
+/// The background jobs' steps and the time of each job's last step that went through.
+fn render_jobs(out: &mut String, jobs: &BTreeMap<&'static str, JobFigures>) {
+    use std::fmt::Write;
+    out.push_str("# HELP distretto_job_steps_total Steps of the background jobs, by outcome.\n# TYPE distretto_job_steps_total counter\n");
+    for (job, f) in jobs {
+        let _ = writeln!(
+            out,
+            "distretto_job_steps_total{{job=\"{job}\",outcome=\"ok\"}} {}",
+            f.ok
+        );
+        let _ = writeln!(
+            out,
+            "distretto_job_steps_total{{job=\"{job}\",outcome=\"failed\"}} {}",
+            f.failed
+        );
+    }
+    out.push_str("# HELP distretto_job_last_success_timestamp_seconds When each background job last went through (Unix time).\n# TYPE distretto_job_last_success_timestamp_seconds gauge\n");
+    for (job, f) in jobs {
+        if let Some(at) = f.last_ok_unix_s {
+            let _ = writeln!(
+                out,
+                "distretto_job_last_success_timestamp_seconds{{job=\"{job}\"}} {at}"
+            );
+        }
     }
 }
 
@@ -265,5 +316,28 @@ mod tests {
             "distretto_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1"
         ));
         assert!(text.contains("distretto_http_request_duration_seconds_count 1"));
+    }
+
+    /// Steps are counted by outcome; the last success keeps the time of the last step that
+    /// went through, not of a later failure; a job that never went through has no time.
+    #[test]
+    fn metrics_render_job_steps() {
+        let m = super::Metrics::default();
+        m.job_step("votes_close", true, 1_000);
+        m.job_step("votes_close", true, 1_030);
+        m.job_step("votes_close", false, 1_060);
+        m.job_step("impact_refresh", false, 1_000);
+        let text = m.render();
+        for line in [
+            "distretto_job_steps_total{job=\"votes_close\",outcome=\"ok\"} 2",
+            "distretto_job_steps_total{job=\"votes_close\",outcome=\"failed\"} 1",
+            "distretto_job_last_success_timestamp_seconds{job=\"votes_close\"} 1030",
+            "distretto_job_steps_total{job=\"impact_refresh\",outcome=\"failed\"} 1",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line} in {text}");
+        }
+        assert!(
+            !text.contains("distretto_job_last_success_timestamp_seconds{job=\"impact_refresh\"}")
+        );
     }
 }

@@ -494,7 +494,9 @@ pub const SETTLE_EVERY: std::time::Duration = std::time::Duration::from_secs(60)
 pub async fn settle_loop(state: AppState, stop: crate::background::Stop) {
     let mut ticks = crate::background::every(SETTLE_EVERY, stop);
     while ticks.next().await {
-        match settle_due(&state, distretto_store::now()).await {
+        let done = settle_due(&state, distretto_store::now()).await;
+        crate::background::step_done(&state, "clearing_settle", done.is_ok());
+        match done {
             Ok(0) => {}
             Ok(n) => tracing::info!(rounds = n, "clearing rounds settled at their deadline"),
             Err(e) => tracing::warn!(code = e.code, "settling clearing rounds failed"),

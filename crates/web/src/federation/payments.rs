@@ -800,21 +800,26 @@ pub async fn resolve_before(state: &AppState, before: OffsetDateTime) -> Result<
 pub async fn resolve_loop(state: AppState, stop: crate::background::Stop) {
     let mut ticks = crate::background::every(RESOLVE_EVERY, stop);
     while ticks.next().await {
-        if let Err(e) = resolve(&state).await {
+        let payments = resolve(&state).await;
+        if let Err(e) = &payments {
             tracing::warn!(code = e.code, "resolving payments between districts failed");
         }
-        if let Err(e) = super::invoices::resolve(&state).await {
+        let invoices = super::invoices::resolve(&state).await;
+        if let Err(e) = &invoices {
             tracing::warn!(
                 code = e.code,
                 "delivering invoices between districts failed"
             );
         }
-        if let Err(e) = super::clearing::resolve(&state).await {
+        let clearings = super::clearing::resolve(&state).await;
+        if let Err(e) = &clearings {
             tracing::warn!(
                 code = e.code,
                 "resolving clearing rounds between districts failed"
             );
         }
+        let ok = payments.is_ok() && invoices.is_ok() && clearings.is_ok();
+        crate::background::step_done(&state, "federation_resolve", ok);
     }
 }
 

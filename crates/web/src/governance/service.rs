@@ -1286,17 +1286,27 @@ pub const CLOSE_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
 pub async fn close_loop(state: AppState, stop: crate::background::Stop) {
     let mut ticks = crate::background::every(CLOSE_EVERY, stop);
     while ticks.next().await {
+        let mut ok = true;
         if let Err(e) = close_due(&state).await {
+            ok = false;
             tracing::warn!(code = e.code, "closing due votes failed; retrying later");
         }
         // Effects left pending by a stop between a close and its effect.
-        if let Ok(pending) = store::pending_effects(&state.db).await {
-            for id in pending {
-                if let Err(e) = apply_effect(&state, id).await {
-                    tracing::warn!(code = e.code, %id, "a decision's effect failed; retrying later");
+        match store::pending_effects(&state.db).await {
+            Ok(pending) => {
+                for id in pending {
+                    if let Err(e) = apply_effect(&state, id).await {
+                        ok = false;
+                        tracing::warn!(code = e.code, %id, "a decision's effect failed; retrying later");
+                    }
                 }
             }
+            Err(e) => {
+                ok = false;
+                tracing::warn!(error = %e, "reading the decisions' pending effects failed; retrying later");
+            }
         }
+        crate::background::step_done(&state, "votes_close", ok);
     }
 }
 

@@ -192,8 +192,10 @@ pub async fn may_answer_survey(
 pub async fn refresh_loop(state: AppState, stop: crate::background::Stop) {
     let mut ticks = crate::background::every(std::time::Duration::from_secs(60), stop);
     while ticks.next().await {
-        if let Err(e) = aggregates::refresh(&state.db, 200).await {
+        let folded = aggregates::refresh(&state.db, 200).await;
+        if let Err(e) = &folded {
             tracing::warn!(error = %e, "impact refresh failed");
         }
+        crate::background::step_done(&state, "impact_refresh", folded.is_ok());
     }
 }

@@ -815,7 +815,9 @@ pub const CHARGE_EVERY: std::time::Duration = std::time::Duration::from_secs(3_6
 pub async fn charge_loop(state: AppState, stop: crate::background::Stop) {
     let mut ticks = crate::background::every(CHARGE_EVERY, stop);
     while ticks.next().await {
-        match charge_due_instalments(&state, distretto_store::now().date()).await {
+        let done = charge_due_instalments(&state, distretto_store::now().date()).await;
+        crate::background::step_done(&state, "instalments_charge", done.is_ok());
+        match done {
             Ok(0) => {}
             Ok(n) => tracing::info!(instalments = n, "subscription instalments charged"),
             Err(e) => tracing::warn!(code = e.code, "charging subscription instalments failed"),

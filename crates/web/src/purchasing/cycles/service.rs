@@ -994,7 +994,9 @@ pub const CLOSE_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 pub async fn close_loop(state: AppState, stop: crate::background::Stop) {
     let mut ticks = crate::background::every(CLOSE_EVERY, stop);
     while ticks.next().await {
-        match close_due(&state).await {
+        let done = close_due(&state).await;
+        crate::background::step_done(&state, "cycles_close", done.is_ok());
+        match done {
             Ok(0) => {}
             Ok(n) => tracing::info!(cycles = n, "order cycles closed at their closing time"),
             Err(e) => tracing::warn!(code = e.code, "closing order cycles failed"),
