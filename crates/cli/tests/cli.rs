@@ -236,6 +236,28 @@ fn admin_create_user_makes_a_working_administrator() {
     );
 }
 
+/// `GET path` on the server at `port`, the whole answer (status line, headers, body); `None`
+/// while nothing listens.
+fn http_get(port: u16, path: &str) -> Option<String> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes())
+        .ok()?;
+    let mut answer = String::new();
+    let _ = s.read_to_string(&mut answer);
+    Some(answer)
+}
+
+/// SIGTERM to `child`, then everything it wrote once it has exited.
+fn terminate(child: std::process::Child) -> std::process::Output {
+    let kill = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    child.wait_with_output().unwrap()
+}
+
 #[test]
 fn serve_starts_answers_health_and_stops_on_sigterm() {
     let dir = temp_dir("cli-serve");
@@ -259,30 +281,16 @@ fn serve_starts_answers_health_and_stops_on_sigterm() {
         .unwrap();
     let mut healthy = false;
     for _ in 0..200 {
-        if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
-            use std::io::{Read, Write};
-            s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-                .unwrap();
-            let mut body = String::new();
-            let _ = s.read_to_string(&mut body);
-            if body.starts_with("HTTP/1.1 200") {
-                healthy = true;
-                break;
-            }
+        if http_get(port, "/healthz").is_some_and(|a| a.starts_with("HTTP/1.1 200")) {
+            healthy = true;
+            break;
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     assert!(healthy, "the server answered /healthz");
     // A denial: answered 401, and logged (issue 10) with its route and status.
-    {
-        use std::io::{Read, Write};
-        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-        s.write_all(b"GET /api/v1/ledger/summary HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-            .unwrap();
-        let mut answer = String::new();
-        let _ = s.read_to_string(&mut answer);
-        assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
-    }
+    let answer = http_get(port, "/api/v1/ledger/summary").unwrap();
+    assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
     // Every background job ran its first step at start, and /metrics says it went through.
     let jobs = [
         "sessions_purge",
@@ -295,12 +303,7 @@ fn serve_starts_answers_health_and_stops_on_sigterm() {
     ];
     let mut metrics = String::new();
     for _ in 0..200 {
-        use std::io::{Read, Write};
-        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-        s.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-            .unwrap();
-        metrics.clear();
-        let _ = s.read_to_string(&mut metrics);
+        metrics = http_get(port, "/metrics").unwrap();
         let done = |job: &str| {
             metrics.lines().any(|l| {
                 l.starts_with(&format!(
@@ -325,12 +328,7 @@ fn serve_starts_answers_health_and_stops_on_sigterm() {
         dir.join("data/s.db").exists(),
         "the SQLite file is created under ./data/"
     );
-    let kill = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(kill.success());
-    let out = child.wait_with_output().unwrap();
+    let out = terminate(child);
     assert!(
         out.status.success(),
         "graceful shutdown exits 0: {:?}",
@@ -380,12 +378,7 @@ fn an_early_sigterm_lets_the_background_jobs_finish_their_steps() {
             "serve ended before listening"
         );
     }
-    let kill = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(kill.success());
-    let out = child.wait_with_output().unwrap();
+    let out = terminate(child);
     let log = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "exit {:?}: {log}", out.status);
     let loud: Vec<&str> = log

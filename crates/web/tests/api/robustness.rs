@@ -2,19 +2,16 @@ use crate::harness::TestApp;
 use crate::on_both;
 use serde_json::{Value, json};
 
+async fn metrics_text(app: &TestApp) -> String {
+    let res = app.client.get(app.url("/metrics")).send().await.unwrap();
+    res.text().await.unwrap()
+}
+
 async fn ops_endpoints_answer(app: TestApp) {
     let res = app.client.get(app.url("/healthz")).send().await.unwrap();
     assert_eq!(res.status(), 200);
     app.get("/api/v1/organizations", None).await;
-    let metrics = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = metrics_text(&app).await;
     assert!(metrics.contains("distretto_http_requests_total{method=\"GET\",route=\"/api/v1/organizations\",status=\"200\"} 1"), "{metrics}");
     assert!(metrics.contains("# TYPE distretto_http_request_duration_seconds histogram"));
     // The pools: a connection this test holds shows in use in the reading pool.
@@ -27,15 +24,7 @@ async fn ops_endpoints_answer(app: TestApp) {
         distretto_store::Db::Sqlite { read, .. } => (Some(read.acquire().await.unwrap()), None),
         distretto_store::Db::Postgres(p) => (None, Some(p.acquire().await.unwrap())),
     };
-    let metrics = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = metrics_text(&app).await;
     drop(held);
     let figure = |name: &str, labels: String| {
         metrics
