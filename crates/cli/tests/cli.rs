@@ -151,6 +151,100 @@ fn export_import_export_gives_the_same_document() {
     assert_eq!(o.status.code(), Some(2));
 }
 
+/// An import that fails partway (here a person twice, after the organisations are in) into a
+/// new SQLite file leaves no file under that name and nothing beside it; into an existing empty
+/// database it says the database now holds part of the document. The same document without
+/// the fault imports.
+#[test]
+fn an_import_failing_partway_leaves_no_half_district_in_a_new_file() {
+    let dir = temp_dir("cli-import-fail");
+    let o = run(
+        &[
+            "admin",
+            "create-user",
+            "--email",
+            "admin@example.org",
+            "--name",
+            "Admin",
+            "--database",
+            "sqlite:./a.db",
+        ],
+        &dir,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(
+        &[
+            "export",
+            "--out",
+            "good.json",
+            "--database",
+            "sqlite:./a.db",
+        ],
+        &dir,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("good.json")).unwrap()).unwrap();
+    let people = doc["people"].as_array_mut().unwrap();
+    let twice = people[0].clone();
+    people.push(twice);
+    std::fs::write(dir.join("twice.json"), serde_json::to_vec(&doc).unwrap()).unwrap();
+    let before: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    let o = run(
+        &["import", "twice.json", "--database", "sqlite:./b.db"],
+        &dir,
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("nothing was written to ./b.db")
+            && stderr(&o).contains("the document's people could not be written"),
+        "the part is named: {}",
+        stderr(&o)
+    );
+    let after: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(before, after, "no file left behind: {}", stderr(&o));
+    // An existing empty database is filled in place: the failure says what it left.
+    let o = run(&["migrate", "--database", "sqlite:./c.db"], &dir);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(
+        &["import", "twice.json", "--database", "sqlite:./c.db"],
+        &dir,
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("holds part of the document"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(
+        &["import", "good.json", "--database", "sqlite:./b.db"],
+        &dir,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(
+        &[
+            "export",
+            "--out",
+            "again.json",
+            "--database",
+            "sqlite:./b.db",
+        ],
+        &dir,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read(dir.join("good.json")).unwrap(),
+        std::fs::read(dir.join("again.json")).unwrap(),
+        "the new file holds the whole document"
+    );
+}
+
 #[test]
 fn admin_create_user_makes_a_working_administrator() {
     let dir = temp_dir("cli-admin");

@@ -164,9 +164,23 @@ pub enum ImportError {
     /// The target database already holds a district.
     #[error("the target database is not empty")]
     NotEmpty,
-    /// The store failed (the import is rolled back where the backend allows).
+    /// The store failed before any part was written.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The store refused a part of the document (`people`, `transfers`…): the parts before it
+    /// are written, each part on its own.
+    #[error("the document's {part} could not be written")]
+    Part {
+        /// The document's part, as named in it.
+        part: &'static str,
+        /// What the store said.
+        source: StoreError,
+    },
+}
+
+/// Names the part of the document a store error came from.
+fn part(part: &'static str) -> impl FnOnce(StoreError) -> ImportError {
+    move |source| ImportError::Part { part, source }
 }
 
 /// The accounts of a version-1 document (which had no limits yet) with their holders' default
@@ -222,38 +236,94 @@ pub async fn import(db: &Db, doc: &DistrictDocument) -> Result<(), ImportError> 
     if !db.is_empty().await? || !crate::audit::is_empty(db).await? {
         return Err(ImportError::NotEmpty);
     }
-    crate::directory::insert_organizations(db, &doc.organizations).await?;
-    crate::membership::insert_people(db, &doc.people).await?;
-    crate::membership::insert_memberships(db, &doc.memberships).await?;
-    crate::membership::insert_applications(db, &doc.applications).await?;
-    crate::membership::insert_decisions(db, &doc.membership_decisions).await?;
+    crate::directory::insert_organizations(db, &doc.organizations)
+        .await
+        .map_err(part("organizations"))?;
+    crate::membership::insert_people(db, &doc.people)
+        .await
+        .map_err(part("people"))?;
+    crate::membership::insert_memberships(db, &doc.memberships)
+        .await
+        .map_err(part("memberships"))?;
+    crate::membership::insert_applications(db, &doc.applications)
+        .await
+        .map_err(part("applications"))?;
+    crate::membership::insert_decisions(db, &doc.membership_decisions)
+        .await
+        .map_err(part("membership_decisions"))?;
     // A server started on the empty database opened the district's fund and fees accounts;
     // the document brings its own.
-    crate::accounts::remove_unused_district_accounts(db).await?;
+    crate::accounts::remove_unused_district_accounts(db)
+        .await
+        .map_err(part("accounts"))?;
     if doc.version == 1 {
-        crate::accounts::insert_accounts(db, &with_default_limits(doc)).await?;
+        crate::accounts::insert_accounts(db, &with_default_limits(doc))
+            .await
+            .map_err(part("accounts"))?;
     } else {
-        crate::accounts::insert_accounts(db, &doc.accounts).await?;
+        crate::accounts::insert_accounts(db, &doc.accounts)
+            .await
+            .map_err(part("accounts"))?;
     }
-    crate::ledger::bulk::insert_journal(db, &doc.transfers).await?;
-    crate::ledger::requests::insert_requests(db, &doc.payment_requests).await?;
-    crate::ledger::invoices::insert_invoices(db, &doc.invoices).await?;
-    crate::ledger::invoices::insert_events(db, &doc.invoice_events).await?;
-    crate::ledger::insert_limit_changes(db, &doc.limit_changes).await?;
-    crate::ledger::insert_authorizations(db, &doc.account_authorizations).await?;
-    crate::clearing::insert_consents(db, &doc.clearing_consents).await?;
-    crate::clearing::insert_rounds(db, &doc.clearing_rounds).await?;
-    crate::clearing::insert_participants(db, &doc.clearing_participants).await?;
-    crate::clearing::insert_lines(db, &doc.clearing_lines).await?;
-    crate::clearing::insert_transfers(db, &doc.clearing_transfers).await?;
-    crate::purchasing::import(db, &doc.purchasing).await?;
-    crate::governance::import(db, &doc.governance).await?;
-    crate::notifications::insert(db, &doc.notifications).await?;
-    crate::ledger::insert_default_limits(db, &doc.default_limits).await?;
-    crate::market::listings::import(db, &doc.market_listings).await?;
-    crate::market::resources::import(db, &doc.market_resources).await?;
-    crate::federation::import(db, &doc.federation).await?;
-    crate::impact::saved::import(db, &doc.impact).await?;
-    crate::audit::import(db, &doc.audit).await?;
+    crate::ledger::bulk::insert_journal(db, &doc.transfers)
+        .await
+        .map_err(part("transfers"))?;
+    crate::ledger::requests::insert_requests(db, &doc.payment_requests)
+        .await
+        .map_err(part("payment_requests"))?;
+    crate::ledger::invoices::insert_invoices(db, &doc.invoices)
+        .await
+        .map_err(part("invoices"))?;
+    crate::ledger::invoices::insert_events(db, &doc.invoice_events)
+        .await
+        .map_err(part("invoice_events"))?;
+    crate::ledger::insert_limit_changes(db, &doc.limit_changes)
+        .await
+        .map_err(part("limit_changes"))?;
+    crate::ledger::insert_authorizations(db, &doc.account_authorizations)
+        .await
+        .map_err(part("account_authorizations"))?;
+    crate::clearing::insert_consents(db, &doc.clearing_consents)
+        .await
+        .map_err(part("clearing_consents"))?;
+    crate::clearing::insert_rounds(db, &doc.clearing_rounds)
+        .await
+        .map_err(part("clearing_rounds"))?;
+    crate::clearing::insert_participants(db, &doc.clearing_participants)
+        .await
+        .map_err(part("clearing_participants"))?;
+    crate::clearing::insert_lines(db, &doc.clearing_lines)
+        .await
+        .map_err(part("clearing_lines"))?;
+    crate::clearing::insert_transfers(db, &doc.clearing_transfers)
+        .await
+        .map_err(part("clearing_transfers"))?;
+    crate::purchasing::import(db, &doc.purchasing)
+        .await
+        .map_err(part("purchasing"))?;
+    crate::governance::import(db, &doc.governance)
+        .await
+        .map_err(part("governance"))?;
+    crate::notifications::insert(db, &doc.notifications)
+        .await
+        .map_err(part("notifications"))?;
+    crate::ledger::insert_default_limits(db, &doc.default_limits)
+        .await
+        .map_err(part("default_limits"))?;
+    crate::market::listings::import(db, &doc.market_listings)
+        .await
+        .map_err(part("market_listings"))?;
+    crate::market::resources::import(db, &doc.market_resources)
+        .await
+        .map_err(part("market_resources"))?;
+    crate::federation::import(db, &doc.federation)
+        .await
+        .map_err(part("federation"))?;
+    crate::impact::saved::import(db, &doc.impact)
+        .await
+        .map_err(part("impact"))?;
+    crate::audit::import(db, &doc.audit)
+        .await
+        .map_err(part("audit"))?;
     Ok(())
 }
