@@ -547,13 +547,22 @@ pub async fn grants(db: &Db, proposal: Uuid) -> Result<Vec<GrantRow>> {
         .bind(proposal).fetch_all(pool).await)?)
 }
 
-/// Claims a pending effect for applying (`pending` → `applying`): true for the one caller that
-/// gets it, so an effect outside the ledger is applied at most once.
-pub async fn claim_effect(db: &Db, proposal: Uuid) -> Result<bool> {
+/// Claims a pending effect for applying (`pending` → `applying`) at `now`: true for the one
+/// caller that gets it, so an effect outside the ledger is applied at most once.
+pub async fn claim_effect(db: &Db, proposal: Uuid, now: OffsetDateTime) -> Result<bool> {
     let n = with_pool!(db.write(), pool => sqlx::query(
-        "UPDATE gov_proposals SET effect_status = 'applying' WHERE id = $1 AND effect_status = 'pending'")
-        .bind(proposal).execute(pool).await.map(|r| r.rows_affected()))?;
+        "UPDATE gov_proposals SET effect_status = 'applying', effect_claimed_at = $2 WHERE id = $1 AND effect_status = 'pending'")
+        .bind(proposal).bind(now).execute(pool).await.map(|r| r.rows_affected()))?;
     Ok(n == 1)
+}
+
+/// Decisions whose effect was claimed before `claimed_before` (or at an unknown time) and is
+/// still applying: a server stopped between applying it and recording how it ended.
+pub async fn interrupted_effects(db: &Db, claimed_before: OffsetDateTime) -> Result<Vec<Uuid>> {
+    Ok(with_pool!(db.read(), pool => sqlx::query_scalar(
+        "SELECT id FROM gov_proposals WHERE effect_status = 'applying' \
+         AND (effect_claimed_at IS NULL OR effect_claimed_at < $1) ORDER BY closed_at LIMIT 1000")
+        .bind(claimed_before).fetch_all(pool).await)?)
 }
 
 /// Records how an effect ended (`applied` or `failed` with its error code), from `from`.

@@ -443,6 +443,15 @@ pub(crate) fn limit_changes_sql(rows: usize) -> String {
 }
 
 /// The limit changes of an account, newest first (bounded).
+/// Whether `account`'s limits were ever changed by the decision `decision_ref`
+/// (`proposal:{id}`): the trace a decision setting limits leaves.
+pub async fn has_limit_change(db: &Db, account: Uuid, decision_ref: &str) -> Result<bool> {
+    let n: i64 = with_pool!(db.read(), pool => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM limit_changes WHERE account_id = $1 AND decision_ref = $2")
+        .bind(account).bind(decision_ref).fetch_one(pool).await)?;
+    Ok(n > 0)
+}
+
 pub async fn limit_changes(db: &Db, account: Uuid, limit: i64) -> Result<Vec<LimitChangeRow>> {
     Ok(
         with_pool!(db.read(), pool => sqlx::query_as::<_, LimitChangeRow>(

@@ -234,6 +234,7 @@ governance_effect_no_account = This member has no account in the district curren
 governance_no_eligible_project = No project is eligible yet: review the projects before opening the vote.
 governance_project_account = The grant must go to your own account or to one of an organisation you represent.
 governance_effect_unreadable = The effect could not be read.
+governance_effect_interrupted = The server stopped while applying this decision, and its effect cannot be seen. Check whether it took effect, then retry it if not.
 governance_effect_not_pending = The effect is not waiting to be applied.
 governance_grants_changed = The grants do not match the decision.
 transfer_kind_grant = Grant from the district fund

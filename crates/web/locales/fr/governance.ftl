@@ -234,6 +234,7 @@ governance_effect_no_account = Ce membre n’a pas de compte dans la monnaie du 
 governance_no_eligible_project = Aucun projet n’est encore recevable : examinez les projets avant d’ouvrir le vote.
 governance_project_account = La subvention doit aller à votre compte ou à celui d’une organisation que vous représentez.
 governance_effect_unreadable = L’effet est illisible.
+governance_effect_interrupted = Le serveur s’est arrêté pendant l’application de cette décision, et son effet est introuvable. Vérifiez s’il a eu lieu, puis réessayez sinon.
 governance_effect_not_pending = L’effet n’est pas en attente d’application.
 governance_grants_changed = Les subventions ne correspondent pas à la décision.
 transfer_kind_grant = Subvention du fonds du district

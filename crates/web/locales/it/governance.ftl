@@ -234,6 +234,7 @@ governance_effect_no_account = Questo socio non ha un conto nella valuta del dis
 governance_no_eligible_project = Nessun progetto è ancora ammissibile: esamina i progetti prima di aprire la votazione.
 governance_project_account = Il contributo deve andare al tuo conto o a quello di un’organizzazione che rappresenti.
 governance_effect_unreadable = L’effetto è illeggibile.
+governance_effect_interrupted = Il server si è fermato mentre applicava questa decisione e il suo effetto non si trova. Verificate se ha avuto luogo, altrimenti riprovate.
 governance_effect_not_pending = L’effetto non è in attesa di applicazione.
 governance_grants_changed = I contributi non corrispondono alla decisione.
 transfer_kind_grant = Contributo dal fondo del distretto

@@ -1125,7 +1125,7 @@ pub async fn apply_effect(state: &AppState, id: Uuid) -> Result<(), AppError> {
         .effect
         .as_deref()
         .and_then(|e| serde_json::from_str::<DecisionEffect>(e).ok());
-    if !store::claim_effect(&state.db, id).await? {
+    if !store::claim_effect(&state.db, id, distretto_store::now()).await? {
         return Ok(());
     }
     let reason = format!("#{} {}", p.number, p.title);
@@ -1268,6 +1268,67 @@ pub async fn retry_effect(state: &AppState, actor: &Actor, id: Uuid) -> Result<(
     apply_effect(state, id).await
 }
 
+/// How long an effect may stay claimed before the governance job takes it for one a stopped
+/// server left (effects apply in milliseconds).
+pub const INTERRUPTED_AFTER: time::Duration = time::Duration::minutes(10);
+
+/// Finishes the effects a stopped server left `applying` (claimed before `now` minus
+/// [`INTERRUPTED_AFTER`]) from what they left behind: `applied` when the effect's trace is
+/// there (the limit change or default limits naming the decision, the application admitted),
+/// `failed` with `governance_effect_interrupted` when not, which a coordinator sees on the
+/// decision and may retry. Never applies an effect itself: it cannot know whether the stopped
+/// server was about to. Returns how many it finished.
+pub async fn finish_interrupted_effects(
+    state: &AppState,
+    now: time::OffsetDateTime,
+) -> Result<usize, AppError> {
+    let mut finished = 0;
+    for id in store::interrupted_effects(&state.db, now - INTERRUPTED_AFTER).await? {
+        let p = store::proposal(&state.db, id).await?;
+        let effect = p
+            .effect
+            .as_deref()
+            .and_then(|e| serde_json::from_str::<DecisionEffect>(e).ok());
+        let (status, note) = if left_its_trace(state, id, effect).await? {
+            ("applied", "")
+        } else {
+            ("failed", "governance_effect_interrupted")
+        };
+        tracing::warn!(proposal = %id, status, "a decision's effect left applying by a stopped server is finished");
+        store::finish_effect(&state.db, id, "applying", status, note).await?;
+        finished += 1;
+    }
+    Ok(finished)
+}
+
+/// Whether the effect of decision `id` is there to see.
+async fn left_its_trace(
+    state: &AppState,
+    id: Uuid,
+    effect: Option<DecisionEffect>,
+) -> Result<bool, AppError> {
+    let decision_ref = format!("proposal:{id}");
+    Ok(match effect {
+        Some(DecisionEffect::SetLimits { account, .. }) => {
+            distretto_store::ledger::has_limit_change(&state.db, account, &decision_ref).await?
+        }
+        Some(DecisionEffect::SetDefaultLimits { holder, .. }) => {
+            distretto_store::ledger::default_limits(&state.db)
+                .await?
+                .iter()
+                .any(|d| d.holder == holder && d.decision_ref == decision_ref)
+        }
+        Some(DecisionEffect::AdmitApplication { application }) => {
+            match distretto_store::membership::application(&state.db, application).await {
+                Ok(a) => a.status == "admitted",
+                Err(distretto_store::StoreError::NotFound) => false,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        _ => false,
+    })
+}
+
 /// Closes every vote whose closing time passed; returns how many it closed.
 pub async fn close_due(state: &AppState) -> Result<usize, AppError> {
     let mut closed = 0;
@@ -1290,6 +1351,13 @@ pub async fn close_loop(state: AppState, stop: crate::background::Stop) {
         if let Err(e) = close_due(&state).await {
             ok = false;
             tracing::warn!(code = e.code, "closing due votes failed; retrying later");
+        }
+        if let Err(e) = finish_interrupted_effects(&state, distretto_store::now()).await {
+            ok = false;
+            tracing::warn!(
+                code = e.code,
+                "finishing interrupted effects failed; retrying later"
+            );
         }
         // Effects left pending by a stop between a close and its effect.
         match store::pending_effects(&state.db).await {

@@ -517,3 +517,131 @@ on_both!(
     decisions_change_the_ledger_and_membership,
     participatory_budget_by_equal_shares
 );
+
+/// Effects a stopped server left `applying` are finished from what they left behind: the
+/// limit change naming the decision makes it applied; a claim with no trace becomes failed
+/// (interrupted), which a coordinator retries; a claim younger than ten minutes is left alone.
+async fn effects_left_applying_are_finished_from_their_trace(app: TestApp) {
+    let coord = member(&app, "coord@resume.example", Role::Coordinator).await;
+    let anna = member(&app, "anna@resume.example", Role::Person).await;
+    let bruno = member(&app, "bruno@resume.example", Role::Person).await;
+    let body = body(&app, &coord).await;
+    let anna_account = account_of(&app, anna.id).await;
+    let bruno_account = account_of(&app, bruno.id).await;
+    let yes = [
+        (&coord, Stance::Yes),
+        (&anna, Stance::Yes),
+        (&bruno, Stance::No),
+    ];
+    let limits = |account| DecisionEffect::SetLimits {
+        account,
+        credit_limit_minor: 40_000,
+        upper_limit_minor: None,
+    };
+    // Applied, but the server stopped before recording it: its claim time unknown.
+    let applied = service::create_proposal(
+        &app.state,
+        &coord,
+        body,
+        &proposal("Anna's line", "majority", Some(limits(anna_account))),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        decide(&app, &coord, applied.id, &yes).await.effect_status,
+        "applied"
+    );
+    let n = app
+        .execute("UPDATE gov_proposals SET effect_status = 'applying', effect_claimed_at = NULL WHERE title = 'Anna''s line'")
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+    // Claimed just now and not applied (yet, or ever: the server stopped).
+    let claimed = service::create_proposal(
+        &app.state,
+        &coord,
+        body,
+        &proposal("Bruno's line", "majority", Some(limits(bruno_account))),
+    )
+    .await
+    .unwrap();
+    let n = app
+        .execute("UPDATE gov_proposals SET effect_status = 'pending' WHERE title = 'Bruno''s line'")
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+    let now = distretto_store::now();
+    assert!(store::claim_effect(&app.db, claimed.id, now).await.unwrap());
+    let bruno_before = distretto_store::accounts::get(&app.db, bruno_account)
+        .await
+        .unwrap()
+        .credit_limit_minor;
+
+    assert_eq!(
+        service::finish_interrupted_effects(&app.state, now)
+            .await
+            .unwrap(),
+        1
+    );
+    let p = store::proposal(&app.db, applied.id).await.unwrap();
+    assert_eq!(
+        (p.effect_status.as_str(), p.effect_note.as_str()),
+        ("applied", "")
+    );
+    let p = store::proposal(&app.db, claimed.id).await.unwrap();
+    assert_eq!(
+        p.effect_status, "applying",
+        "a fresh claim is left to its server"
+    );
+
+    let later = now + service::INTERRUPTED_AFTER + time::Duration::minutes(1);
+    assert_eq!(
+        service::finish_interrupted_effects(&app.state, later)
+            .await
+            .unwrap(),
+        1
+    );
+    let p = store::proposal(&app.db, claimed.id).await.unwrap();
+    assert_eq!(
+        (p.effect_status.as_str(), p.effect_note.as_str()),
+        ("failed", "governance_effect_interrupted")
+    );
+    let account = distretto_store::accounts::get(&app.db, bruno_account)
+        .await
+        .unwrap();
+    assert_eq!(
+        account.credit_limit_minor, bruno_before,
+        "nothing applied by the recovery"
+    );
+    // The decision page tells coordinators, in their language, and offers the retry.
+    let b = signed_in(&app, "coord@resume.example").await;
+    let (s, html) = page(
+        &b,
+        &app,
+        &format!("/governance/proposals/{}", claimed.id),
+        "it",
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert!(
+        html.contains("Il server si è fermato mentre applicava"),
+        "{html}"
+    );
+    // A coordinator retries: now it applies.
+    service::retry_effect(&app.state, &coord, claimed.id)
+        .await
+        .unwrap();
+    let p = store::proposal(&app.db, claimed.id).await.unwrap();
+    assert_eq!(p.effect_status, "applied", "{}", p.effect_note);
+    let account = distretto_store::accounts::get(&app.db, bruno_account)
+        .await
+        .unwrap();
+    assert_eq!(account.credit_limit_minor, 40_000);
+    assert_eq!(
+        service::finish_interrupted_effects(&app.state, later)
+            .await
+            .unwrap(),
+        0
+    );
+}
+on_both!(effects_left_applying_are_finished_from_their_trace);
