@@ -59,7 +59,7 @@ fn kind_of(file: &Path) -> Result<Kind, Failure> {
 }
 
 /// The file of a `sqlite:` URL.
-fn sqlite_path(url: &str) -> PathBuf {
+pub(crate) fn sqlite_path(url: &str) -> PathBuf {
     let path = url
         .trim_start_matches("sqlite://")
         .trim_start_matches("sqlite:");

@@ -96,10 +96,7 @@ fn new_sqlite_file(url: &str) -> Option<PathBuf> {
     if distretto_store::backend_of(url).ok()? != "sqlite" {
         return None;
     }
-    let path = url
-        .trim_start_matches("sqlite://")
-        .trim_start_matches("sqlite:");
-    let path = PathBuf::from(path.split('?').next().unwrap_or_default());
+    let path = crate::backup::sqlite_path(url);
     (!path.as_os_str().is_empty() && !path.exists() && !path.to_string_lossy().contains(":memory:"))
         .then_some(path)
 }
