@@ -102,15 +102,45 @@ async fn grants_posted(app: &TestApp) -> i64 {
     app.count("transfers WHERE kind = 'grant'").await
 }
 
+/// A body with its coordinator and two members, and the members' accounts.
+struct Assembly {
+    coord: Actor,
+    anna: Actor,
+    bruno: Actor,
+    body: Uuid,
+    anna_account: Uuid,
+    bruno_account: Uuid,
+}
+
+/// [`Assembly`] with addresses at `domain`.
+async fn assembly(app: &TestApp, domain: &str) -> Assembly {
+    let coord = member(app, &format!("coord@{domain}.example"), Role::Coordinator).await;
+    let anna = member(app, &format!("anna@{domain}.example"), Role::Person).await;
+    let bruno = member(app, &format!("bruno@{domain}.example"), Role::Person).await;
+    let body = body(app, &coord).await;
+    let anna_account = account_of(app, anna.id).await;
+    let bruno_account = account_of(app, bruno.id).await;
+    Assembly {
+        coord,
+        anna,
+        bruno,
+        body,
+        anna_account,
+        bruno_account,
+    }
+}
+
 /// Limits, a grant and an admission decided by the assembly, each applied once; a rejected
 /// grant and effects nobody may attach change nothing.
 async fn decisions_change_the_ledger_and_membership(app: TestApp) {
-    let coord = member(&app, "coord@decide.example", Role::Coordinator).await;
-    let anna = member(&app, "anna@decide.example", Role::Person).await;
-    let bruno = member(&app, "bruno@decide.example", Role::Person).await;
-    let body = body(&app, &coord).await;
-    let anna_account = account_of(&app, anna.id).await;
-    let bruno_account = account_of(&app, bruno.id).await;
+    let Assembly {
+        coord,
+        anna,
+        bruno,
+        body,
+        anna_account,
+        bruno_account,
+    } = assembly(&app, "decide").await;
     let yes = [
         (&coord, Stance::Yes),
         (&anna, Stance::Yes),
@@ -522,12 +552,14 @@ on_both!(
 /// limit change naming the decision makes it applied; a claim with no trace becomes failed
 /// (interrupted), which a coordinator retries; a claim younger than ten minutes is left alone.
 async fn effects_left_applying_are_finished_from_their_trace(app: TestApp) {
-    let coord = member(&app, "coord@resume.example", Role::Coordinator).await;
-    let anna = member(&app, "anna@resume.example", Role::Person).await;
-    let bruno = member(&app, "bruno@resume.example", Role::Person).await;
-    let body = body(&app, &coord).await;
-    let anna_account = account_of(&app, anna.id).await;
-    let bruno_account = account_of(&app, bruno.id).await;
+    let Assembly {
+        coord,
+        anna,
+        bruno,
+        body,
+        anna_account,
+        bruno_account,
+    } = assembly(&app, "resume").await;
     let yes = [
         (&coord, Stance::Yes),
         (&anna, Stance::Yes),
