@@ -116,13 +116,13 @@ async fn finish(jobs: Vec<tokio::task::JoinHandle<()>>) {
 }
 
 async fn purge_loop(state: distretto_web::AppState, stop: distretto_web::background::Stop) {
-    let mut ticks = distretto_web::background::every(PURGE_EVERY, stop);
+    let mut ticks = distretto_web::background::every("sessions_purge", PURGE_EVERY, stop);
     while ticks.next().await {
         let now = distretto_store::now();
         let purged =
             distretto_store::auth::purge_expired(&state.db, now, now - time::Duration::days(1))
                 .await;
-        distretto_web::background::step_done(&state, "sessions_purge", purged.is_ok());
+        ticks.done(&state, purged.is_ok());
         match purged {
             Ok(n) => tracing::debug!(sessions = n, "purged expired sessions"),
             Err(e) => tracing::warn!(error = %e, "session purge failed"),

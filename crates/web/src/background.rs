@@ -37,31 +37,33 @@ impl Stop {
     }
 }
 
-/// The ticks of a periodic job: the first at once, then every `period`, until `stop`.
-/// A job runs `while ticks.next().await { step }`: a step under way always finishes, and
-/// none starts once the server stops.
-pub fn every(period: Duration, stop: Stop) -> Ticks {
+/// The ticks of the periodic job `job` (its name in `/metrics`): the first at once, then
+/// every `period`, until `stop`. A job runs
+/// `while ticks.next().await { step; ticks.done(&state, ok) }`: a step under way always
+/// finishes, and none starts once the server stops.
+pub fn every(job: &'static str, period: Duration, stop: Stop) -> Ticks {
     let mut tick = tokio::time::interval(period);
     // A step longer than the period is followed by a whole period, not a burst of steps.
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    Ticks { tick, stop }
+    Ticks { job, tick, stop }
 }
 
 /// See [`every`].
 #[derive(Debug)]
 pub struct Ticks {
+    job: &'static str,
     tick: tokio::time::Interval,
     stop: Stop,
 }
 
-/// Counts a step of `job` that went through (`ok`) or failed, for `/metrics`.
-pub fn step_done(state: &crate::AppState, job: &'static str, ok: bool) {
-    state
-        .metrics
-        .job_step(job, ok, distretto_store::now().unix_timestamp());
-}
-
 impl Ticks {
+    /// Counts the step just run as gone through (`ok`) or failed, for `/metrics`.
+    pub fn done(&self, state: &crate::AppState, ok: bool) {
+        state
+            .metrics
+            .job_step(self.job, ok, distretto_store::now().unix_timestamp());
+    }
+
     /// Waits for the next tick: `true` to run a step, `false` once the server stops.
     pub async fn next(&mut self) -> bool {
         tokio::select! {
@@ -86,16 +88,21 @@ mod tests {
         let finished = Arc::new(AtomicU32::new(0));
         let (s, f) = (started.clone(), finished.clone());
         let job = tokio::spawn(async move {
-            let mut ticks = every(Duration::from_secs(60), stop);
+            let mut ticks = every("test", Duration::from_secs(60), stop);
             while ticks.next().await {
                 s.fetch_add(1, Ordering::SeqCst);
                 tokio::time::sleep(Duration::from_millis(300)).await;
                 f.fetch_add(1, Ordering::SeqCst);
             }
         });
-        // The first step starts at once; stop while it sleeps.
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        assert_eq!(started.load(Ordering::SeqCst), 1);
+        // The first step starts at once; stop while it sleeps (300 ms).
+        tokio::time::timeout(Duration::from_secs(30), async {
+            while started.load(Ordering::SeqCst) == 0 {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        })
+        .await
+        .expect("the first step started");
         switch.stop();
         job.await.unwrap();
         assert_eq!(
@@ -117,7 +124,7 @@ mod tests {
         let steps = Arc::new(AtomicU32::new(0));
         let s = steps.clone();
         let job = tokio::spawn(async move {
-            let mut ticks = every(Duration::from_secs(3600), stop);
+            let mut ticks = every("test", Duration::from_secs(3600), stop);
             while ticks.next().await {
                 s.fetch_add(1, Ordering::SeqCst);
             }
@@ -137,7 +144,7 @@ mod tests {
     async fn a_dropped_switch_stops_the_job() {
         let (switch, stop) = StopSwitch::new();
         let job = tokio::spawn(async move {
-            let mut ticks = every(Duration::from_secs(60), stop);
+            let mut ticks = every("test", Duration::from_secs(60), stop);
             while ticks.next().await {}
         });
         tokio::time::sleep(Duration::from_millis(50)).await;

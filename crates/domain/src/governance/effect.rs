@@ -47,6 +47,13 @@ pub enum DecisionEffect {
     },
 }
 
+/// The reference a decision's effect leaves on what it changed (a limit change, default
+/// limits): `proposal:{id}`. Finding it is how an effect a stopped server left half-way is
+/// known to have been applied.
+pub fn decision_ref(proposal: Uuid) -> String {
+    format!("proposal:{proposal}")
+}
+
 /// Checks an effect's figures, and that the proposal's method decides by passing or not
 /// (majority or consent): an election or a ranking has no "passed".
 pub fn check_effect(effect: &DecisionEffect, method: super::Method) -> Result<(), Invalid> {

@@ -442,7 +442,6 @@ pub(crate) fn limit_changes_sql(rows: usize) -> String {
     )
 }
 
-/// The limit changes of an account, newest first (bounded).
 /// Whether `account`'s limits were ever changed by the decision `decision_ref`
 /// (`proposal:{id}`): the trace a decision setting limits leaves.
 pub async fn has_limit_change(db: &Db, account: Uuid, decision_ref: &str) -> Result<bool> {
@@ -452,6 +451,7 @@ pub async fn has_limit_change(db: &Db, account: Uuid, decision_ref: &str) -> Res
     Ok(n > 0)
 }
 
+/// The limit changes of an account, newest first (bounded).
 pub async fn limit_changes(db: &Db, account: Uuid, limit: i64) -> Result<Vec<LimitChangeRow>> {
     Ok(
         with_pool!(db.read(), pool => sqlx::query_as::<_, LimitChangeRow>(

@@ -492,10 +492,10 @@ pub const SETTLE_EVERY: std::time::Duration = std::time::Duration::from_secs(60)
 
 /// Settles due rounds every [`SETTLE_EVERY`] for as long as the server runs.
 pub async fn settle_loop(state: AppState, stop: crate::background::Stop) {
-    let mut ticks = crate::background::every(SETTLE_EVERY, stop);
+    let mut ticks = crate::background::every("clearing_settle", SETTLE_EVERY, stop);
     while ticks.next().await {
         let done = settle_due(&state, distretto_store::now()).await;
-        crate::background::step_done(&state, "clearing_settle", done.is_ok());
+        ticks.done(&state, done.is_ok());
         match done {
             Ok(0) => {}
             Ok(n) => tracing::info!(rounds = n, "clearing rounds settled at their deadline"),

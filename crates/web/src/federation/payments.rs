@@ -798,7 +798,7 @@ pub async fn resolve_before(state: &AppState, before: OffsetDateTime) -> Result<
 /// scheduled ones), every
 /// [`RESOLVE_EVERY`], for as long as the server runs.
 pub async fn resolve_loop(state: AppState, stop: crate::background::Stop) {
-    let mut ticks = crate::background::every(RESOLVE_EVERY, stop);
+    let mut ticks = crate::background::every("federation_resolve", RESOLVE_EVERY, stop);
     while ticks.next().await {
         let payments = resolve(&state).await;
         if let Err(e) = &payments {
@@ -819,7 +819,7 @@ pub async fn resolve_loop(state: AppState, stop: crate::background::Stop) {
             );
         }
         let ok = payments.is_ok() && invoices.is_ok() && clearings.is_ok();
-        crate::background::step_done(&state, "federation_resolve", ok);
+        ticks.done(&state, ok);
     }
 }
 

@@ -1124,11 +1124,7 @@ async fn decision_view(
         may_retry: p.effect_status == "failed" && actor.coordinates(),
         ..DecisionView::default()
     };
-    if let Some(e) = p
-        .effect
-        .as_deref()
-        .and_then(|e| serde_json::from_str::<DecisionEffect>(e).ok())
-    {
+    if let Some(e) = service::effect_of(p) {
         view.effect = Some(effect_text(state, lang, &e).await?);
     }
     if p.method != service::EQUAL_SHARES {

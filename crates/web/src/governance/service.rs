@@ -1112,6 +1112,14 @@ pub async fn close(state: &AppState, id: Uuid) -> Result<Option<Closing>, AppErr
 /// marks the effect applied in the same transaction), other effects after claiming it. A
 /// refusal (the fund over its limit, an application decided meanwhile) marks it failed with
 /// the reason; a coordinator may retry it.
+/// The effect a proposal carries, if any (a stored effect that no longer parses is none: the
+/// proposal form checked it when it was written).
+pub fn effect_of(p: &ProposalRow) -> Option<DecisionEffect> {
+    p.effect
+        .as_deref()
+        .and_then(|e| serde_json::from_str::<DecisionEffect>(e).ok())
+}
+
 pub async fn apply_effect(state: &AppState, id: Uuid) -> Result<(), AppError> {
     let p = store::proposal(&state.db, id).await?;
     if p.effect_status != "pending" {
@@ -1121,10 +1129,7 @@ pub async fn apply_effect(state: &AppState, id: Uuid) -> Result<(), AppError> {
     if !grants.is_empty() {
         return pay_grants(state, &p, &grants).await;
     }
-    let effect = p
-        .effect
-        .as_deref()
-        .and_then(|e| serde_json::from_str::<DecisionEffect>(e).ok());
+    let effect = effect_of(&p);
     if !store::claim_effect(&state.db, id, distretto_store::now()).await? {
         return Ok(());
     }
@@ -1154,7 +1159,7 @@ pub async fn apply_effect(state: &AppState, id: Uuid) -> Result<(), AppError> {
             },
             &reason,
             Some(p.author_id),
-            Some(format!("proposal:{}", p.id)),
+            Some(effect::decision_ref(p.id)),
         )
         .await
         .map(|_| ()),
@@ -1167,7 +1172,7 @@ pub async fn apply_effect(state: &AppState, id: Uuid) -> Result<(), AppError> {
                 holder,
                 credit_limit_minor,
                 upper_limit_minor,
-                decision_ref: format!("proposal:{}", p.id),
+                decision_ref: effect::decision_ref(p.id),
                 changed_at: distretto_store::now(),
             };
             distretto_store::ledger::set_default_limits(&state.db, &row).await?;
@@ -1285,10 +1290,7 @@ pub async fn finish_interrupted_effects(
     let mut finished = 0;
     for id in store::interrupted_effects(&state.db, now - INTERRUPTED_AFTER).await? {
         let p = store::proposal(&state.db, id).await?;
-        let effect = p
-            .effect
-            .as_deref()
-            .and_then(|e| serde_json::from_str::<DecisionEffect>(e).ok());
+        let effect = effect_of(&p);
         let (status, note) = if left_its_trace(state, id, effect).await? {
             ("applied", "")
         } else {
@@ -1307,7 +1309,7 @@ async fn left_its_trace(
     id: Uuid,
     effect: Option<DecisionEffect>,
 ) -> Result<bool, AppError> {
-    let decision_ref = format!("proposal:{id}");
+    let decision_ref = effect::decision_ref(id);
     Ok(match effect {
         Some(DecisionEffect::SetLimits { account, .. }) => {
             distretto_store::ledger::has_limit_change(&state.db, account, &decision_ref).await?
@@ -1345,7 +1347,7 @@ pub const CLOSE_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Closes due votes every half minute, for as long as the server runs.
 pub async fn close_loop(state: AppState, stop: crate::background::Stop) {
-    let mut ticks = crate::background::every(CLOSE_EVERY, stop);
+    let mut ticks = crate::background::every("votes_close", CLOSE_EVERY, stop);
     while ticks.next().await {
         let mut ok = true;
         if let Err(e) = close_due(&state).await {
@@ -1374,7 +1376,7 @@ pub async fn close_loop(state: AppState, stop: crate::background::Stop) {
                 tracing::warn!(error = %e, "reading the decisions' pending effects failed; retrying later");
             }
         }
-        crate::background::step_done(&state, "votes_close", ok);
+        ticks.done(&state, ok);
     }
 }
 

@@ -190,12 +190,13 @@ pub async fn may_answer_survey(
 /// Folds new journal entries into the aggregates every minute, so page views find little to
 /// fold.
 pub async fn refresh_loop(state: AppState, stop: crate::background::Stop) {
-    let mut ticks = crate::background::every(std::time::Duration::from_secs(60), stop);
+    let mut ticks =
+        crate::background::every("impact_refresh", std::time::Duration::from_secs(60), stop);
     while ticks.next().await {
         let folded = aggregates::refresh(&state.db, 200).await;
         if let Err(e) = &folded {
             tracing::warn!(error = %e, "impact refresh failed");
         }
-        crate::background::step_done(&state, "impact_refresh", folded.is_ok());
+        ticks.done(&state, folded.is_ok());
     }
 }

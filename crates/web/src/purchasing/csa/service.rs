@@ -813,10 +813,10 @@ pub const CHARGE_EVERY: std::time::Duration = std::time::Duration::from_secs(3_6
 
 /// Charges due instalments every [`CHARGE_EVERY`] for as long as the server runs.
 pub async fn charge_loop(state: AppState, stop: crate::background::Stop) {
-    let mut ticks = crate::background::every(CHARGE_EVERY, stop);
+    let mut ticks = crate::background::every("instalments_charge", CHARGE_EVERY, stop);
     while ticks.next().await {
         let done = charge_due_instalments(&state, distretto_store::now().date()).await;
-        crate::background::step_done(&state, "instalments_charge", done.is_ok());
+        ticks.done(&state, done.is_ok());
         match done {
             Ok(0) => {}
             Ok(n) => tracing::info!(instalments = n, "subscription instalments charged"),

@@ -992,10 +992,10 @@ pub const CLOSE_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Closes due cycles every minute, for as long as the server runs.
 pub async fn close_loop(state: AppState, stop: crate::background::Stop) {
-    let mut ticks = crate::background::every(CLOSE_EVERY, stop);
+    let mut ticks = crate::background::every("cycles_close", CLOSE_EVERY, stop);
     while ticks.next().await {
         let done = close_due(&state).await;
-        crate::background::step_done(&state, "cycles_close", done.is_ok());
+        ticks.done(&state, done.is_ok());
         match done {
             Ok(0) => {}
             Ok(n) => tracing::info!(cycles = n, "order cycles closed at their closing time"),
