@@ -37,8 +37,13 @@ pub struct Settings {
     pub log_format: String,
     /// Browser session lifetime in hours.
     pub session_ttl_hours: i64,
-    /// Where notification e-mails go: `none`, `file:DIR` or `smtp://HOST:PORT` (a local relay).
+    /// Where notification e-mails go: `none`, `file:DIR`, `smtp://HOST:PORT` (a local relay),
+    /// `smtp+starttls://HOST:PORT` or `smtps://HOST:PORT` (a submission server over TLS).
     pub mail_transport: String,
+    /// The login on the SMTP server (empty: none; only over TLS).
+    pub mail_username: String,
+    /// Its password (a secret: never printed).
+    pub mail_password: SecretString,
     /// The sender address of notification e-mails.
     pub mail_from: String,
     /// Seconds a payment to another district waits for that district to prepare it before it
@@ -114,6 +119,8 @@ impl Settings {
             .set_default("session_ttl_hours", 168)?
             .set_default("mail_transport", "none")?
             .set_default("mail_from", "distretto@localhost")?
+            .set_default("mail_username", "")?
+            .set_default("mail_password", "")?
             .set_default("federation_payment_timeout_secs", 30)?
             .set_default("federation_clearing_every_days", 0)?
             .set_default("trusted_proxies", "")
@@ -142,6 +149,14 @@ impl Settings {
         })
     }
 
+    /// Where notification e-mails go, with the SMTP login if one is set.
+    pub fn mail_transport(
+        &self,
+    ) -> Result<distretto_web::notifications::mail::MailTransport, String> {
+        distretto_web::notifications::mail::MailTransport::parse(&self.mail_transport)?
+            .with_login(&self.mail_username, self.mail_password.expose_secret())
+    }
+
     /// The addresses of `trusted_proxies`.
     pub fn trusted_proxies(&self) -> Result<Vec<std::net::IpAddr>, String> {
         self.trusted_proxies
@@ -159,7 +174,7 @@ impl Settings {
     /// Refuses settings that would corrupt data (a bad currency) or weaken the throttle (a
     /// proxy address that does not parse).
     pub fn check(&self) -> Result<(), String> {
-        distretto_web::notifications::mail::MailTransport::parse(&self.mail_transport)?;
+        self.mail_transport()?;
         self.trusted_proxies()?;
         self.check_choices()?;
         distretto_domain::ledger::Currency::new(
@@ -230,10 +245,7 @@ impl Settings {
             country_iso_3166: self.country.clone(),
             session_ttl_hours: self.session_ttl_hours.clamp(1, 24 * 90),
             api_token_ttl_days: 30,
-            mail_transport: distretto_web::notifications::mail::MailTransport::parse(
-                &self.mail_transport,
-            )
-            .unwrap_or_default(),
+            mail_transport: self.mail_transport().unwrap_or_default(),
             mail_from: self.mail_from.clone(),
             federation_payment_timeout_secs: self.federation_payment_timeout_secs.clamp(5, 3600),
             federation_clearing_every_days: self.federation_clearing_every_days.clamp(0, 366),
@@ -258,5 +270,36 @@ mod tests {
         assert_eq!(settings.max_connections, 7);
         assert_eq!(settings.district_name, "Valle");
         assert_eq!(settings.session_ttl_hours, 168);
+    }
+
+    /// An SMTP login is taken over TLS and refused over plain SMTP, at the start-up check.
+    #[test]
+    fn an_smtp_login_needs_tls() {
+        use distretto_web::notifications::mail::MailTransport;
+        let load = |toml: &str| {
+            let path = std::env::temp_dir().join(format!(
+                "distretto-mail-{}-{}.toml",
+                std::process::id(),
+                toml.len()
+            ));
+            std::fs::write(&path, toml).unwrap();
+            let settings = Settings::load(Some(&path)).unwrap();
+            std::fs::remove_file(&path).unwrap();
+            settings
+        };
+        let tls = load(
+            "mail_transport = \"smtp+starttls://mail.example.org\"\nmail_username = \"anna\"\nmail_password = \"s3cret\"\n",
+        );
+        tls.check().unwrap();
+        let MailTransport::Smtp(server) = tls.mail_transport().unwrap() else {
+            panic!("an SMTP transport")
+        };
+        assert_eq!(server.port, 587);
+        assert_eq!(server.login.unwrap().username, "anna");
+        let plain = load(
+            "mail_transport = \"smtp://mail.example.org\"\nmail_username = \"anna\"\nmail_password = \"s3cret\"\n",
+        );
+        let e = plain.check().unwrap_err();
+        assert!(e.contains("TLS"), "{e}");
     }
 }
