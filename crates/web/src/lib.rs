@@ -161,10 +161,9 @@ impl AppState {
 
 /// The whole application: API, pages, assets, health and metrics, with security middleware.
 pub fn router(state: AppState) -> axum::Router {
-    use axum::middleware::from_fn_with_state;
     let (api_router, openapi) = api::router().split_for_parts();
     let openapi = Arc::new(api::document(openapi));
-    axum::Router::new()
+    let routes = axum::Router::new()
         .merge(api_router)
         .route(
             "/api/openapi.json",
@@ -176,19 +175,92 @@ pub fn router(state: AppState) -> axum::Router {
         .merge(pages::router())
         .merge(ops::router())
         .merge(assets::router())
-        .fallback(pages::not_found)
+        .fallback(pages::not_found);
+    layered(routes, state, REQUEST_TIMEOUT)
+}
+
+/// The longest a request may take before it is answered 408 (and its work dropped).
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// `routes` with the security middleware around them (the last layer added is the outermost).
+/// The timeout sits inside `track` and the security headers, so a request cut at `timeout`
+/// is counted in `/metrics` as a 408 and its answer carries the same headers as any other.
+fn layered(
+    routes: axum::Router<AppState>,
+    state: AppState,
+    timeout: std::time::Duration,
+) -> axum::Router {
+    use axum::middleware::from_fn_with_state;
+    routes
         .layer(from_fn_with_state(state.clone(), pages::csrf::guard))
         .layer(from_fn_with_state(state.clone(), error::render_page_errors))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            timeout,
+        ))
         .layer(from_fn_with_state(state.clone(), ops::track))
         .layer(from_fn_with_state(state.clone(), ops::security_headers))
         .layer(tower_http::compression::CompressionLayer::new())
-        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
-            axum::http::StatusCode::REQUEST_TIMEOUT,
-            std::time::Duration::from_secs(30),
-        ))
         .with_state(state)
 }
 
 /// The largest request body accepted (forms and JSON): enough for a long description.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use std::time::Duration;
+    use tower::ServiceExt as _;
+
+    /// A request the timeout cuts is answered 408 with the security headers, and `/metrics`
+    /// counts it under its route: the 408s used to be answered outside the counting.
+    #[tokio::test]
+    async fn a_request_cut_by_the_timeout_is_counted_with_its_headers() {
+        let path =
+            std::env::temp_dir().join(format!("distretto-timeout-{}.db", uuid::Uuid::new_v4()));
+        let db = Db::connect(&distretto_store::ConnectOptions {
+            url: format!("sqlite:{}", path.display()),
+            max_connections: 2,
+        })
+        .await
+        .unwrap();
+        db.migrate().await.unwrap();
+        let state = AppState::new(db.clone(), WebConfig::default())
+            .await
+            .unwrap();
+        let slow = axum::Router::new().route(
+            "/slow/{n}",
+            axum::routing::get(|| async {
+                tokio::time::sleep(Duration::from_secs(30)).await;
+                "late"
+            }),
+        );
+        let app = layered(slow, state.clone(), Duration::from_millis(100));
+        let res = app
+            .oneshot(Request::get("/slow/7").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::REQUEST_TIMEOUT);
+        assert!(
+            res.headers().contains_key("content-security-policy"),
+            "{:?}",
+            res.headers()
+        );
+        let metrics = state.metrics.render();
+        assert!(
+            metrics.contains(
+                "distretto_http_requests_total{method=\"GET\",route=\"/slow/{n}\",status=\"408\"} 1"
+            ),
+            "{metrics}"
+        );
+        db.close().await;
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+    }
+}

@@ -224,6 +224,8 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
     state.metrics.record(&method, &route, status, elapsed);
     if status >= 500 {
         tracing::warn!(%method, %route, status, elapsed_ms = elapsed * 1000.0, "request failed");
+    } else if status == 408 {
+        tracing::warn!(%method, %route, elapsed_ms = elapsed * 1000.0, "request cut by the timeout");
     } else if status == 401 || status == 403 {
         // Every denial is logged (issue 10); the audit log keeps only security events that
         // change something, so a flood of denials cannot grow it.
