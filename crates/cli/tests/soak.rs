@@ -211,18 +211,6 @@ fn f(name: impl ToString, value: impl ToString) -> (String, String) {
     (name.to_string(), value.to_string())
 }
 
-/// A time as the forms take it (UTC, minutes).
-fn local(t: OffsetDateTime) -> String {
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute()
-    )
-}
-
 fn rfc3339(t: OffsetDateTime) -> String {
     t.format(&time::format_description::well_known::Rfc3339)
         .unwrap()
@@ -332,7 +320,9 @@ async fn open_vote(coord: &Browser, base: &str, body: Uuid, title: &str, method:
     let path = format!("{base}/governance/proposals/{id}/action");
     let (s, _, html) = coord.post(format!("{path}/deliberate"), &[]).await.unwrap();
     assert_eq!(s, 303, "{html}");
-    let closes = local(OffsetDateTime::now_utc() + time::Duration::days(7));
+    let closes = distretto_web::pages::datetime_local::datetime_local(
+        OffsetDateTime::now_utc() + time::Duration::days(7),
+    );
     let (s, _, html) = coord
         .post(format!("{path}/open"), &[f("closes_at", closes)])
         .await
@@ -492,13 +482,24 @@ async fn open_cycle(
     let mut form = vec![
         f("name", "Soak order"),
         f("currency", currency),
-        f("opens_at", local(now - time::Duration::minutes(2))),
-        f("closes_at", local(now + time::Duration::days(2))),
+        f(
+            "opens_at",
+            distretto_web::pages::datetime_local::datetime_local(now - time::Duration::minutes(2)),
+        ),
+        f(
+            "closes_at",
+            distretto_web::pages::datetime_local::datetime_local(now + time::Duration::days(2)),
+        ),
         f("fee", "2"),
-        f("pickup_starts_at", local(now + time::Duration::days(3))),
+        f(
+            "pickup_starts_at",
+            distretto_web::pages::datetime_local::datetime_local(now + time::Duration::days(3)),
+        ),
         f(
             "pickup_ends_at",
-            local(now + time::Duration::days(3) + time::Duration::hours(2)),
+            distretto_web::pages::datetime_local::datetime_local(
+                now + time::Duration::days(3) + time::Duration::hours(2),
+            ),
         ),
         f("note", ""),
         f(format!("producer_{farm}"), "1"),

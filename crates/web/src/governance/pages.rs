@@ -7,8 +7,8 @@ use crate::auth::Viewer;
 use crate::auth::viewer::Actor;
 use crate::directory::pages::parse_id;
 use crate::i18n::Lang;
+use crate::pages::datetime_local::{datetime_local, parse_datetime_local};
 use crate::pages::{Chrome, PageForm, render_status};
-use crate::purchasing::cycles::manage::{local, parse_local};
 use crate::purchasing::cycles::order::instant;
 use crate::{AppError, AppState};
 use askama::Template;
@@ -1305,7 +1305,7 @@ async fn render_proposal(
         score_choices: (0..=p.max_score).collect(),
         opens: p.opens_at.map(instant).unwrap_or_default(),
         closes: p.closes_at.map(instant).unwrap_or_default(),
-        closes_default: local(distretto_store::now() + time::Duration::days(7)),
+        closes_default: datetime_local(distretto_store::now() + time::Duration::days(7)),
         steers: actor.id == p.author_id || actor.coordinates(),
         may_comment,
         voters: voter_forms,
@@ -1547,12 +1547,14 @@ async fn action_submit(
             let minutes = f.get("minutes").map_or("", String::as_str);
             service::record_minutes(&state, actor, id, minutes).await
         }
-        "open" => match parse_local(f.get("closes_at").map_or("", String::as_str), "closes_at") {
-            Ok(closes) => service::open_voting(&state, actor, id, closes)
-                .await
-                .map(|_| ()),
-            Err(e) => Err(e),
-        },
+        "open" => {
+            match parse_datetime_local(f.get("closes_at").map_or("", String::as_str), "closes_at") {
+                Ok(closes) => service::open_voting(&state, actor, id, closes)
+                    .await
+                    .map(|_| ()),
+                Err(e) => Err(e),
+            }
+        }
         _ => return Err(AppError::not_found()),
     };
     match result {

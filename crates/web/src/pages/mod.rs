@@ -2,6 +2,7 @@
 //! page routes of every capability. Every page works without JavaScript.
 
 pub mod csrf;
+pub mod datetime_local;
 mod home;
 
 use crate::auth::Viewer;

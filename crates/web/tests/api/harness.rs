@@ -460,18 +460,6 @@ pub async fn password_hash() -> String {
         .unwrap()
 }
 
-/// `YYYY-MM-DDTHH:MM` (UTC), as a `datetime-local` input sends it.
-pub fn local(t: time::OffsetDateTime) -> String {
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute()
-    )
-}
-
 /// The fields of the form that opens an order cycle in `currency`: open from two minutes ago
 /// to tomorrow, fee 2, one producer `farm` (minimum `minimum`, transport 3) and one pickup
 /// point two days on, for two hours.
@@ -504,3 +492,5 @@ pub fn cycle_form(
     ]
     .into()
 }
+
+pub use distretto_web::pages::datetime_local::datetime_local as local;

@@ -8,6 +8,7 @@ use super::service::{self, DeliveredInput, OpenInput, ProducerInput, SubstituteI
 use crate::auth::Viewer;
 use crate::directory::pages::parse_id;
 use crate::i18n::Lang;
+use crate::pages::datetime_local::{datetime_local, parse_datetime_local};
 use crate::pages::{Chrome, PageForm, render_status};
 use crate::purchasing::service as shared;
 use crate::{AppError, AppState};
@@ -20,7 +21,6 @@ use distretto_domain::purchasing::pricing::line_parts;
 use distretto_store::purchasing::catalogue as catalogue_store;
 use distretto_store::purchasing::cycles::{self as store, CycleRow, LineRow, OrderRow};
 use std::collections::{BTreeMap, HashMap, HashSet};
-use time::OffsetDateTime;
 use uuid::Uuid;
 
 pub(crate) fn router() -> axum::Router<AppState> {
@@ -146,34 +146,14 @@ async fn group_page(
     let now = distretto_store::now();
     let form = OpenForm {
         currency: state.config.currency.code.clone(),
-        opens_at: local(now),
-        closes_at: local(now + time::Duration::days(5)),
-        pickup_starts_at: local(now + time::Duration::days(7)),
-        pickup_ends_at: local(now + time::Duration::days(7) + time::Duration::hours(2)),
+        opens_at: datetime_local(now),
+        closes_at: datetime_local(now + time::Duration::days(5)),
+        pickup_starts_at: datetime_local(now + time::Duration::days(7)),
+        pickup_ends_at: datetime_local(now + time::Duration::days(7) + time::Duration::hours(2)),
         fee: "0".into(),
         ..OpenForm::default()
     };
     render_group(&state, &viewer, id, form, &HashMap::new(), None).await
-}
-
-/// `YYYY-MM-DDTHH:MM` for a datetime-local input (UTC).
-pub(crate) fn local(t: OffsetDateTime) -> String {
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute()
-    )
-}
-
-pub(crate) fn parse_local(text: &str, field: &'static str) -> Result<OffsetDateTime, AppError> {
-    let text = text.trim();
-    let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");
-    time::PrimitiveDateTime::parse(text, format)
-        .map(|t| t.assume_utc())
-        .map_err(|_| crate::ledger::api::unprocessable("bad_date", field))
 }
 
 /// Percent typed ("2", "2,5") as basis points.
@@ -324,13 +304,13 @@ fn parse_open(
     Ok(OpenInput {
         name: form.name.clone(),
         currency: form.currency.trim().to_owned(),
-        opens_at: parse_local(&form.opens_at, "opens_at")?,
-        closes_at: parse_local(&form.closes_at, "closes_at")?,
+        opens_at: parse_datetime_local(&form.opens_at, "opens_at")?,
+        closes_at: parse_datetime_local(&form.closes_at, "closes_at")?,
         group_fee_basis_points: parse_percent(&form.fee, "fee")?,
         producers,
         pickups,
-        pickup_starts_at: parse_local(&form.pickup_starts_at, "pickup_starts_at")?,
-        pickup_ends_at: parse_local(&form.pickup_ends_at, "pickup_ends_at")?,
+        pickup_starts_at: parse_datetime_local(&form.pickup_starts_at, "pickup_starts_at")?,
+        pickup_ends_at: parse_datetime_local(&form.pickup_ends_at, "pickup_ends_at")?,
         note: form.note.clone(),
     })
 }
