@@ -800,11 +800,16 @@ mod trade {
             p.subscriptions.iter().map(|x| (x.id, x)).collect();
         let mut totals: HashMap<uuid::Uuid, i64> = HashMap::new();
         let mut paid = 0;
+        let (mut past_due, mut unpaid) = (0, 0);
         for i in &p.instalments {
             *totals.entry(i.subscription_id).or_default() += i.amount_minor;
             let sub = subs[&i.subscription_id];
             let plan = plans[&sub.plan_id];
             assert_eq!(i.paid_at.is_some(), i.transfer_id.is_some());
+            if i.due < super::super::BASE_DATE.date() {
+                past_due += 1;
+                unpaid += usize::from(i.paid_at.is_none());
+            }
             if let Some(id) = i.transfer_id {
                 let e = transfers[&id];
                 assert_eq!(e.kind, TransferKind::Purchase);
@@ -825,6 +830,13 @@ mod trade {
                 .count() as i64;
             assert_eq!(totals[&s.id], plan.share_price_minor * deliveries);
         }
+        // Households keep up with their subscriptions: most instalments due before the demo's
+        // "now" are paid (42 % were left unpaid when any household subscribed and a refused
+        // instalment was never tried again).
+        assert!(
+            unpaid * 5 <= past_due,
+            "{unpaid} of {past_due} instalments due are unpaid"
+        );
         // Every purchase transfer is accounted for, once.
         let purchases = t
             .transfers
@@ -833,7 +845,7 @@ mod trade {
             .count();
         assert_eq!(purchases, referenced.len());
         eprintln!(
-            "{} products, {} pickup points, {} cycles {statuses:?} ({in_credit} settled in credit, {in_euro} in euro, {households_euro} households in euro), {} orders, {} lines, {} deliveries; {} plans, {} subscriptions, {} instalments ({paid} paid); {purchases} purchase transfers",
+            "{} products, {} pickup points, {} cycles {statuses:?} ({in_credit} settled in credit, {in_euro} in euro, {households_euro} households in euro), {} orders, {} lines, {} deliveries; {} plans, {} subscriptions, {} instalments ({paid} paid, {unpaid} of {past_due} due unpaid); {purchases} purchase transfers",
             p.products.len(),
             p.pickup_points.len(),
             p.cycles.len(),

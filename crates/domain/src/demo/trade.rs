@@ -499,6 +499,15 @@ enum Action {
     Instalment(usize),
 }
 
+/// What comes up later while the year is replayed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Later {
+    /// A coordinator reverses this transfer (its index).
+    Reversal(usize),
+    /// Instalment `n` of the purchasing plan, refused before, is tried again.
+    Instalment(usize),
+}
+
 #[derive(Debug)]
 struct Intent {
     at: i64,
@@ -542,6 +551,9 @@ struct Plan<'w> {
     /// Purchasing groups that run order cycles: their households buy through the cycles, and
     /// the cycles' settlements pay their farms.
     cycling: Vec<usize>,
+    /// Households with a wage in credit: the ones that take a seasonal subscription in
+    /// credit (a household without income in credit could not keep up its instalments).
+    earners: std::collections::HashSet<usize>,
 }
 
 /// Minor units between `lo` and `hi` whole units: the smaller of two draws, since most
@@ -669,6 +681,7 @@ impl<'w> Plan<'w> {
             purchasing_counts: [0; 6],
             currency: String::new(),
             cycling: w.cycling_groups(),
+            earners: std::collections::HashSet::new(),
         }
     }
 
@@ -780,6 +793,9 @@ impl<'w> Plan<'w> {
                     matches!(k, K::Association | K::CommunityGroup | K::PurchasingGroup)
                 }) && !self.cycling.contains(&o)
             });
+            if employer.is_some() {
+                self.earners.insert(p);
+            }
             let wage = draw(&mut rng, self.unit, 150, 600, self.unit);
             let payday = rng.random_range(0..28) * DAY;
             let appetite = rng.random_range(60..100);
@@ -1565,21 +1581,28 @@ impl<'w> Ledger<'w> {
                 decided: None,
             })
             .collect();
-        // Reversals come up while replaying: (when, order, transfer index).
-        let mut reversals: BinaryHeap<Reverse<(i64, u32, usize)>> = BinaryHeap::new();
+        // Reversals and instalments tried again come up while replaying: (when, order, what).
+        let mut later: BinaryHeap<Reverse<(i64, u32, Later)>> = BinaryHeap::new();
         let mut order = u32::try_from(intents.len()).unwrap_or(u32::MAX);
-        let bound = intents.len() * 2 + 1;
+        let bound = intents.len() * (2 + usize::from(purchasing::INSTALMENT_RETRIES)) + 1;
         let mut planned = intents.into_iter().peekable();
         for _ in 0..bound {
-            let reversal_first = match (planned.peek(), reversals.peek()) {
+            let later_first = match (planned.peek(), later.peek()) {
                 (None, None) => break,
                 (Some(i), Some(Reverse(r))) => (r.0, r.1) < (i.at, i.order),
                 (None, Some(_)) => true,
                 (Some(_), None) => false,
             };
-            if reversal_first {
-                if let Some(Reverse((at, _, index))) = reversals.pop() {
-                    self.reverse(at, index);
+            if later_first {
+                match later.pop() {
+                    Some(Reverse((at, _, Later::Reversal(index)))) => self.reverse(at, index),
+                    Some(Reverse((at, _, Later::Instalment(n)))) => {
+                        if let Some(again) = self.pay_instalment(at, &mut purchasing, n) {
+                            later.push(Reverse((again, order, Later::Instalment(n))));
+                            order = order.saturating_add(1);
+                        }
+                    }
+                    None => {}
                 }
                 continue;
             }
@@ -1611,7 +1634,11 @@ impl<'w> Ledger<'w> {
                     if let (Some(_), Some(after)) = (posted, reverse_after)
                         && at + after < END_S
                     {
-                        reversals.push(Reverse((at + after, order, self.transfers.len() - 1)));
+                        later.push(Reverse((
+                            at + after,
+                            order,
+                            Later::Reversal(self.transfers.len() - 1),
+                        )));
                         order = order.saturating_add(1);
                     }
                 }
@@ -1630,7 +1657,12 @@ impl<'w> Ledger<'w> {
                     }
                 }
                 Action::Settle(n) => self.settle_cycle(at, &mut purchasing, n),
-                Action::Instalment(n) => self.pay_instalment(at, &mut purchasing, n),
+                Action::Instalment(n) => {
+                    if let Some(again) = self.pay_instalment(at, &mut purchasing, n) {
+                        later.push(Reverse((again, order, Later::Instalment(n))));
+                        order = order.saturating_add(1);
+                    }
+                }
             }
         }
 

@@ -277,7 +277,13 @@ struct Due {
     payee: usize,
     memo: String,
     actor: Uuid,
+    /// Times the ledger refused it so far.
+    refused: u8,
 }
+
+/// How many times a refused instalment is tried again, a week apart, as the server's hourly
+/// job would go on trying it until the household has the credit.
+pub(super) const INSTALMENT_RETRIES: u8 = 8;
 
 /// Purchasing while the year is planned and replayed.
 #[derive(Debug, Default)]
@@ -1570,6 +1576,7 @@ impl Plan<'_> {
             }
             people.sort_unstable();
             people.dedup();
+            people.retain(|p| self.earners.contains(p));
             let days = subscription::deliveries(&plan);
             let mut subscribed = 0;
             for &h in &people {
@@ -1654,6 +1661,7 @@ impl Plan<'_> {
                             payee: producer.party,
                             memo,
                             actor: household.actor,
+                            refused: 0,
                         });
                         self.push(at, Action::Instalment(n));
                     }
@@ -1777,14 +1785,15 @@ impl Ledger<'_> {
     }
 
     /// Pays an instalment when the household's credit covers it; otherwise it stays due.
-    pub(super) fn pay_instalment(&mut self, at: i64, b: &mut Builder, n: usize) {
-        let Some(d) = b.due.get(n) else { return };
+    /// Pays instalment `n` at `at`; when the ledger refuses it (the household is short of
+    /// credit), returns when to try it again (a week later, a bounded number of times, within
+    /// the year).
+    pub(super) fn pay_instalment(&mut self, at: i64, b: &mut Builder, n: usize) -> Option<i64> {
+        let d = b.due.get(n)?;
         if !(self.w.open(d.payer, at) && self.w.open(d.payee, at)) {
-            return;
+            return None;
         }
-        let Some(amount) = b.out.instalments.get(d.row).map(|i| i.amount_minor) else {
-            return;
-        };
+        let amount = b.out.instalments.get(d.row).map(|i| i.amount_minor)?;
         let id = self.post(
             at,
             TransferKind::Purchase,
@@ -1795,9 +1804,16 @@ impl Ledger<'_> {
             (None, None, None),
             d.actor,
         );
-        if let (Some(id), Some(i)) = (id, b.out.instalments.get_mut(d.row)) {
+        let Some(id) = id else {
+            let d = b.due.get_mut(n)?;
+            d.refused = d.refused.saturating_add(1);
+            let again = at + WEEK;
+            return (d.refused <= INSTALMENT_RETRIES && again < END_S).then_some(again);
+        };
+        if let Some(i) = b.out.instalments.get_mut(d.row) {
             i.paid_at = Some(instant(at));
             i.transfer_id = Some(id);
         }
+        None
     }
 }
