@@ -208,26 +208,20 @@ pub fn render(m: &Message, date: time::OffsetDateTime) -> String {
 /// certificate authorities (`SSL_CERT_FILE` and `SSL_CERT_DIR` are honoured).
 pub async fn send(transport: &MailTransport, m: &Message) -> std::io::Result<()> {
     match transport {
-        MailTransport::Smtp(server) => {
-            let roots = system_roots();
-            deliver(server, roots, m).await
-        }
-        _ => send_local(transport, m).await,
+        MailTransport::None => Ok(()),
+        MailTransport::File(dir) => write_file(dir, m).await,
+        MailTransport::Smtp(server) => deliver(server, system_roots(), m).await,
     }
 }
 
-async fn send_local(transport: &MailTransport, m: &Message) -> std::io::Result<()> {
+/// Writes `m` as `DIR/{id}.eml`, whole or not at all (written aside, then renamed).
+async fn write_file(dir: &std::path::Path, m: &Message) -> std::io::Result<()> {
     let text = render(m, time::OffsetDateTime::now_utc());
-    match transport {
-        MailTransport::File(dir) => {
-            tokio::fs::create_dir_all(dir).await?;
-            let name = address(&m.id);
-            let partial = dir.join(format!(".{name}.eml.part"));
-            tokio::fs::write(&partial, text.as_bytes()).await?;
-            tokio::fs::rename(&partial, dir.join(format!("{name}.eml"))).await
-        }
-        MailTransport::None | MailTransport::Smtp(_) => Ok(()),
-    }
+    tokio::fs::create_dir_all(dir).await?;
+    let name = address(&m.id);
+    let partial = dir.join(format!(".{name}.eml.part"));
+    tokio::fs::write(&partial, text.as_bytes()).await?;
+    tokio::fs::rename(&partial, dir.join(format!("{name}.eml"))).await
 }
 
 /// The system's certificate authorities, read once.
@@ -342,15 +336,13 @@ async fn converse(
         SmtpSecurity::Plain => {
             let mut conn = BufReader::new(tcp);
             reply(&mut conn, "greeting", '2').await?;
-            command(&mut conn, "EHLO distretto", "EHLO", '2').await?;
-            send_mail(&mut conn, envelope).await
+            // Never a login in plain text.
+            hello_then_send(&mut conn, None, envelope).await
         }
         SmtpSecurity::Tls => {
             let mut conn = BufReader::new(tls(&server.host, tcp, roots).await?);
             reply(&mut conn, "greeting", '2').await?;
-            let extensions = command(&mut conn, "EHLO distretto", "EHLO", '2').await?;
-            log_in(&mut conn, server.login.as_ref(), &extensions).await?;
-            send_mail(&mut conn, envelope).await
+            hello_then_send(&mut conn, server.login.as_ref(), envelope).await
         }
         SmtpSecurity::StartTls => {
             let mut plain = BufReader::new(tcp);
@@ -365,11 +357,20 @@ async fn converse(
                 return Err(refused("STARTTLS", "the server spoke before TLS began"));
             }
             let mut conn = BufReader::new(tls(&server.host, plain.into_inner(), roots).await?);
-            let extensions = command(&mut conn, "EHLO distretto", "EHLO", '2').await?;
-            log_in(&mut conn, server.login.as_ref(), &extensions).await?;
-            send_mail(&mut conn, envelope).await
+            hello_then_send(&mut conn, server.login.as_ref(), envelope).await
         }
     }
+}
+
+/// EHLO, the login if any (with what the EHLO offered), then the message.
+async fn hello_then_send<S: AsyncRead + AsyncWrite + Unpin>(
+    conn: &mut BufReader<S>,
+    login: Option<&SmtpLogin>,
+    envelope: &Envelope,
+) -> std::io::Result<()> {
+    let extensions = command(conn, "EHLO distretto", "EHLO", '2').await?;
+    log_in(conn, login, &extensions).await?;
+    send_mail(conn, envelope).await
 }
 
 /// Whether an EHLO reply lists `extension` (its first word).
