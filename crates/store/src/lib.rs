@@ -16,6 +16,7 @@ pub mod ledger;
 pub mod market;
 pub mod membership;
 pub mod notifications;
+mod plain_read;
 pub mod purchasing;
 mod retry;
 
@@ -44,7 +45,7 @@ pub enum StoreError {
     /// Any other database error.
     #[error(transparent)]
     Sqlx(#[from] sqlx::Error),
-    /// A plain SQLite read failed (the ledger replay).
+    /// A plain SQLite statement failed (the ledger replay, the ledger writer's plain batches).
     #[error(transparent)]
     Sqlite(#[from] rusqlite::Error),
     /// A migration failed.
@@ -79,9 +80,17 @@ pub enum Db {
         read: SqlitePool,
         /// Single-connection write pool.
         write: SqlitePool,
+        /// Point reads on the requests' hot path, without sqlx (see `plain_read.rs`).
+        plain: plain_read::PlainReads,
     },
     /// PostgreSQL: one pool for both.
     Postgres(PgPool),
+}
+
+/// The SQLite database file named by `path`; `None` for an in-memory database.
+fn file_of(path: &std::path::Path) -> Option<std::path::PathBuf> {
+    let name = path.to_string_lossy();
+    (!name.is_empty() && !name.contains(":memory:")).then(|| path.to_path_buf())
 }
 
 /// A borrowed pool of either backend, the target of [`with_pool!`].
@@ -170,7 +179,10 @@ impl Db {
                     // through the WAL; a file beyond 1 GiB is read as before past that point.
                     .pragma("mmap_size", "1073741824")
                     .pragma("temp_store", "memory");
+                // No ping before each use: a connection to a local file does not go stale, and
+                // the ping was one more hand-over to the connection's thread on every query.
                 let write = SqlitePoolOptions::new()
+                    .test_before_acquire(false)
                     .max_connections(1)
                     .connect_with(base.clone())
                     .await?;
@@ -179,10 +191,13 @@ impl Db {
                 // ledger replay reads millions of rows) instead of handing over rows one wake-up
                 // at a time.
                 let read = SqlitePoolOptions::new()
+                    .test_before_acquire(false)
                     .max_connections(opts.max_connections.clamp(1, MAX_SQLITE_READERS))
                     .connect_with(base.read_only(false).row_buffer_size(1024))
                     .await?;
-                Ok(Self::Sqlite { read, write })
+                let plain =
+                    plain_read::PlainReads::new(file_of(read.connect_options().get_filename()));
+                Ok(Self::Sqlite { read, write, plain })
             }
         }
     }
@@ -238,12 +253,19 @@ impl Db {
     /// `None` on PostgreSQL and for in-memory databases.
     pub fn sqlite_file(&self) -> Option<std::path::PathBuf> {
         match self {
-            Self::Sqlite { read, .. } => {
-                let options = read.connect_options();
-                let path = options.get_filename();
-                let name = path.to_string_lossy();
-                (!name.is_empty() && !name.contains(":memory:")).then(|| path.to_path_buf())
-            }
+            Self::Sqlite { read, .. } => file_of(read.connect_options().get_filename()),
+            Self::Postgres(_) => None,
+        }
+    }
+
+    /// Runs a point read through plain SQLite on the calling thread (see `plain_read.rs`);
+    /// `None` on PostgreSQL, for an in-memory database, or when it failed: read through sqlx.
+    pub(crate) fn plain_read<T>(
+        &self,
+        read: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T>,
+    ) -> Option<T> {
+        match self {
+            Self::Sqlite { plain, .. } => plain.run(read),
             Self::Postgres(_) => None,
         }
     }
@@ -260,7 +282,7 @@ impl Db {
             }
         }
         match self {
-            Self::Sqlite { read, write } => vec![of("write", write), of("read", read)],
+            Self::Sqlite { read, write, .. } => vec![of("write", write), of("read", read)],
             Self::Postgres(p) => vec![of("main", p)],
         }
     }
@@ -290,7 +312,7 @@ impl Db {
     /// Closes the pools (graceful shutdown).
     pub async fn close(&self) {
         match self {
-            Self::Sqlite { read, write } => {
+            Self::Sqlite { read, write, .. } => {
                 read.close().await;
                 write.close().await;
             }

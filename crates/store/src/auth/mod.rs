@@ -40,12 +40,43 @@ pub async fn session_person(
     kind: &str,
     now: OffsetDateTime,
 ) -> Result<Option<SessionPerson>> {
+    if let Some(found) = db.plain_read(|c| session_person_plain(c, token_hash, kind, now)) {
+        return Ok(found);
+    }
     Ok(
-        with_pool!(db.read(), pool => sqlx::query_as::<_, SessionPerson>(
-        "SELECT s.person_id, p.email, p.name, p.role, p.membership_status, p.locale, s.kind, s.expires_at \
-         FROM sessions s JOIN people p ON p.id = s.person_id WHERE s.token_hash = $1 AND s.kind = $2 AND s.expires_at > $3")
+        with_pool!(db.read(), pool => sqlx::query_as::<_, SessionPerson>(SESSION_PERSON_SQL)
         .bind(token_hash).bind(kind).bind(now).fetch_optional(pool).await)?,
     )
+}
+
+/// The session look-up (SQLite numbers `$N` parameters in order of appearance, as sqlx does).
+const SESSION_PERSON_SQL: &str = "SELECT s.person_id, p.email, p.name, p.role, p.membership_status, p.locale, s.kind, s.expires_at \
+     FROM sessions s JOIN people p ON p.id = s.person_id WHERE s.token_hash = $1 AND s.kind = $2 AND s.expires_at > $3";
+
+/// [`session_person`] through plain SQLite (every request asks it).
+pub(crate) fn session_person_plain(
+    conn: &rusqlite::Connection,
+    token_hash: &str,
+    kind: &str,
+    now: OffsetDateTime,
+) -> rusqlite::Result<Option<SessionPerson>> {
+    use crate::plain_read::{instant_at, instant_text, uuid_at};
+    use rusqlite::OptionalExtension;
+    let now = instant_text(now)?;
+    conn.prepare_cached(SESSION_PERSON_SQL)?
+        .query_row(rusqlite::params![token_hash, kind, now], |r| {
+            Ok(SessionPerson {
+                person_id: uuid_at(r, 0)?,
+                email: r.get(1)?,
+                name: r.get(2)?,
+                role: r.get(3)?,
+                membership_status: r.get(4)?,
+                locale: r.get(5)?,
+                kind: r.get(6)?,
+                expires_at: instant_at(r, 7)?,
+            })
+        })
+        .optional()
 }
 
 /// Ends one session.

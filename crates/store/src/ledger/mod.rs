@@ -465,15 +465,27 @@ pub async fn limit_changes(db: &Db, account: Uuid, limit: i64) -> Result<Vec<Lim
 /// that owns it, or its owner authorised them. A suspended organisation's account is frozen for
 /// its admins.
 pub async fn may_spend(db: &Db, account: Uuid, person: Uuid) -> Result<bool> {
-    let n: i64 = with_pool!(db.read(), pool => sqlx::query_scalar(
-        "SELECT COUNT(*) FROM accounts a WHERE a.id = $1 AND ( \
-            (a.owner_kind = 'person' AND a.owner_id = $2) \
-         OR (a.owner_kind = 'organization' AND EXISTS (SELECT 1 FROM memberships m JOIN organizations o ON o.id = m.organization_id \
-             WHERE m.organization_id = a.owner_id AND m.person_id = $2 AND m.role = 'admin' AND o.status = 'active')) \
-         OR EXISTS (SELECT 1 FROM account_authorizations z WHERE z.account_id = a.id AND z.person_id = $2))")
-        .bind(account).bind(person).fetch_one(pool).await)?;
+    let plain = db.plain_read(|c| {
+        c.prepare_cached(MAY_SPEND_SQL)?.query_row(
+            rusqlite::params![account.as_bytes().as_slice(), person.as_bytes().as_slice()],
+            |r| r.get::<_, i64>(0),
+        )
+    });
+    let n: i64 = match plain {
+        Some(n) => n,
+        None => with_pool!(db.read(), pool => sqlx::query_scalar(MAY_SPEND_SQL)
+            .bind(account).bind(person).fetch_one(pool).await)?,
+    };
     Ok(n > 0)
 }
+
+/// Whether a person may spend from an account: 1 or 0 (asked on every payment, so it is also
+/// read through plain SQLite; SQLite numbers `$N` in order of appearance, as sqlx does).
+const MAY_SPEND_SQL: &str = "SELECT COUNT(*) FROM accounts a WHERE a.id = $1 AND ( \
+        (a.owner_kind = 'person' AND a.owner_id = $2) \
+     OR (a.owner_kind = 'organization' AND EXISTS (SELECT 1 FROM memberships m JOIN organizations o ON o.id = m.organization_id \
+         WHERE m.organization_id = a.owner_id AND m.person_id = $2 AND m.role = 'admin' AND o.status = 'active')) \
+     OR EXISTS (SELECT 1 FROM account_authorizations z WHERE z.account_id = a.id AND z.person_id = $2))";
 
 /// Whether `person` may read `account` (and its history): spenders, and any member of the
 /// owning organisation.

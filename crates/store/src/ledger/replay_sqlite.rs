@@ -219,11 +219,15 @@ fn stored_entry(row: &Row<'_>) -> Result<(JournalEntry, Hash, Hash)> {
     Ok((entry, prev, hash))
 }
 
-fn uuid(row: &Row<'_>, index: usize, column: &'static str) -> Result<Uuid> {
+pub(super) fn uuid(row: &Row<'_>, index: usize, column: &'static str) -> Result<Uuid> {
     optional_uuid(row, index, column)?.ok_or(StoreError::Corrupt(column))
 }
 
-fn optional_uuid(row: &Row<'_>, index: usize, column: &'static str) -> Result<Option<Uuid>> {
+pub(super) fn optional_uuid(
+    row: &Row<'_>,
+    index: usize,
+    column: &'static str,
+) -> Result<Option<Uuid>> {
     match row.get_ref(index)? {
         ValueRef::Null => Ok(None),
         ValueRef::Blob(bytes) => Uuid::from_slice(bytes)
@@ -233,7 +237,7 @@ fn optional_uuid(row: &Row<'_>, index: usize, column: &'static str) -> Result<Op
     }
 }
 
-fn instant(row: &Row<'_>, index: usize) -> Result<OffsetDateTime> {
+pub(super) fn instant(row: &Row<'_>, index: usize) -> Result<OffsetDateTime> {
     match row.get_ref(index)? {
         ValueRef::Text(text) => std::str::from_utf8(text)
             .ok()

@@ -19,6 +19,8 @@ use time::OffsetDateTime;
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
+mod sqlite_plain;
+
 /// The most commands posted in one transaction.
 pub const MAX_BATCH: usize = 512;
 /// Commands waiting for the writer before callers wait to enqueue.
@@ -350,7 +352,17 @@ impl LedgerWriter {
     }
 }
 
+/// The writer's own plain SQLite connection, on a SQLite file (none on PostgreSQL or an
+/// in-memory database, or when it cannot be opened: every batch then goes through sqlx).
+fn plain_writer(db: &Db) -> Option<sqlite_plain::PlainWriter> {
+    let path = db.sqlite_file()?;
+    sqlite_plain::PlainWriter::open(&path)
+        .inspect_err(|e| tracing::warn!(error = %e, "the ledger writer's plain SQLite connection did not open; batches go through sqlx"))
+        .ok()
+}
+
 async fn run(db: Db, mut rx: mpsc::Receiver<(Command, Reply)>, max_batch: usize) {
+    let mut plain = plain_writer(&db);
     while let Some(first) = rx.recv().await {
         let mut jobs = vec![first];
         while jobs.len() < max_batch {
@@ -360,7 +372,17 @@ async fn run(db: Db, mut rx: mpsc::Receiver<(Command, Reply)>, max_batch: usize)
             }
         }
         let (commands, replies): (Vec<Command>, Vec<Reply>) = jobs.into_iter().unzip();
-        let results = post_batch_retrying(&db, &commands).await;
+        let results = match plain.take() {
+            Some(writer) if commands.iter().all(sqlite_plain::is_plain) => {
+                let (writer, results) = post_plain(writer, &commands).await;
+                plain = writer;
+                results
+            }
+            writer => {
+                plain = writer;
+                post_batch_retrying(&db, &commands).await
+            }
+        };
         match results {
             Ok(results) => {
                 for (reply, result) in replies.into_iter().zip(results) {
@@ -369,11 +391,41 @@ async fn run(db: Db, mut rx: mpsc::Receiver<(Command, Reply)>, max_batch: usize)
             }
             Err(e) => {
                 tracing::error!(error = %e, commands = commands.len(), "ledger batch failed; nothing of it was committed");
-                let message = e.to_string();
-                for reply in replies {
-                    let _ = reply.send(Err(CommandError::Store(message.clone())));
-                }
+                refuse_all(replies, &e.to_string());
             }
+        }
+    }
+}
+
+/// Answers every command of a batch with a store failure.
+fn refuse_all(replies: Vec<Reply>, message: &str) {
+    for reply in replies {
+        let _ = reply.send(Err(CommandError::Store(message.to_owned())));
+    }
+}
+
+/// A batch's results, or why none of it was committed.
+type BatchResults = Result<Vec<Result<Outcome, CommandError>>, StoreError>;
+
+/// Posts plain `commands` through `writer` on a blocking thread (one hand-over for the whole
+/// batch). Gives the writer back, or none if its thread panicked: later batches then go
+/// through sqlx.
+async fn post_plain(
+    mut writer: sqlite_plain::PlainWriter,
+    commands: &[Command],
+) -> (Option<sqlite_plain::PlainWriter>, BatchResults) {
+    let now = crate::now();
+    let copy = commands.to_vec();
+    let posted = tokio::task::spawn_blocking(move || {
+        let results = writer.post(&copy, now);
+        (writer, results)
+    })
+    .await;
+    match posted {
+        Ok((writer, results)) => (Some(writer), results),
+        Err(e) => {
+            tracing::error!(error = %e, "the ledger writer's plain SQLite thread failed; batches go through sqlx");
+            (None, Err(StoreError::Sqlx(sqlx::Error::WorkerCrashed)))
         }
     }
 }
