@@ -19,6 +19,10 @@ mod serve;
 mod transfer;
 
 use clap::{Parser, Subcommand};
+
+/// mimalloc instead of glibc's malloc (see the workspace's Cargo.toml).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
