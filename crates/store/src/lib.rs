@@ -431,6 +431,24 @@ pub fn now() -> time::OffsetDateTime {
         .unwrap_or(t)
 }
 
+/// A fresh, migrated SQLite file for the store's unit tests (removed by the caller).
+#[cfg(test)]
+pub(crate) async fn test_sqlite(label: &str) -> (Db, std::path::PathBuf) {
+    let path = std::env::temp_dir().join(format!(
+        "distretto-{label}-{}-{}.db",
+        std::process::id(),
+        uuid::Uuid::now_v7().simple()
+    ));
+    let db = Db::connect(&ConnectOptions {
+        url: format!("sqlite:{}", path.display()),
+        max_connections: 2,
+    })
+    .await
+    .expect("a SQLite file in the temporary directory");
+    db.migrate().await.expect("migrations");
+    (db, path)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

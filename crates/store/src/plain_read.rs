@@ -122,22 +122,10 @@ mod tests {
     use super::*;
     use crate::accounts::AccountRow;
     use crate::ledger::AuthorizationRow;
-    use crate::{ConnectOptions, Db, with_pool};
+    use crate::{Db, with_pool};
 
     async fn database() -> (Db, PathBuf) {
-        let path = std::env::temp_dir().join(format!(
-            "distretto-plain-read-{}-{}.db",
-            std::process::id(),
-            Uuid::now_v7().simple()
-        ));
-        let db = Db::connect(&ConnectOptions {
-            url: format!("sqlite:{}", path.display()),
-            max_connections: 2,
-        })
-        .await
-        .unwrap();
-        db.migrate().await.unwrap();
-        (db, path)
+        crate::test_sqlite("plain-read").await
     }
 
     /// The same database read through sqlx only.

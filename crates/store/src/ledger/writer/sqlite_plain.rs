@@ -329,24 +329,12 @@ fn rfc3339(at: OffsetDateTime) -> Result<String> {
 mod tests {
     use super::super::{IdempotencyKey, NewLeg, post_batch};
     use super::*;
+    use crate::Db;
     use crate::accounts::AccountRow;
-    use crate::{ConnectOptions, Db};
     use distretto_domain::ledger::{Refusal, TransferKind};
 
     async fn database(label: &str) -> (Db, std::path::PathBuf) {
-        let path = std::env::temp_dir().join(format!(
-            "distretto-plain-{label}-{}-{}.db",
-            std::process::id(),
-            Uuid::now_v7().simple()
-        ));
-        let db = Db::connect(&ConnectOptions {
-            url: format!("sqlite:{}", path.display()),
-            max_connections: 2,
-        })
-        .await
-        .unwrap();
-        db.migrate().await.unwrap();
-        (db, path)
+        crate::test_sqlite(&format!("plain-{label}")).await
     }
 
     /// Two accounts with a credit limit of 100, balance 0.
