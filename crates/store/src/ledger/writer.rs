@@ -374,7 +374,7 @@ async fn run(db: Db, mut rx: mpsc::Receiver<(Command, Reply)>, max_batch: usize)
         let (commands, replies): (Vec<Command>, Vec<Reply>) = jobs.into_iter().unzip();
         let results = match plain.take() {
             Some(writer) if commands.iter().all(sqlite_plain::is_plain) => {
-                let (writer, results) = post_plain(writer, &commands).await;
+                let (writer, results) = post_plain(&db, writer, &commands).await;
                 plain = writer;
                 results
             }
@@ -410,10 +410,23 @@ type BatchResults = Result<Vec<Result<Outcome, CommandError>>, StoreError>;
 /// Posts plain `commands` through `writer` on a blocking thread (one hand-over for the whole
 /// batch). Gives the writer back, or none if its thread panicked: later batches then go
 /// through sqlx.
+///
+/// Meanwhile it holds the write pool's one connection, unused: that connection is the turn every
+/// other write of the server queues for, so the writer and the other writes keep taking turns
+/// in the pool's queue, as when the writer wrote through it, instead of a write waiting on
+/// SQLite's busy handler, which polls and could miss every short gap between two batches.
 async fn post_plain(
+    db: &Db,
     mut writer: sqlite_plain::PlainWriter,
     commands: &[Command],
 ) -> (Option<sqlite_plain::PlainWriter>, BatchResults) {
+    let turn = match db.write() {
+        crate::PoolRef::Sqlite(pool) => match pool.acquire().await {
+            Ok(connection) => Some(connection),
+            Err(e) => return (Some(writer), Err(e.into())),
+        },
+        crate::PoolRef::Postgres(_) => None,
+    };
     let now = crate::now();
     let copy = commands.to_vec();
     let posted = tokio::task::spawn_blocking(move || {
@@ -421,6 +434,7 @@ async fn post_plain(
         (writer, results)
     })
     .await;
+    drop(turn);
     match posted {
         Ok((writer, results)) => (Some(writer), results),
         Err(e) => {
