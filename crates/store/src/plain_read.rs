@@ -99,9 +99,22 @@ fn open(inner: &Inner) -> rusqlite::Result<Connection> {
 
 /// A UUID column as sqlx stores it on SQLite (16-byte blob).
 pub(crate) fn uuid_at(row: &Row<'_>, index: usize) -> rusqlite::Result<Uuid> {
-    let bytes: Vec<u8> = row.get(index)?;
-    Uuid::from_slice(&bytes)
+    optional_uuid_at(row, index)?
+        .ok_or_else(|| rusqlite::Error::InvalidColumnType(index, "uuid".into(), Type::Null))
+}
+
+/// A nullable UUID column as sqlx stores it on SQLite.
+pub(crate) fn optional_uuid_at(row: &Row<'_>, index: usize) -> rusqlite::Result<Option<Uuid>> {
+    let bytes: Option<Vec<u8>> = row.get(index)?;
+    bytes
+        .map(|b| Uuid::from_slice(&b))
+        .transpose()
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(index, Type::Blob, Box::new(e)))
+}
+
+/// A UUID bound as sqlx binds it on SQLite (its 16 bytes, borrowed).
+pub(crate) fn uuid_param(id: &Uuid) -> &[u8] {
+    id.as_bytes().as_slice()
 }
 
 /// An instant column as sqlx stores it on SQLite (RFC 3339 text).

@@ -467,7 +467,10 @@ pub async fn limit_changes(db: &Db, account: Uuid, limit: i64) -> Result<Vec<Lim
 pub async fn may_spend(db: &Db, account: Uuid, person: Uuid) -> Result<bool> {
     let plain = db.plain_read(|c| {
         c.prepare_cached(MAY_SPEND_SQL)?.query_row(
-            rusqlite::params![account.as_bytes().as_slice(), person.as_bytes().as_slice()],
+            rusqlite::params![
+                crate::plain_read::uuid_param(&account),
+                crate::plain_read::uuid_param(&person)
+            ],
             |r| r.get::<_, i64>(0),
         )
     });

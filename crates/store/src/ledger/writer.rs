@@ -372,9 +372,10 @@ async fn run(db: Db, mut rx: mpsc::Receiver<(Command, Reply)>, max_batch: usize)
             }
         }
         let (commands, replies): (Vec<Command>, Vec<Reply>) = jobs.into_iter().unzip();
+        let count = commands.len();
         let results = match plain.take() {
             Some(writer) if commands.iter().all(sqlite_plain::is_plain) => {
-                let (writer, results) = post_plain(&db, writer, &commands).await;
+                let (writer, results) = post_plain(&db, writer, commands).await;
                 plain = writer;
                 results
             }
@@ -390,7 +391,7 @@ async fn run(db: Db, mut rx: mpsc::Receiver<(Command, Reply)>, max_batch: usize)
                 }
             }
             Err(e) => {
-                tracing::error!(error = %e, commands = commands.len(), "ledger batch failed; nothing of it was committed");
+                tracing::error!(error = %e, commands = count, "ledger batch failed; nothing of it was committed");
                 refuse_all(replies, &e.to_string());
             }
         }
@@ -418,7 +419,7 @@ type BatchResults = Result<Vec<Result<Outcome, CommandError>>, StoreError>;
 async fn post_plain(
     db: &Db,
     mut writer: sqlite_plain::PlainWriter,
-    commands: &[Command],
+    commands: Vec<Command>,
 ) -> (Option<sqlite_plain::PlainWriter>, BatchResults) {
     let turn = match db.write() {
         crate::PoolRef::Sqlite(pool) => match pool.acquire().await {
@@ -428,9 +429,8 @@ async fn post_plain(
         crate::PoolRef::Postgres(_) => None,
     };
     let now = crate::now();
-    let copy = commands.to_vec();
     let posted = tokio::task::spawn_blocking(move || {
-        let results = writer.post(&copy, now);
+        let results = writer.post(&commands, now);
         (writer, results)
     })
     .await;

@@ -24,15 +24,14 @@
 use super::{Command, CommandError, Effect, KeyAnswer, Loaded, Outcome, Plan, to_hash};
 use crate::ledger::TransferRow;
 use crate::ledger::replay_sqlite::{instant, optional_uuid, uuid};
+use crate::plain_read::{instant_text, optional_uuid_at, uuid_param};
 use crate::{Result, StoreError};
 use distretto_domain::ledger::{AccountState, Leg, Limits};
-use rusqlite::types::{ToSqlOutput, Value};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, TransactionBehavior, params};
 use std::collections::HashSet;
 use std::path::Path;
 use std::time::{Duration, Instant};
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
 
 /// `PRAGMA synchronous` value of FULL.
@@ -135,8 +134,8 @@ fn load(conn: &Connection, commands: &[Command]) -> Result<Loaded> {
     )?;
     for key in commands.iter().filter_map(|c| c.idempotency.as_ref()) {
         let found = keys
-            .query_row(params![blob(key.person_id), key.key], |r| {
-                Ok((r.get::<_, Vec<u8>>(0)?, optional(r, 1)?, r.get(2)?))
+            .query_row(params![uuid_param(&key.person_id), key.key], |r| {
+                Ok((r.get::<_, Vec<u8>>(0)?, optional_uuid_at(r, 1)?, r.get(2)?))
             })
             .optional()?;
         if let Some((request_hash, transfer_id, refusal)) = found {
@@ -158,7 +157,7 @@ fn load(conn: &Connection, commands: &[Command]) -> Result<Loaded> {
     let mut held_loaded: HashSet<Uuid> = HashSet::new();
     for id in super::account_ids(commands) {
         let state = account
-            .query_row(params![blob(id)], |r| {
+            .query_row(params![uuid_param(&id)], |r| {
                 Ok(AccountState {
                     currency: r.get(0)?,
                     balance_minor: r.get(1)?,
@@ -171,7 +170,7 @@ fn load(conn: &Connection, commands: &[Command]) -> Result<Loaded> {
             .optional()?;
         let Some(state) = state else { continue };
         loaded.book.load(id, state);
-        let mut rows = holds.query(params![blob(id)])?;
+        let mut rows = holds.query(params![uuid_param(&id)])?;
         while let Some(row) = rows.next()? {
             let hold = uuid(row, 0, "held leg id")?;
             let debit = optional_uuid(row, 1, "held leg debit_account")?;
@@ -200,7 +199,7 @@ fn write(
     stored_seq: i64,
     now: OffsetDateTime,
 ) -> Result<Vec<std::result::Result<Outcome, CommandError>>> {
-    let now_text = rfc3339(now)?;
+    let now_text = instant_text(now)?;
     let mut insert = conn.prepare_cached(&format!(
         "INSERT INTO transfers ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
         crate::ledger::TRANSFER_COLUMNS
@@ -208,20 +207,20 @@ fn write(
     for t in &plan.transfers {
         insert.execute(params![
             t.seq,
-            blob(t.id),
+            uuid_param(&t.id),
             t.kind,
-            blob(t.payer),
-            blob(t.payee),
+            uuid_param(&t.payer),
+            uuid_param(&t.payee),
             t.currency,
             t.amount_minor,
             t.payer_balance_minor,
             t.payee_balance_minor,
             t.memo,
-            t.invoice_id.map(blob),
-            t.request_id.map(blob),
-            t.reverses.map(blob),
-            t.created_by.map(blob),
-            rfc3339(t.created_at)?,
+            t.invoice_id.as_ref().map(uuid_param),
+            t.request_id.as_ref().map(uuid_param),
+            t.reverses.as_ref().map(uuid_param),
+            t.created_by.as_ref().map(uuid_param),
+            instant_text(t.created_at)?,
             t.prev_hash,
             t.hash,
         ])?;
@@ -229,7 +228,7 @@ fn write(
     let mut balance =
         conn.prepare_cached("UPDATE accounts SET balance_minor = ?2 WHERE id = ?1")?;
     for (id, balance_minor) in super::final_balances(&plan) {
-        balance.execute(params![blob(id), balance_minor])?;
+        balance.execute(params![uuid_param(&id), balance_minor])?;
     }
     let mut key = conn.prepare_cached(
         "INSERT INTO idempotency_keys (person_id, key, request_hash, transfer_id, refusal, created_at) \
@@ -237,10 +236,10 @@ fn write(
     )?;
     for (person_id, k, (request_hash, transfer_id, refusal)) in &plan.keys {
         key.execute(params![
-            blob(*person_id),
+            uuid_param(person_id),
             k,
             request_hash,
-            transfer_id.map(blob),
+            transfer_id.as_ref().map(uuid_param),
             refusal,
             now_text
         ])?;
@@ -256,7 +255,7 @@ fn write(
     ))?;
     for (index, transfer_id) in &plan.replays {
         let row = replayed
-            .query_row(params![blob(*transfer_id)], |r| Ok(transfer_row(r)))
+            .query_row(params![uuid_param(transfer_id)], |r| Ok(transfer_row(r)))
             .optional()?
             .transpose()?;
         let answer = row
@@ -296,33 +295,6 @@ fn transfer_row(r: &Row<'_>) -> Result<TransferRow> {
         prev_hash: r.get(15)?,
         hash: r.get(16)?,
     })
-}
-
-/// A UUID as sqlx stores it on SQLite: its 16 bytes.
-fn blob(id: Uuid) -> ToSqlOutput<'static> {
-    ToSqlOutput::Owned(Value::Blob(id.as_bytes().to_vec()))
-}
-
-/// An optional UUID column read inside a rusqlite row closure.
-fn optional(r: &Row<'_>, index: usize) -> rusqlite::Result<Option<Uuid>> {
-    let bytes: Option<Vec<u8>> = r.get(index)?;
-    bytes
-        .map(|b| {
-            Uuid::from_slice(&b).map_err(|e| {
-                rusqlite::Error::FromSqlConversionFailure(
-                    index,
-                    rusqlite::types::Type::Blob,
-                    Box::new(e),
-                )
-            })
-        })
-        .transpose()
-}
-
-/// An instant as sqlx stores it on SQLite: RFC 3339 text.
-fn rfc3339(at: OffsetDateTime) -> Result<String> {
-    at.format(&Rfc3339)
-        .map_err(|_| StoreError::Corrupt("an instant outside RFC 3339"))
 }
 
 #[cfg(test)]
