@@ -50,6 +50,7 @@ pub async fn run(mut settings: Settings, args: ServeArgs) -> Result<(), Failure>
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| Failure::Usage(format!("cannot listen on {addr}: {e}")))?;
+    let shutdown = shutdown_signal();
     println!(
         "Distretto listens on http://{} ({} database, ready in {} ms)",
         listener.local_addr()?,
@@ -63,7 +64,7 @@ pub async fn run(mut settings: Settings, args: ServeArgs) -> Result<(), Failure>
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
+    .with_graceful_shutdown(shutdown)
     .await?;
     tracing::info!("shutting down: finishing the background jobs' current steps");
     switch.stop();
@@ -130,27 +131,41 @@ async fn purge_loop(state: distretto_web::AppState, stop: distretto_web::backgro
     }
 }
 
-/// Resolves on Ctrl-C or SIGTERM, so in-flight requests finish before exit.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves on Ctrl-C or SIGTERM, so in-flight requests finish before exit. The handlers are
+/// installed when this is called, not when the future is first polled: call it before telling
+/// anyone the server listens, or a SIGTERM sent right after that line would still meet the
+/// default action and kill the process mid-start.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
+    let (interrupt, terminate) = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (
+            signal(SignalKind::interrupt()).ok(),
+            signal(SignalKind::terminate()).ok(),
+        )
     };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
+    async move {
+        #[cfg(unix)]
+        {
+            let received = |s: Option<tokio::signal::unix::Signal>| async move {
+                match s {
+                    Some(mut s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                () = received(interrupt) => {},
+                () = received(terminate) => {},
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        tracing::info!("signal received, finishing in-flight requests");
     }
-    tracing::info!("signal received, finishing in-flight requests");
 }
 
 pub async fn migrate_only(settings: &Settings, database: Option<&str>) -> Result<(), Failure> {
@@ -167,9 +182,10 @@ pub async fn hello(bind: &str) -> Result<(), Failure> {
         .map_err(|_| Failure::Usage(format!("bad --bind address: {bind}")))?;
     let app = axum::Router::new().route("/", axum::routing::get(|| async { "hello" }));
     let listener = tokio::net::TcpListener::bind(addr).await?;
+    let shutdown = shutdown_signal();
     println!("hello server on http://{addr}");
     axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(shutdown)
         .await?;
     Ok(())
 }
