@@ -281,9 +281,11 @@ impl PrimalDual {
     /// discharges against `max_ops`.
     fn max_flow(&mut self, ops: &mut u64, max_ops: u64) -> Result<(), StepLimit> {
         let n = self.pi.len();
-        // A global relabel costs one sweep of the zero-cost arcs; doing one after as much
-        // relabelling work keeps both parts in proportion.
-        let relabel_every = (n + self.zero.len()) as u64;
+        // A global relabel costs one sweep of the zero-cost arcs; doing one after a quarter of
+        // that in relabelling work was the fastest on the impact report's network of 3.6
+        // million arcs (maximum flows 3.5 s → 2.25 s; a half: 2.7 s, as much: 3.5 s, twice:
+        // 4.3 s, an eighth: 2.4 s) and the same as before on the clearing benchmark's.
+        let relabel_every = ((n + self.zero.len()) / 4) as u64;
         let mut work = 0u64;
         self.global_relabel();
         while let Some(v) = self.active.pop_front() {
