@@ -608,15 +608,16 @@ fn figures_of(
         t.by_kind
             .entry(k.kind)
             .or_default()
-            .add(v.transfers, v.amount_minor);
+            .add(v.transfers, i128::from(v.amount_minor));
         let Some(b) = at(k.month) else { continue };
         if k.kind == TransferKind::Federation
             || payer == parties.outside()
             || payee == parties.outside()
         {
             if payee == parties.outside() {
-                t.to_other_districts_minor =
-                    t.to_other_districts_minor.saturating_add(v.amount_minor);
+                t.to_other_districts_minor = t
+                    .to_other_districts_minor
+                    .saturating_add(i128::from(v.amount_minor));
             }
             continue;
         }
@@ -624,10 +625,10 @@ fn figures_of(
             continue;
         }
         if is_undo(k.kind) {
-            t.transfers[b].amount_minor -= v.amount_minor;
+            t.transfers[b].amount_minor -= i128::from(v.amount_minor);
             continue;
         }
-        t.transfers[b].add(v.transfers, v.amount_minor);
+        t.transfers[b].add(v.transfers, i128::from(v.amount_minor));
     }
     for v in &t.transfers {
         t.transfers_total.add(v.count, v.amount_minor);
@@ -644,9 +645,9 @@ fn pair_flows(period: &Period, trade: &Trade, parties: &Parties, parity: u32) ->
     for (k, v) in trade.flows_in(period) {
         let (payer, payee) = (parties.party(k.payer), parties.party(k.payee));
         let (from, to, amount) = if is_undo(k.kind) {
-            (payee, payer, -v.amount_minor)
+            (payee, payer, -i128::from(v.amount_minor))
         } else {
-            (payer, payee, v.amount_minor)
+            (payer, payee, i128::from(v.amount_minor))
         };
         if from % 2 == parity {
             *pairs.entry((from, to)).or_default() += amount;

@@ -124,7 +124,7 @@ async fn write_batch(
             .bind(index.id(f.0.payer))
             .bind(index.id(f.0.payee))
             .bind(f.0.kind.code())
-            .bind(i64::try_from(f.1.amount_minor).unwrap_or(i64::MAX))
+            .bind(f.1.amount_minor)
             .bind(i64::try_from(f.1.transfers).unwrap_or(i64::MAX)));
         let closings: Vec<(&(u32, Month), &Closing)> = trade.closing.iter().collect();
         crate::insert_rows!(tx, sqlite, &closings, 4, |n| format!(
@@ -201,7 +201,7 @@ pub(super) async fn load_sqlx(
             kind: TransferKind::parse(&kind).ok_or(StoreError::Corrupt("impact_flows.kind"))?,
         };
         let sum = FlowSum {
-            amount_minor: i128::from(amount),
+            amount_minor: amount,
             transfers: u64::try_from(transfers).unwrap_or(0),
         };
         trade.flows.insert(key, sum);
