@@ -282,6 +282,38 @@ mod tests {
         }
     }
 
+    /// A flow's sum stops at `i64::MAX` (what the store can keep) instead of wrapping, whether
+    /// folded posting by posting or merged from another fold.
+    #[test]
+    fn a_flow_sum_saturates_at_the_largest_stored_amount() {
+        let big = |seq| Posting {
+            seq,
+            month: m(2026, 1),
+            kind: TransferKind::Payment,
+            payer: 0,
+            payee: 1,
+            amount_minor: i64::MAX / 2 + 1,
+            payer_balance_minor: 0,
+            payee_balance_minor: 0,
+        };
+        let key = FlowKey {
+            month: m(2026, 1),
+            payer: 0,
+            payee: 1,
+            kind: TransferKind::Payment,
+        };
+        let mut folded = Trade::default();
+        folded.fold(&big(1));
+        folded.fold(&big(2));
+        let sum = folded.flows[&key];
+        assert_eq!((sum.amount_minor, sum.transfers), (i64::MAX, 2));
+        let mut merged = Trade::default();
+        merged.fold(&big(3));
+        merged.merge(&folded);
+        assert_eq!(merged.flows[&key].amount_minor, i64::MAX);
+        assert_eq!(merged.flows[&key].transfers, 3);
+    }
+
     #[test]
     fn folds_flows_and_month_closings() {
         let mut t = Trade::default();
