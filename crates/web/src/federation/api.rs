@@ -137,15 +137,17 @@ async fn link_json(
             algorithm: distretto_domain::federation::signature::ALGORITHM.into(),
         })
         .collect();
+    // Read only: the mirror is opened when the link becomes active (or, for a link made active
+    // before that, by its first payment).
     let mirror = if l.status == "active" || l.status == "suspended" {
-        let a =
-            store::payments::ensure_mirror(&state.db, l.id, &state.config.currency.code).await?;
-        Some(Mirror {
-            account: a.id,
-            balance: a.balance_minor,
-            credit_limit: a.credit_limit_minor,
-            upper_limit: a.upper_limit_minor,
-        })
+        store::payments::mirror(&state.db, l.id, &state.config.currency.code)
+            .await?
+            .map(|a| Mirror {
+                account: a.id,
+                balance: a.balance_minor,
+                credit_limit: a.credit_limit_minor,
+                upper_limit: a.upper_limit_minor,
+            })
     } else {
         None
     };

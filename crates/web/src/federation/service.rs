@@ -362,8 +362,8 @@ pub(super) async fn send(
 pub async fn approve(state: &AppState, actor: &Actor, id: Uuid) -> Result<Linked, AppError> {
     require_coordinator(actor)?;
     let link = store::link(&state.db, id).await?;
-    match store::change_status(
-        &state.db,
+    match change_status(
+        state,
         &["requested"],
         &event(id, "active", Some(actor.id), ""),
     )
@@ -434,7 +434,7 @@ pub async fn change(
         return Err(AppError::conflict("federation_suspended_by_peer"));
     }
     let (from, to) = action.transition();
-    match store::change_status(&state.db, from, &event(id, to, Some(actor.id), note)).await {
+    match change_status(state, from, &event(id, to, Some(actor.id), note)).await {
         Err(StoreError::Conflict) => return Err(AppError::conflict("federation_link_status")),
         other => other?,
     }
@@ -471,7 +471,24 @@ async fn apply_peer_status(
     to: &str,
     note: &str,
 ) -> Result<(), AppError> {
-    Ok(store::change_status(&state.db, from, &event(link, to, None, note)).await?)
+    Ok(change_status(state, from, &event(link, to, None, note)).await?)
+}
+
+/// Moves a link to `event`'s status if it is in one of `from`. A link that becomes active gets
+/// its mirror account here, so that reading the links never has to open one. (Not in the same
+/// transaction: if the server stops in between, the first payment over the link opens it, as
+/// it does for links made active before mirrors were opened here.)
+async fn change_status(
+    state: &AppState,
+    from: &[&str],
+    event: &LinkEventRow,
+) -> Result<(), StoreError> {
+    store::change_status(&state.db, from, event).await?;
+    if event.status == "active" {
+        store::payments::ensure_mirror(&state.db, event.link_id, &state.config.currency.code)
+            .await?;
+    }
+    Ok(())
 }
 
 /// A signed request as it reached the inbox.

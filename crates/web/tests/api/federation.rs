@@ -100,7 +100,24 @@ async fn two_districts_link_and_follow_each_other(a: TestApp) {
         (200, Some("active"), Some(true)),
         "{v}"
     );
-    assert_eq!(links(&a, &coord_a).await[0]["status"], "active");
+    // Both sides opened the other's mirror account when the link became active: reading the
+    // links only reads it (twice, the same account), and writes nothing.
+    for (app, coord, id) in [(&a, &coord_a, &at_a), (&b, &coord_b, &at_b)] {
+        let link = uuid::Uuid::parse_str(id).unwrap();
+        let currency = &app.state.config.currency.code;
+        let opened = distretto_store::federation::payments::mirror(&app.db, link, currency)
+            .await
+            .unwrap()
+            .expect("the mirror is opened with the link");
+        let mirrors = || distretto_store::accounts::of_owner(&app.db, "federation", link);
+        assert_eq!(mirrors().await.unwrap().len(), 1);
+        for _ in 0..2 {
+            let listed = links(app, coord).await;
+            assert_eq!(listed[0]["status"], "active");
+            assert_eq!(listed[0]["mirror"]["account"], opened.id.to_string());
+        }
+        assert_eq!(mirrors().await.unwrap(), vec![opened]);
+    }
     assert_eq!(
         act(&b, &coord_b, &at_b, "approve").await.1["error"]["code"],
         "federation_link_not_requested"
