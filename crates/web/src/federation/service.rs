@@ -476,17 +476,22 @@ async fn apply_peer_status(
 
 /// Moves a link to `event`'s status if it is in one of `from`. A link that becomes active gets
 /// its mirror account here, so that reading the links never has to open one. (Not in the same
-/// transaction: if the server stops in between, the first payment over the link opens it, as
-/// it does for links made active before mirrors were opened here.)
+/// transaction: if the server stops in between, or the mirror cannot be opened now, the first
+/// payment over the link opens it, as it does for links made active before mirrors were
+/// opened here. So a failure to open it is logged, not answered: the status has changed, and
+/// the caller must still tell the other district.)
 async fn change_status(
     state: &AppState,
     from: &[&str],
     event: &LinkEventRow,
 ) -> Result<(), StoreError> {
     store::change_status(&state.db, from, event).await?;
-    if event.status == "active" {
-        store::payments::ensure_mirror(&state.db, event.link_id, &state.config.currency.code)
-            .await?;
+    if event.status == "active"
+        && let Err(e) =
+            store::payments::ensure_mirror(&state.db, event.link_id, &state.config.currency.code)
+                .await
+    {
+        tracing::warn!(error = %e, link = %event.link_id, "the mirror account of a link made active was not opened; its first payment will open it");
     }
     Ok(())
 }
