@@ -43,7 +43,7 @@ use common::load::{
     Backend, Person, fresh_database, get_json, http_client, open, pick_people, runtime, seed,
     serial, token,
 };
-use common::server::{DEMO_PASSWORD as PASSWORD, Server};
+use common::server::{DEMO_PASSWORD as PASSWORD, Server, sessions_ended};
 use common::{postgres_wanted, temp_dir};
 use distretto_store::Db;
 use rand::rngs::StdRng;
@@ -1974,6 +1974,7 @@ async fn final_closes(url: &str, dir: &Path, world: &World, log: &mut OrderLog, 
         Ok((s, _, body)) => panic!("closing the cycle: {s} {body}"),
         Err(_) => false,
     };
+    sessions_ended(url).await;
     let server = Server::start(url, false, dir);
     let db = open(url).await;
     let status = || async {
@@ -2261,6 +2262,7 @@ async fn soak(backend: Backend) {
         for t in tasks {
             t.await.unwrap();
         }
+        sessions_ended(&url).await;
         load_time += started.elapsed();
         log = run.take_log();
         let in_flight = (

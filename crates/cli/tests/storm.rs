@@ -19,7 +19,7 @@ use common::load::{
     Backend, Person, fresh_database, get_json, http_client, open, pick_people, runtime, seed,
     serial,
 };
-use common::server::Server;
+use common::server::{Server, sessions_ended};
 use common::{postgres_wanted, temp_dir};
 use distretto_store::Db;
 use rand::rngs::StdRng;
@@ -800,6 +800,7 @@ async fn crash(backend: Backend) {
         }
         storm_time += started.elapsed();
         let verified = verifying.await.unwrap();
+        sessions_ended(&url).await;
         log = std::mem::take(&mut *storm.log());
         killed_in_flight += log.in_flight.len();
         println!(

@@ -8,6 +8,19 @@ use std::time::{Duration, Instant};
 /// The password of every demo login these tests start the demo district with.
 pub const DEMO_PASSWORD: &str = "storm demo passphrase";
 
+/// The PostgreSQL `application_name` of the server's sessions, by which [`sessions_ended`]
+/// tells them from the test's own.
+const SERVER_SESSIONS: &str = "distretto-test-server";
+
+/// `url` with the server's sessions named, on PostgreSQL.
+fn named_sessions(url: &str) -> String {
+    if !url.starts_with("postgres") {
+        return url.to_owned();
+    }
+    let join = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{join}application_name={SERVER_SESSIONS}")
+}
+
 /// `distretto serve` on a port of its own choosing (port 0: the address it announces is read
 /// from its first line, so no other process can take the port in between).
 pub struct Server {
@@ -22,6 +35,7 @@ impl Server {
     /// Starts the server on `url`, with the demo district (password [`DEMO_PASSWORD`]) when
     /// `demo`, and waits for it to listen.
     pub fn start(url: &str, demo: bool, dir: &Path) -> Self {
+        let url = &named_sessions(url);
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_distretto"));
         cmd.env("DISTRETTO_LOG", "warn")
             .env_remove("DISTRETTO_DATABASE_URL")
@@ -98,4 +112,40 @@ impl Drop for Server {
             let _ = self.child.wait();
         }
     }
+}
+
+/// Waits until no session of a killed server is left on its PostgreSQL database. A `SIGKILL`
+/// ends the process, not its sessions: a `COMMIT` the server sent just before dying still
+/// commits, possibly after the test has read what the kill left. Reading only once those
+/// sessions are gone makes that read final. Nothing to wait for on SQLite, where the writes
+/// die with the process.
+pub async fn sessions_ended(url: &str) {
+    let db = distretto_store::Db::connect(&distretto_store::ConnectOptions {
+        url: url.to_owned(),
+        max_connections: 1,
+    })
+    .await
+    .unwrap();
+    if let distretto_store::Db::Postgres(pool) = &db {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let left: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM pg_stat_activity \
+                 WHERE datname = current_database() AND application_name = $1",
+            )
+            .bind(SERVER_SESSIONS)
+            .fetch_one(pool)
+            .await
+            .unwrap();
+            if left == 0 {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{left} sessions of the killed server still open 60 s after the kill"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+    db.close().await;
 }
