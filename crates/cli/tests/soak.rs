@@ -2262,8 +2262,8 @@ async fn soak(backend: Backend) {
         for t in tasks {
             t.await.unwrap();
         }
-        sessions_ended(&url).await;
         load_time += started.elapsed();
+        sessions_ended(&url).await;
         log = run.take_log();
         let in_flight = (
             log.pay.in_flight.len(),

@@ -12,9 +12,14 @@ pub const DEMO_PASSWORD: &str = "storm demo passphrase";
 /// tells them from the test's own.
 const SERVER_SESSIONS: &str = "distretto-test-server";
 
+/// Whether `url` is a PostgreSQL database (the only backend whose sessions outlive the server).
+fn is_postgres(url: &str) -> bool {
+    url.starts_with("postgres")
+}
+
 /// `url` with the server's sessions named, on PostgreSQL.
 fn named_sessions(url: &str) -> String {
-    if !url.starts_with("postgres") {
+    if !is_postgres(url) {
         return url.to_owned();
     }
     let join = if url.contains('?') { '&' } else { '?' };
@@ -120,32 +125,28 @@ impl Drop for Server {
 /// sessions are gone makes that read final. Nothing to wait for on SQLite, where the writes
 /// die with the process.
 pub async fn sessions_ended(url: &str) {
-    let db = distretto_store::Db::connect(&distretto_store::ConnectOptions {
-        url: url.to_owned(),
-        max_connections: 1,
-    })
-    .await
-    .unwrap();
-    if let distretto_store::Db::Postgres(pool) = &db {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let left: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM pg_stat_activity \
-                 WHERE datname = current_database() AND application_name = $1",
-            )
-            .bind(SERVER_SESSIONS)
-            .fetch_one(pool)
-            .await
-            .unwrap();
-            if left == 0 {
-                break;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{left} sessions of the killed server still open 60 s after the kill"
-            );
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
+    if !is_postgres(url) {
+        return;
     }
-    db.close().await;
+    let pool = sqlx::PgPool::connect(url).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let left: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM pg_stat_activity \
+             WHERE datname = current_database() AND application_name = $1",
+        )
+        .bind(SERVER_SESSIONS)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        if left == 0 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{left} sessions of the killed server still open 60 s after the kill"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    pool.close().await;
 }
