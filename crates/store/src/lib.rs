@@ -116,6 +116,15 @@ macro_rules! with_pool {
 /// The most SQLite reader connections (each keeps its own 8 MB page cache).
 pub const MAX_SQLITE_READERS: u32 = 8;
 
+/// WAL pages a SQLite commit lets pile up before it copies them back into the database file
+/// (`PRAGMA wal_autocheckpoint`; SQLite's default is 1,000, about 4 MB). A checkpoint writes
+/// each page once however many commits changed it, and the ledger's commits keep changing the
+/// same pages (the accounts, the heads of the journal's indexes): at 1,000 pages the ledger
+/// writer spent about a seventh of its time copying them, and with 16,000 (a WAL of at most
+/// about 66 MB) `bench ledger` posts 12–21% more transfers a second (README, performance).
+/// Durability does not change: every commit still syncs the WAL.
+pub const WAL_AUTOCHECKPOINT_PAGES: u32 = 16_000;
+
 /// Connection settings.
 #[derive(Clone, Debug)]
 pub struct ConnectOptions {
@@ -172,6 +181,7 @@ impl Db {
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(10))
                     .pragma("cache_size", "-8000")
+                    .pragma("wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES.to_string())
                     // Reads map the database file instead of copying each page into every
                     // connection's cache: searches probe thousands of index entries spread
                     // over an index larger than the 8 MB cache (a search over 500,000 offers

@@ -360,6 +360,15 @@ async fn district_fills_sqlite_deterministically() {
         cache > -100_000,
         "the fill's page cache is released: {cache}"
     );
+    let checkpoint: i64 = sqlx::query_scalar("PRAGMA wal_autocheckpoint")
+        .fetch_one(write)
+        .await
+        .unwrap();
+    assert_eq!(
+        checkpoint,
+        i64::from(distretto_store::WAL_AUTOCHECKPOINT_PAGES),
+        "the server's checkpoint interval again"
+    );
 
     // A second fill of a non-empty database is refused and changes nothing.
     let again = distretto_store::demo::fill(&db_a, &spec, HASH, &currency(), &|_, _| {}).await;

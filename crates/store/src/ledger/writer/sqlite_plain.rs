@@ -70,6 +70,7 @@ impl PlainWriter {
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.pragma_update(None, "cache_size", -8000)?;
+        conn.pragma_update(None, "wal_autocheckpoint", crate::WAL_AUTOCHECKPOINT_PAGES)?;
         let journal: String = conn.pragma_query_value(None, "journal_mode", |r| r.get(0))?;
         let synchronous: i64 = conn.pragma_query_value(None, "synchronous", |r| r.get(0))?;
         if !journal.eq_ignore_ascii_case("wal") || synchronous != SYNCHRONOUS_FULL {
@@ -491,7 +492,8 @@ mod tests {
         let _ = std::fs::remove_file(&path);
     }
 
-    /// The connection runs in WAL mode with `synchronous=FULL`, as the sqlx pools do.
+    /// The connection runs in WAL mode with `synchronous=FULL` and checkpoints as seldom as the
+    /// sqlx pools do.
     #[tokio::test]
     async fn the_connection_syncs_every_commit() {
         let (db, path) = database("modes").await;
@@ -502,6 +504,22 @@ mod tests {
             .pragma_query_value(None, "journal_mode", |r| r.get(0))
             .unwrap();
         assert_eq!(journal, "wal");
+        let pages = |conn: &Connection| -> i64 {
+            conn.pragma_query_value(None, "wal_autocheckpoint", |r| r.get(0))
+                .unwrap()
+        };
+        assert_eq!(
+            pages(&writer.conn),
+            i64::from(crate::WAL_AUTOCHECKPOINT_PAGES)
+        );
+        let crate::Db::Sqlite { write, .. } = &db else {
+            unreachable!()
+        };
+        let pooled: i64 = sqlx::query_scalar("PRAGMA wal_autocheckpoint")
+            .fetch_one(write)
+            .await
+            .unwrap();
+        assert_eq!(pooled, pages(&writer.conn));
         drop(writer);
         db.close().await;
         let _ = std::fs::remove_file(&path);
