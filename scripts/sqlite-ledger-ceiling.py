@@ -6,7 +6,9 @@ Posts batches of journal rows straight through Python's sqlite3 (C code, no HTTP
 hashing, no checks): the journal insert with its indexes, one balance update per account, one
 idempotency key per transfer, the head update, then COMMIT, as the ledger writer does. Prints
 the time per batch, how much of it the commit takes, WAL frames (4 KiB pages) written per
-commit, and transfers per second, for each synchronous mode.
+commit, and transfers per second, for each synchronous mode. It checkpoints at SQLite's default
+of 1,000 WAL pages, as the server did until 2026-12-01 (it now checkpoints every 16,000: see the
+README's ledger performance notes), so its figures stay comparable with the earlier ones.
 
 Usage: scripts/sqlite-ledger-ceiling.py [path/to/distretto]   (default target/release/distretto)
 """
