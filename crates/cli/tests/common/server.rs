@@ -14,7 +14,7 @@ const SERVER_SESSIONS: &str = "distretto-test-server";
 
 /// Whether `url` is a PostgreSQL database (the only backend whose sessions outlive the server).
 fn is_postgres(url: &str) -> bool {
-    url.starts_with("postgres")
+    distretto_store::backend_of(url).ok() == Some("postgres")
 }
 
 /// `url` with the server's sessions named, on PostgreSQL.
