@@ -113,7 +113,7 @@ async fn write_batch(
             tx.rollback().await?;
             return Ok(false);
         }
-        let flows: Vec<(&FlowKey, &FlowSum)> = trade.flows.iter().collect();
+        let flows: Vec<(FlowKey, &FlowSum)> = trade.flows().collect();
         crate::insert_rows!(tx, sqlite, &flows, 6, |n| format!(
             "INSERT INTO impact_flows (month, payer, payee, kind, amount_minor, transfers) VALUES {} \
              ON CONFLICT (month, payer, payee, kind) DO UPDATE SET \
@@ -126,7 +126,7 @@ async fn write_batch(
             .bind(f.0.kind.code())
             .bind(f.1.amount_minor)
             .bind(i64::try_from(f.1.transfers).unwrap_or(i64::MAX)));
-        let closings: Vec<(&(u32, Month), &Closing)> = trade.closing.iter().collect();
+        let closings: Vec<((u32, Month), &Closing)> = trade.closings().collect();
         crate::insert_rows!(tx, sqlite, &closings, 4, |n| format!(
             "INSERT INTO impact_closings (account_id, month, seq, balance_minor) VALUES {} \
              ON CONFLICT (account_id, month) DO UPDATE SET \
@@ -204,7 +204,7 @@ pub(super) async fn load_sqlx(
             amount_minor: amount,
             transfers: u64::try_from(transfers).unwrap_or(0),
         };
-        trade.flows.insert(key, sum);
+        trade.set_flow(key, sum);
     }
     let rows = with_pool!(db.read(), pool => sqlx::query_as::<_, (Uuid, String, i64, i64)>(
         "SELECT account_id, month, seq, balance_minor FROM impact_closings WHERE month <= $1")
@@ -213,7 +213,7 @@ pub(super) async fn load_sqlx(
         let account = index.intern(account);
         let month = parse_month(&month)?;
         let closing = Closing { seq, balance_minor };
-        trade.closing.insert((account, month), closing);
+        trade.set_closing(account, month, closing);
     }
     Ok(trade)
 }

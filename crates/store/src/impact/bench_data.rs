@@ -1244,11 +1244,11 @@ mod tests {
                 .unwrap();
         db.close().await;
         assert!(
-            through_sqlx.flows.len() > 1_000,
+            through_sqlx.flow_count() > 1_000,
             "{}",
-            through_sqlx.flows.len()
+            through_sqlx.flow_count()
         );
-        assert!(through_sqlx.closing.len() > 1_000);
+        assert!(through_sqlx.closing_count() > 1_000);
         assert_eq!(
             crate::impact::AccountIndex::ids(&plain_index),
             crate::impact::AccountIndex::ids(&sqlx_index)

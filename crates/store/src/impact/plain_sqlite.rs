@@ -273,7 +273,7 @@ pub(super) fn maintained(
                 amount_minor: r.get(4)?,
                 transfers: u64::try_from(r.get::<_, i64>(5)?).unwrap_or(0),
             };
-            trade.flows.insert(key, sum);
+            trade.set_flow(key, sum);
         }
     }
     {
@@ -288,7 +288,7 @@ pub(super) fn maintained(
                 seq: r.get(2)?,
                 balance_minor: r.get(3)?,
             };
-            trade.closing.insert((account, month), closing);
+            trade.set_closing(account, month, closing);
         }
     }
     conn.execute_batch("ROLLBACK")?;

@@ -403,21 +403,16 @@ async fn maintained_equals_scratch(app: TestApp) {
     // Compare by account id (the two indices number accounts in their own order).
     let by_id = |t: &distretto_domain::impact::trade::Trade, ix: &AccountIndex| {
         let mut flows: Vec<_> = t
-            .flows
-            .iter()
+            .flows()
             .map(|(k, v)| (k.month, ix.id(k.payer), ix.id(k.payee), k.kind, *v))
             .collect();
         flows.sort_by_key(|f| (f.0, f.1, f.2, f.3));
-        let mut closing: Vec<_> = t
-            .closing
-            .iter()
-            .map(|((a, m), c)| (ix.id(*a), *m, *c))
-            .collect();
+        let mut closing: Vec<_> = t.closings().map(|((a, m), c)| (ix.id(a), m, *c)).collect();
         closing.sort_by_key(|c| (c.0, c.1));
         (flows, closing)
     };
     assert_eq!(by_id(&maintained, &i1), by_id(&scratch, &i2));
-    assert_eq!(maintained.flows.len(), 5);
+    assert_eq!(maintained.flow_count(), 5);
     // A second refresh finds nothing new.
     assert_eq!(aggregates::refresh(&db, 10).await.unwrap(), 0);
 }
