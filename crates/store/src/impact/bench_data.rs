@@ -1098,7 +1098,7 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
     use super::*;
-    use crate::{ConnectOptions, Db};
+    use crate::{ConnectOptions, Db, with_pool};
     use distretto_domain::demo::{BASE_DATE, DemoSpec, Scale};
     use distretto_domain::impact::period::Period;
     use distretto_domain::ledger::Currency;
@@ -1165,14 +1165,30 @@ mod tests {
         db.close().await;
     }
 
-    /// The facts' fast path (plain SQLite) reads the same rows, in the same order, as sqlx.
-    /// It lives here for the demo helpers above.
+    /// The facts' fast path (plain SQLite) reads the same rows, in the same order, as sqlx,
+    /// decisions made at the same instant included. It lives here for the demo helpers above.
     #[tokio::test]
     async fn plain_sqlite_reads_the_same_members_as_sqlx() {
         let files = TempFiles::new(&["members"]);
         let path = &files.0[0];
         demo(path).await;
         let db = connect(path).await;
+        let at = OffsetDateTime::from_unix_timestamp(1_772_359_200).unwrap(); // 2026-03-01
+        let tied = [
+            ("person", "suspend"),
+            ("organization", "reinstate"),
+            ("person", "admit"),
+            ("organization", "admit"),
+        ];
+        let tied_ids: Vec<Uuid> = tied.iter().map(|_| Uuid::new_v4()).collect();
+        for ((kind, decision), subject) in tied.iter().zip(&tied_ids) {
+            with_pool!(db.write(), pool => sqlx::query(
+                "INSERT INTO membership_decisions (id, subject_kind, subject_id, decision, reason, decided_at) \
+                 VALUES ($1, $2, $3, $4, 'tie', $5)")
+                .bind(Uuid::new_v4()).bind(*kind).bind(*subject).bind(*decision).bind(at)
+                .execute(pool).await.map(|_| ()))
+            .unwrap();
+        }
         let through_sqlx = crate::impact::facts::member_rows(&db).await.unwrap();
         db.close().await;
         let plain = crate::impact::plain_sqlite::member_rows(path).unwrap();
@@ -1184,6 +1200,22 @@ mod tests {
         assert!(through_sqlx.decisions.len() > 100);
         assert!(through_sqlx.accounts.iter().any(|a| a.2.is_none()));
         assert_eq!(plain, through_sqlx);
+        // Ties in the stated order: decision, then kind of subject.
+        let ties: Vec<(&str, &str)> = plain
+            .decisions
+            .iter()
+            .filter(|d| tied_ids.contains(&d.1))
+            .map(|d| (d.2.as_str(), d.0.as_str()))
+            .collect();
+        assert_eq!(
+            ties,
+            [
+                ("admit", "organization"),
+                ("admit", "person"),
+                ("reinstate", "organization"),
+                ("suspend", "person")
+            ]
+        );
     }
 
     /// Facts loaded with their own numbering and moved onto the trade's equal facts loaded

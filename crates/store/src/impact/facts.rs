@@ -102,7 +102,8 @@ pub(super) struct OrganizationRow {
     pub created: Month,
 }
 
-/// The rows of who is who: every decision (in the order they were made), organisation,
+/// The rows of who is who: every decision (in the order they were made; ties in a stated
+/// order, so both reads agree), organisation,
 /// person (id, status, month created) and account (id, owner kind, owner).
 #[derive(Debug, Default, PartialEq, Eq)]
 pub(super) struct MemberRows {
@@ -116,7 +117,8 @@ pub(super) struct MemberRows {
 pub(super) async fn member_rows(db: &Db) -> Result<MemberRows> {
     let decisions = with_pool!(db.read(), pool => sqlx::query_as::<_, (String, Uuid, String, OffsetDateTime)>(
         "SELECT subject_kind, subject_id, decision, decided_at FROM membership_decisions \
-         WHERE decision IN ('admit', 'suspend', 'reinstate') ORDER BY decided_at LIMIT $1")
+         WHERE decision IN ('admit', 'suspend', 'reinstate') \
+         ORDER BY decided_at, decision, subject_kind, subject_id LIMIT $1")
         .bind(MAX_FACTS).fetch_all(pool).await)?;
     let organizations = with_pool!(db.read(), pool => sqlx::query_as::<_, (Uuid, String, String, String, i64, i32, String, OffsetDateTime)>(
         "SELECT id, name, kind, sector, workers_fte_hundredths, volunteers, status, created_at \
