@@ -41,9 +41,70 @@ struct Half {
 /// Distances below this go to Dial's buckets in Dijkstra, larger ones to a binary heap.
 const NEAR: usize = 64;
 
+/// A level of the global relabel's search with at least this many nodes is scanned by two
+/// threads (below, starting a thread costs more than it saves).
+const PARALLEL_LEVEL: usize = 16_384;
+
 /// The solver stopped: more phases or discharges than its safety bound (a bug if ever).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct StepLimit(pub u64);
+
+/// A network with at least this many half-arcs has its zero-cost arcs collected by two
+/// threads.
+const PARALLEL_ARCS: usize = 1 << 20;
+
+/// The residual network's arcs and the potentials: what a reduced cost is computed from.
+struct Costs<'a> {
+    start: &'a [u32],
+    half: &'a [Half],
+    forward: &'a [bool],
+    pi: &'a [i64],
+}
+
+impl Costs<'_> {
+    /// Reduced cost of the half-arc at position `p`, leaving `v`.
+    #[inline]
+    fn reduced(&self, p: usize, v: usize) -> i64 {
+        let cost = if self.forward[p] { 1 } else { -1 };
+        cost + self.pi[v] - self.pi[self.half[p].to as usize]
+    }
+}
+
+/// The zero-cost half-arcs leaving a run of nodes, as [`PrimalDual`] keeps them: where each
+/// node's start (`start`), their positions in `half` (`of`) and copies (`arcs`).
+#[derive(Default)]
+struct ZeroArcs {
+    start: Vec<u32>,
+    of: Vec<u32>,
+    arcs: Vec<Half>,
+}
+
+impl ZeroArcs {
+    /// Collects the zero-cost half-arcs leaving `nodes` (replacing what it held), writing
+    /// each one's place in this list to `position`, which holds the positions of the nodes'
+    /// half-arcs from `first_half` on.
+    fn collect(
+        &mut self,
+        nodes: std::ops::Range<usize>,
+        costs: &Costs<'_>,
+        position: &mut [u32],
+        first_half: usize,
+    ) {
+        self.start.clear();
+        self.of.clear();
+        self.arcs.clear();
+        for v in nodes {
+            self.start.push(self.arcs.len() as u32);
+            for p in costs.start[v] as usize..costs.start[v + 1] as usize {
+                if costs.reduced(p, v) == 0 {
+                    position[p - first_half] = self.arcs.len() as u32;
+                    self.of.push(p as u32);
+                    self.arcs.push(costs.half[p]);
+                }
+            }
+        }
+    }
+}
 
 /// The residual network of one component, with half-arcs grouped by the node they leave
 /// (compressed rows, `u32` indices). Each arc `d → c` has a forward half (raises `r`, cost +1,
@@ -72,12 +133,21 @@ pub(crate) struct PrimalDual {
     zero_of: Vec<u32>,
     /// The position in `zero` of each half-arc that is there.
     position: Vec<u32>,
+    /// The second half of the nodes' zero-cost arcs while two threads collect them (kept for
+    /// reuse).
+    zero_second: ZeroArcs,
+    /// From how many half-arcs, and from how many nodes in a level of the global relabel's
+    /// search, two threads share the work ([`PARALLEL_ARCS`], [`PARALLEL_LEVEL`]; the tests
+    /// lower them to check that both ways give the same flows).
+    parallel_from: (usize, usize),
     /// Distance label of each node towards the deficits (push–relabel).
     label: Vec<u32>,
     /// Next zero-cost arc to try out of each node.
     current: Vec<u32>,
     /// BFS queue of the global relabel.
     queue: Vec<u32>,
+    /// The nodes a large level of that BFS reaches, found by two threads (kept for reuse).
+    found: [Vec<u32>; 2],
     /// Nodes with excess and a label below `n`, in FIFO order.
     active: VecDeque<u32>,
 }
@@ -140,9 +210,12 @@ impl PrimalDual {
             zero: Vec::new(),
             zero_of: Vec::new(),
             position: vec![0; halves],
+            zero_second: ZeroArcs::default(),
+            parallel_from: (PARALLEL_ARCS, PARALLEL_LEVEL),
             label: vec![0; n],
             current: vec![0; n],
             queue: Vec::new(),
+            found: [Vec::new(), Vec::new()],
             active: VecDeque::new(),
         }
     }
@@ -255,25 +328,79 @@ impl PrimalDual {
     /// list holds every arc the maximum flow of this phase may use (about a third of them).
     fn build_zero_arcs(&mut self) {
         let n = self.pi.len();
-        self.zero_start.clear();
-        self.zero_of.clear();
-        self.zero.clear();
-        for v in 0..n {
-            self.zero_start.push(self.zero.len() as u32);
-            for p in self.start[v] as usize..self.start[v + 1] as usize {
-                if self.reduced(p, v) == 0 {
-                    self.position[p] = self.zero.len() as u32;
-                    self.zero_of.push(p as u32);
-                    self.zero.push(self.half[p]);
-                }
-            }
+        // Two threads on a large network, each the nodes of about half the half-arcs: the
+        // same lists as one thread makes, on the core that otherwise waits for this one in the
+        // impact report.
+        let mid = if self.half.len() >= self.parallel_from.0 {
+            let half_of_them = self.half.len() / 2;
+            self.start
+                .partition_point(|&s| (s as usize) < half_of_them)
+                .min(n)
+        } else {
+            n
+        };
+        let split = self.start[mid] as usize;
+        let mut first = ZeroArcs {
+            start: std::mem::take(&mut self.zero_start),
+            of: std::mem::take(&mut self.zero_of),
+            arcs: std::mem::take(&mut self.zero),
+        };
+        let mut second = std::mem::take(&mut self.zero_second);
+        let costs = Costs {
+            start: &self.start,
+            half: &self.half,
+            forward: &self.forward,
+            pi: &self.pi,
+        };
+        let (in_first, in_second) = self.position.split_at_mut(split);
+        if mid < n {
+            std::thread::scope(|scope| {
+                let other = scope.spawn(|| second.collect(mid..n, &costs, in_second, split));
+                first.collect(0..mid, &costs, in_first, 0);
+                // A panic there is the same bug as it would be here: passed on.
+                other
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            });
+        } else {
+            first.collect(0..n, &costs, in_first, 0);
+            second.collect(n..n, &costs, in_second, split);
         }
-        self.zero_start.push(self.zero.len() as u32);
+        // The second part's positions count from its own start: moved after the first's.
+        let offset = first.arcs.len();
+        let shift = offset as u32;
+        for position in in_second.iter_mut() {
+            *position = position.saturating_add(shift);
+        }
+        first.start.extend(second.start.iter().map(|s| s + shift));
+        first.start.push((offset + second.arcs.len()) as u32);
+        first.of.extend_from_slice(&second.of);
+        first.arcs.extend_from_slice(&second.arcs);
         // Both halves of an arc have zero reduced cost together, so each has its twin here.
-        for (arc, &p) in self.zero.iter_mut().zip(&self.zero_of) {
-            arc.twin = self.position[self.half[p as usize].twin as usize];
+        let (half, position) = (&self.half, &self.position);
+        let twins = |arcs: &mut [Half], of: &[u32]| {
+            for (arc, &p) in arcs.iter_mut().zip(of) {
+                arc.twin = position[half[p as usize].twin as usize];
+            }
+        };
+        let (arcs_first, arcs_second) = first.arcs.split_at_mut(offset);
+        let (of_first, of_second) = first.of.split_at(offset);
+        if mid < n {
+            std::thread::scope(|scope| {
+                let other = scope.spawn(|| twins(arcs_second, of_second));
+                twins(arcs_first, of_first);
+                other
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            });
+        } else {
+            twins(arcs_first, of_first);
+            twins(arcs_second, of_second);
         }
+        (self.zero_start, self.zero_of, self.zero) = (first.start, first.of, first.arcs);
+        self.zero_second = second;
     }
+
     /// Moves as much excess as the zero-cost arcs allow towards deficits: a push–relabel
     /// maximum flow (FIFO selection, global relabelling by a backward BFS from the deficits).
     /// Excess that cannot reach a deficit stays where it is: any node may hold excess, and
@@ -304,8 +431,8 @@ impl PrimalDual {
     }
 
     /// Exact distance labels to the nearest deficit over zero-cost half-arcs with room (a
-    /// backward BFS); unreachable nodes get `n` (dead). Resets the current arcs and the queue
-    /// of active nodes.
+    /// backward BFS, level by level); unreachable nodes get `n` (dead). Resets the current arcs
+    /// and the queue of active nodes.
     fn global_relabel(&mut self) {
         let n = self.pi.len();
         let dead = n as u32;
@@ -317,12 +444,32 @@ impl PrimalDual {
                 self.queue.push(v as u32);
             }
         }
-        let mut head = 0;
-        // Each node enters the queue at most once.
-        while head < self.queue.len() {
-            let w = self.queue[head] as usize;
-            head += 1;
-            let next = self.label[w] + 1;
+        let (mut level, mut next) = (0usize, 1u32);
+        // Each node enters the queue at most once, so there are at most `n` levels.
+        while level < self.queue.len() {
+            let end = self.queue.len();
+            if end - level >= self.parallel_from.1 {
+                self.reach_in_parallel(level..end, next);
+            } else {
+                self.reach(level..end, next);
+            }
+            (level, next) = (end, next + 1);
+        }
+        self.current.copy_from_slice(&self.zero_start[..n]);
+        self.active.clear();
+        for (v, &x) in self.excess.iter().enumerate() {
+            if x > 0 && self.label[v] < dead {
+                self.active.push_back(v as u32);
+            }
+        }
+    }
+
+    /// Labels `next` every dead node with a zero-cost half-arc with room into a node of the
+    /// queue's `level`, and queues it.
+    fn reach(&mut self, level: std::ops::Range<usize>, next: u32) {
+        let dead = self.pi.len() as u32;
+        for k in level {
+            let w = self.queue[k] as usize;
             for i in self.zero_start[w] as usize..self.zero_start[w + 1] as usize {
                 let arc = self.zero[i];
                 let u = arc.to as usize;
@@ -332,13 +479,46 @@ impl PrimalDual {
                 }
             }
         }
-        self.current.copy_from_slice(&self.zero_start[..n]);
-        self.active.clear();
-        for (v, &x) in self.excess.iter().enumerate() {
-            if x > 0 && self.label[v] < dead {
-                self.active.push_back(v as u32);
+    }
+
+    /// [`Self::reach`] for a large level: its two halves are scanned by two threads, which
+    /// only read, then the nodes they found are labelled here. The same labels as one thread
+    /// gives (each is the distance), on the core that otherwise waits for this one in the
+    /// impact report: these searches were about a third of the maximum flows there.
+    fn reach_in_parallel(&mut self, level: std::ops::Range<usize>, next: u32) {
+        let dead = self.pi.len() as u32;
+        let [mut first, mut second] = std::mem::take(&mut self.found);
+        {
+            let nodes = &self.queue[level];
+            let (a, b) = nodes.split_at(nodes.len() / 2);
+            let (label, zero, zero_start) = (&self.label, &self.zero, &self.zero_start);
+            let scan = |nodes: &[u32], out: &mut Vec<u32>| {
+                out.clear();
+                for &w in nodes {
+                    let w = w as usize;
+                    for arc in &zero[zero_start[w] as usize..zero_start[w + 1] as usize] {
+                        if label[arc.to as usize] == dead && zero[arc.twin as usize].room > 0 {
+                            out.push(arc.to);
+                        }
+                    }
+                }
+            };
+            std::thread::scope(|scope| {
+                let other = scope.spawn(|| scan(b, &mut second));
+                scan(a, &mut first);
+                // A panic there is the same bug as it would be here: passed on.
+                other
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            });
+        }
+        for &u in first.iter().chain(&second) {
+            if self.label[u as usize] == dead {
+                self.label[u as usize] = next;
+                self.queue.push(u);
             }
         }
+        self.found = [first, second];
     }
 
     /// Pushes `v`'s excess along admissible arcs (room, label one lower), relabelling when
@@ -404,6 +584,48 @@ impl PrimalDual {
     fn write_back(&mut self) {
         for (arc, &p) in self.zero.iter().zip(&self.zero_of) {
             self.half[p as usize].room = arc.room;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The flows of the network `arcs` (tail, head, capacity) among `n` nodes, with two
+    /// threads sharing the work from `parallel_from` on.
+    fn flows(n: usize, arcs: &[(u32, u32, i64)], parallel_from: (usize, usize)) -> Vec<i64> {
+        let tail: Vec<u32> = arcs.iter().map(|a| a.0).collect();
+        let head: Vec<u32> = arcs.iter().map(|a| a.1).collect();
+        let cap: Vec<i64> = arcs.iter().map(|a| a.2).collect();
+        let mut solver = PrimalDual::new(n, &tail, &head, cap);
+        solver.parallel_from = parallel_from;
+        solver.solve(20_000).unwrap();
+        solver.into_flows()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+        /// Collecting the zero-cost arcs and searching the large levels on two threads gives
+        /// the same flows as one thread, down to each arc (the integration tests check that
+        /// one thread's are optimal; they only meet networks too small for two).
+        #[test]
+        fn two_threads_give_the_same_flows_as_one(
+            n in 2usize..24,
+            raw in proptest::collection::vec((0u32..24, 0u32..24, 1i64..50), 1..80),
+        ) {
+            let arcs: Vec<(u32, u32, i64)> = raw
+                .into_iter()
+                .map(|(a, b, c)| (a % n as u32, b % n as u32, c))
+                .filter(|(a, b, _)| a != b)
+                .collect();
+            let one = flows(n, &arcs, (usize::MAX, usize::MAX));
+            prop_assert_eq!(flows(n, &arcs, (0, 1)), one.clone());
+            prop_assert_eq!(flows(n, &arcs, (arcs.len(), 2)), one);
         }
     }
 }
