@@ -70,6 +70,24 @@ impl Costs<'_> {
     }
 }
 
+/// Runs `first` on this thread and `second` on another when `parallel`, one after the other
+/// otherwise.
+fn both(parallel: bool, first: impl FnOnce(), second: impl FnOnce() + Send) {
+    if !parallel {
+        first();
+        second();
+        return;
+    }
+    std::thread::scope(|scope| {
+        let other = scope.spawn(second);
+        first();
+        // A panic there is the same bug as it would be here: passed on.
+        other
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+    });
+}
+
 /// The zero-cost half-arcs leaving a run of nodes, as [`PrimalDual`] keeps them: where each
 /// node's start (`start`), their positions in `half` (`of`) and copies (`arcs`).
 #[derive(Default)]
@@ -353,19 +371,11 @@ impl PrimalDual {
             pi: &self.pi,
         };
         let (in_first, in_second) = self.position.split_at_mut(split);
-        if mid < n {
-            std::thread::scope(|scope| {
-                let other = scope.spawn(|| second.collect(mid..n, &costs, in_second, split));
-                first.collect(0..mid, &costs, in_first, 0);
-                // A panic there is the same bug as it would be here: passed on.
-                other
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            });
-        } else {
-            first.collect(0..n, &costs, in_first, 0);
-            second.collect(n..n, &costs, in_second, split);
-        }
+        both(
+            mid < n,
+            || first.collect(0..mid, &costs, in_first, 0),
+            || second.collect(mid..n, &costs, in_second, split),
+        );
         // The second part's positions count from its own start: moved after the first's.
         let offset = first.arcs.len();
         let shift = offset as u32;
@@ -385,18 +395,11 @@ impl PrimalDual {
         };
         let (arcs_first, arcs_second) = first.arcs.split_at_mut(offset);
         let (of_first, of_second) = first.of.split_at(offset);
-        if mid < n {
-            std::thread::scope(|scope| {
-                let other = scope.spawn(|| twins(arcs_second, of_second));
-                twins(arcs_first, of_first);
-                other
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            });
-        } else {
-            twins(arcs_first, of_first);
-            twins(arcs_second, of_second);
-        }
+        both(
+            mid < n,
+            || twins(arcs_first, of_first),
+            || twins(arcs_second, of_second),
+        );
         (self.zero_start, self.zero_of, self.zero) = (first.start, first.of, first.arcs);
         self.zero_second = second;
     }
@@ -503,14 +506,7 @@ impl PrimalDual {
                     }
                 }
             };
-            std::thread::scope(|scope| {
-                let other = scope.spawn(|| scan(b, &mut second));
-                scan(a, &mut first);
-                // A panic there is the same bug as it would be here: passed on.
-                other
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            });
+            both(true, || scan(a, &mut first), || scan(b, &mut second));
         }
         for &u in first.iter().chain(&second) {
             if self.label[u as usize] == dead {

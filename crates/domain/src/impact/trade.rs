@@ -56,6 +56,14 @@ pub struct FlowSum {
     pub transfers: u64,
 }
 
+impl FlowSum {
+    /// Adds `transfers` transfers moving `amount_minor` in all (both saturating).
+    fn add(&mut self, amount_minor: i64, transfers: u64) {
+        self.amount_minor = self.amount_minor.saturating_add(amount_minor);
+        self.transfers = self.transfers.saturating_add(transfers);
+    }
+}
+
 /// An account's balance after its last posting of a month.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Closing {
@@ -112,14 +120,12 @@ impl Trade {
     /// Adds everything `other` holds (the same rules as folding its postings).
     pub fn merge(&mut self, other: &Trade) {
         for (k, v) in other.flows() {
-            let sum = self
-                .flows
+            self.flows
                 .entry(k.month)
                 .or_default()
                 .entry((k.payer, k.payee, k.kind))
-                .or_default();
-            sum.amount_minor = sum.amount_minor.saturating_add(v.amount_minor);
-            sum.transfers = sum.transfers.saturating_add(v.transfers);
+                .or_default()
+                .add(v.amount_minor, v.transfers);
         }
         for ((account, month), c) in other.closings() {
             self.close(account, month, c.seq, c.balance_minor);
@@ -209,9 +215,10 @@ impl Trade {
 
 /// Adds a posting's credit to its flow in `flows`, the map of its month.
 fn add_flow(flows: &mut MonthFlows, p: &Posting) {
-    let sum = flows.entry((p.payer, p.payee, p.kind)).or_default();
-    sum.amount_minor = sum.amount_minor.saturating_add(p.amount_minor);
-    sum.transfers = sum.transfers.saturating_add(1);
+    flows
+        .entry((p.payer, p.payee, p.kind))
+        .or_default()
+        .add(p.amount_minor, 1);
 }
 
 /// Keeps the latest of an account's closings of one month (`closings`, that month's map).

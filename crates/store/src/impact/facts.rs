@@ -103,8 +103,8 @@ pub(super) struct OrganizationRow {
 }
 
 /// The rows of who is who: every decision (in the order they were made; ties in a stated
-/// order, so both reads agree), organisation,
-/// person (id, status, month created) and account (id, owner kind, owner).
+/// order, so both reads agree), organisation, person (id, status, month created) and account
+/// (id, owner kind, owner).
 #[derive(Debug, Default, PartialEq, Eq)]
 pub(super) struct MemberRows {
     pub decisions: Vec<DecisionRow>,
